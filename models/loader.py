@@ -1,0 +1,345 @@
+"""Loading, validating and saving datasets in the CSV contract of `models.contract`.
+
+`load_dataset` reads every file, collects every problem it finds (file, row, column, message) and
+raises one `DatasetError` with all of them; it never returns a partly loaded dataset.
+`save_dataset` writes the same contract back so that `load(save(d))` equals `d`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.contract import (
+    FILES,
+    HOSPITAL_LEVELS,
+    MAX_NUMBER,
+    PATIENT_STATUSES,
+    Column,
+    FileSpec,
+)
+from models.dataset import Dataset
+from models.errors import DatasetError, Problem
+from models.identity import personal_number_mask
+from models.weeks import ISO_WEEK_PATTERN, format_iso_week, parse_iso_week
+
+log = logging.getLogger(__name__)
+
+#: At most this many problems are listed per file and column; the rest are counted.
+MAX_PROBLEMS_PER_COLUMN = 20
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+class _Problems:
+    """Collects problems, capping how many are listed per (file, column)."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        self.items.append(Problem(file, row, column, message))
+
+    def add_rows(self, file: str, column: str, rows: pd.Index, message: str) -> None:
+        """One problem per offending data row (0-based index → file line = index + 2)."""
+        rows = list(rows)
+        for r in rows[:MAX_PROBLEMS_PER_COLUMN]:
+            self.add(file, int(r) + 2, column, message)
+        if len(rows) > MAX_PROBLEMS_PER_COLUMN:
+            self.add(file, None, column, f"... and {len(rows) - MAX_PROBLEMS_PER_COLUMN} more rows: {message}")
+
+
+def load_dataset(path: str | os.PathLike, plan_start: str | None = None) -> Dataset:
+    """Load and validate the dataset in folder `path`.
+
+    `plan_start` is the plan's first ISO week; by default the earliest week in capacity.csv.
+    Raises `DatasetError` listing every problem (file, row, column) when anything is wrong.
+    """
+    folder = Path(path)
+    problems = _Problems()
+    if not folder.is_dir():
+        raise DatasetError([Problem(str(folder), None, None, "dataset folder does not exist")])
+    raw: dict[str, pd.DataFrame] = {}
+    for name, spec in FILES.items():
+        frame = _read_file(folder / name, spec, problems)
+        if frame is not None:
+            raw[name] = frame
+    if len(raw) < len(FILES):  # without every file, references cannot be checked
+        raise DatasetError(problems.items)
+    typed = {name: _convert_types(frame, FILES[name], problems) for name, frame in raw.items()}
+    for name, spec in FILES.items():
+        _check_keys(typed[name], spec, problems)
+        _check_references(typed, spec, problems)
+    _check_specialties(typed, problems)
+    start = _plan_start(typed["capacity.csv"], plan_start, problems)
+    if start is not None:
+        _check_decision_dates(typed["waiting_list.csv"], start, problems)
+    if problems.items:
+        raise DatasetError(problems.items)
+    tables = {name.removesuffix(".csv"): frame for name, frame in typed.items()}
+    log.info("loaded dataset %s: %d waiting-list rows", folder.name, len(tables["waiting_list"]))
+    return Dataset(name=folder.name, plan_start=start, **tables)
+
+
+def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame | None:
+    """Read one CSV as strings; report a missing, empty, mis-encoded or mis-shaped file."""
+    name = spec.name
+    if not path.is_file():
+        problems.add(name, None, None, "file is missing")
+        return None
+    data = path.read_bytes()
+    if not data.strip():
+        problems.add(name, 1, None, "file is empty: expected a header row " + ",".join(spec.column_names))
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        problems.add(name, 1, None, "file starts with a byte-order mark (BOM): save it as UTF-8 without BOM")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.add(name, line, None, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8")
+        return None
+    header = text.splitlines()[0]
+    if ";" in header and "," not in header:
+        problems.add(name, 1, None, "file is semicolon-separated: the contract uses commas")
+        return None
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8", skipinitialspace=False
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        problems.add(name, None, None, f"cannot be parsed as CSV: {_short_parser_message(exc)}")
+        return None
+    columns = [str(c) for c in frame.columns]
+    expected = spec.column_names
+    for column in columns:
+        if column not in expected:
+            problems.add(name, 1, column, f"unexpected column; expected exactly {', '.join(expected)}")
+    for column in expected:
+        if column not in columns:
+            problems.add(name, 1, column, "required column is missing")
+    if len(set(columns)) != len(columns) or set(columns) != set(expected):
+        return None
+    return frame[expected].apply(lambda s: s.str.strip())
+
+
+def _short_parser_message(exc: Exception) -> str:
+    # pandas messages can quote data; keep only the structural part (no patient data in errors)
+    text = str(exc).splitlines()[0]
+    return text[:200]
+
+
+def _convert_types(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> pd.DataFrame:
+    """Convert each column to its contract type, reporting the rows that do not fit."""
+    out = {}
+    for column in spec.columns:
+        values = frame[column.name]
+        empty = values == ""
+        if not column.optional and empty.any():
+            problems.add_rows(spec.name, column.name, values.index[empty], "value is required")
+        out[column.name] = _CONVERTERS[column.type](values, empty, spec.name, column, problems)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _as_id(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
+    bad = ~empty & ~values.str.fullmatch(r"[A-Za-z0-9_.\-]+")
+    if bad.any():
+        problems.add_rows(file, column.name, values.index[bad], "id may hold only letters, digits, _ . -")
+    if column.name == "patient_id":
+        pin = personal_number_mask(values)
+        if pin.any():
+            # never echo the value: it may be a real person's identity number
+            problems.add_rows(
+                file, column.name, values.index[pin], "looks like a personal identity number; use pseudonymous ids"
+            )
+    return values.where(~empty, None).astype(object)
+
+
+def _as_text(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
+    return values
+
+
+def _as_number(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
+    numbers = pd.to_numeric(values.where(~empty, None), errors="coerce").astype(float)
+    not_number = ~empty & (numbers.isna() | ~np.isfinite(numbers.fillna(0)))
+    if not_number.any():
+        problems.add_rows(file, column.name, values.index[not_number], "not a finite number")
+    ok = ~empty & ~not_number
+    if column.minimum is not None:
+        low = ok & (numbers < column.minimum)
+        if low.any():
+            problems.add_rows(file, column.name, values.index[low], f"must be at least {column.minimum:g}")
+    if column.positive:
+        nonpos = ok & (numbers <= 0)
+        if nonpos.any():
+            problems.add_rows(file, column.name, values.index[nonpos], "must be greater than 0")
+    huge = ok & (numbers.abs() > MAX_NUMBER)
+    if huge.any():
+        problems.add_rows(file, column.name, values.index[huge], f"implausibly large (over {MAX_NUMBER:g})")
+    if column.type == "int":
+        fractional = ok & (numbers != numbers.round())
+        if fractional.any():
+            problems.add_rows(file, column.name, values.index[fractional], "must be a whole number")
+        return numbers.fillna(0).round().astype("int64")
+    return numbers
+
+
+def _as_week(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
+    shaped = values.str.fullmatch(ISO_WEEK_PATTERN.pattern)
+    unique_ok = {}
+    for label in values[shaped].unique():
+        try:
+            unique_ok[label] = format_iso_week(parse_iso_week(label)) == label
+        except ValueError:
+            unique_ok[label] = False
+    valid = values.map(unique_ok).fillna(False).astype(bool)
+    bad = ~empty & ~valid
+    if bad.any():
+        problems.add_rows(file, column.name, values.index[bad], "not an ISO week like 2025-W14")
+    return values
+
+
+def _as_date(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
+    dates = pd.to_datetime(values.where(~empty, None), format="%Y-%m-%d", errors="coerce")
+    bad = ~empty & dates.isna()
+    if bad.any():
+        problems.add_rows(file, column.name, values.index[bad], "not a date like 2025-03-31 (YYYY-MM-DD)")
+    return dates
+
+
+def _as_bool(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
+    lowered = values.str.lower()
+    bad = ~empty & ~lowered.isin(_TRUE | _FALSE)
+    if bad.any():
+        problems.add_rows(file, column.name, values.index[bad], "must be true or false")
+    return lowered.isin(_TRUE)
+
+
+def _as_choice(choices: tuple[str, ...]):
+    def convert(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
+        bad = ~empty & ~values.isin(choices)
+        if bad.any():
+            problems.add_rows(file, column.name, values.index[bad], f"must be one of {', '.join(choices)}")
+        return values
+
+    return convert
+
+
+_CONVERTERS = {
+    "id": _as_id,
+    "text": _as_text,
+    "int": _as_number,
+    "float": _as_number,
+    "week": _as_week,
+    "date": _as_date,
+    "bool": _as_bool,
+    "level": _as_choice(HOSPITAL_LEVELS),
+    "status": _as_choice(PATIENT_STATUSES),
+}
+
+
+def _check_keys(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> None:
+    duplicated = frame.duplicated(list(spec.key), keep="first")
+    if duplicated.any():
+        problems.add_rows(
+            spec.name, ",".join(spec.key), frame.index[duplicated], f"duplicate key ({', '.join(spec.key)})"
+        )
+
+
+def _check_references(typed: dict[str, pd.DataFrame], spec: FileSpec, problems: _Problems) -> None:
+    frame = typed[spec.name]
+    for ref in spec.references:
+        if ref.column == "specialty":
+            continue  # specialties are checked against procedures' specialties below
+        known = set(typed[ref.target_file][ref.target_column].dropna())
+        values = frame[ref.column]
+        unknown = values.notna() & ~values.isin(known)
+        if unknown.any():
+            problems.add_rows(
+                spec.name, ref.column, frame.index[unknown], f"unknown {ref.target_column} (not in {ref.target_file})"
+            )
+
+
+def _check_specialties(typed: dict[str, pd.DataFrame], problems: _Problems) -> None:
+    known = set(typed["procedures.csv"]["specialty"])
+    capacity = typed["capacity.csv"]
+    unknown = ~capacity["specialty"].isin(known)
+    if unknown.any():
+        problems.add_rows(
+            "capacity.csv", "specialty", capacity.index[unknown], "unknown specialty (no procedure in procedures.csv)"
+        )
+
+
+def _plan_start(capacity: pd.DataFrame, plan_start: str | None, problems: _Problems) -> dt.date | None:
+    if plan_start is not None:
+        try:
+            return parse_iso_week(plan_start)
+        except ValueError as exc:
+            problems.add("plan", None, "start_week", str(exc))
+            return None
+    weeks = capacity["week"]
+    valid = weeks[weeks.str.fullmatch(ISO_WEEK_PATTERN.pattern)]
+    if valid.empty:
+        problems.add("capacity.csv", None, "week", "no valid week: cannot tell when the plan starts")
+        return None
+    return min(parse_iso_week(w) for w in valid.unique() if _is_valid_week(w))
+
+
+def _is_valid_week(label: str) -> bool:
+    try:
+        parse_iso_week(label)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_decision_dates(waiting: pd.DataFrame, start: dt.date, problems: _Problems) -> None:
+    late = waiting["decision_date"].notna() & (waiting["decision_date"] >= pd.Timestamp(start))
+    if late.any():
+        problems.add_rows(
+            "waiting_list.csv",
+            "decision_date",
+            waiting.index[late],
+            f"decision date is not before the plan start {start.isoformat()} ({format_iso_week(start)})",
+        )
+
+
+def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
+    """Write `dataset` as the CSV contract into folder `path`, atomically.
+
+    Files are written to a temporary folder beside `path` and moved in place only when all are
+    written, so an interrupted save never leaves a half-written dataset.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    for table, frame in dataset.tables().items():
+        spec = FILES[f"{table}.csv"]
+        out = frame[spec.column_names].copy()
+        for column in spec.columns:
+            if column.type == "bool":
+                out[column.name] = out[column.name].map({True: "true", False: "false"})
+            elif column.type == "date":
+                out[column.name] = out[column.name].dt.strftime("%Y-%m-%d")
+        out.to_csv(staging / spec.name, index=False, float_format="%.15g", lineterminator="\n")
+    if target.exists():
+        backup = target.with_name(f".{target.name}.old")
+        target.rename(backup)
+        staging.rename(target)
+        _remove_tree(backup)
+    else:
+        staging.rename(target)
+    return target
+
+
+def _remove_tree(path: Path) -> None:
+    for child in path.iterdir():
+        child.unlink()
+    path.rmdir()

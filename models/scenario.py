@@ -1,0 +1,268 @@
+"""Scenario files: a base dataset plus changes, policy, weights and solve settings (YAML).
+
+A scenario is validated by pydantic; every problem is reported with the file and the field path.
+YAML is read with `yaml.safe_load`, so python tags and other executable YAML are rejected.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from models.errors import Problem, ScenarioError
+from models.weeks import parse_iso_week
+
+#: Folder of the bundled datasets and example scenarios.
+SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DEFAULT_SCENARIO = SCENARIOS_DIR / "default.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WeekRange(_Strict):
+    """Weeks `first..last` inclusive, as ISO labels; written `2025-W26..2025-W32` or one week."""
+
+    first: str
+    last: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value):
+        if isinstance(value, str):
+            first, _, last = value.partition("..")
+            return {"first": first.strip(), "last": (last or first).strip()}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WeekRange:
+        if parse_iso_week(self.first) > parse_iso_week(self.last):
+            raise ValueError(f"week range {self.first}..{self.last} ends before it starts")
+        return self
+
+    def contains(self, label: str) -> bool:
+        return parse_iso_week(self.first) <= parse_iso_week(label) <= parse_iso_week(self.last)
+
+
+class CapacityChange(_Strict):
+    """Scale (`factor`) or set (`theatre_days`) theatre days of a hospital, optionally one specialty and weeks."""
+
+    hospital_id: str
+    specialty: str | None = None
+    weeks: WeekRange | None = None
+    factor: float | None = Field(default=None, ge=0, le=100)
+    theatre_days: float | None = Field(default=None, ge=0, le=1e6)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CapacityChange:
+        if (self.factor is None) == (self.theatre_days is None):
+            raise ValueError("give exactly one of factor or theatre_days")
+        return self
+
+
+class ExtraCapacity(_Strict):
+    """Theatre days that may be bought each week at `cost_per_day_sek`; the LP decides how many."""
+
+    hospital_id: str
+    specialty: str
+    theatre_days_per_week: float = Field(gt=0, le=1e4)
+    cost_per_day_sek: float = Field(ge=0, le=1e9)
+    weeks: WeekRange | None = None
+
+
+class BedChange(_Strict):
+    """Scale (`factor`) or set (`bed_days`) elective bed-days of a hospital, optionally for some weeks."""
+
+    hospital_id: str
+    weeks: WeekRange | None = None
+    factor: float | None = Field(default=None, ge=0, le=100)
+    bed_days: float | None = Field(default=None, ge=0, le=1e6)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> BedChange:
+        if (self.factor is None) == (self.bed_days is None):
+            raise ValueError("give exactly one of factor or bed_days")
+        return self
+
+
+class DemandChange(_Strict):
+    """Scale forecast decisions, for one region and/or procedure (all when omitted)."""
+
+    factor: float = Field(ge=0, le=100)
+    region_id: str | None = None
+    procedure_id: str | None = None
+
+
+class CloseHospital(_Strict):
+    """The hospital does no elective surgery (for the given weeks, or the whole horizon)."""
+
+    hospital_id: str
+    weeks: WeekRange | None = None
+
+
+class CapabilityChange(_Strict):
+    """Add (`add: true`, optional rate) or remove (`add: false`) a procedure at a hospital."""
+
+    hospital_id: str
+    procedure_id: str
+    add: bool = True
+    cases_per_theatre_day: float | None = Field(default=None, gt=0, le=1e4)
+
+
+_CHANGE_TYPES = {
+    "capacity": CapacityChange,
+    "extra_capacity": ExtraCapacity,
+    "beds": BedChange,
+    "demand": DemandChange,
+    "close_hospital": CloseHospital,
+    "capability": CapabilityChange,
+}
+Change = CapacityChange | ExtraCapacity | BedChange | DemandChange | CloseHospital | CapabilityChange
+
+
+class Agreement(_Strict):
+    """Cases a payer region sends to a provider hospital or region over the horizon, within [min, max]."""
+
+    payer_region: str
+    provider_hospital: str | None = None
+    provider_region: str | None = None
+    procedure_id: str | None = None
+    min_cases: float = Field(default=0, ge=0, le=1e7)
+    max_cases: float | None = Field(default=None, ge=0, le=1e7)
+
+    @model_validator(mode="after")
+    def _one_provider(self) -> Agreement:
+        if (self.provider_hospital is None) == (self.provider_region is None):
+            raise ValueError("give exactly one of provider_hospital or provider_region")
+        if self.max_cases is not None and self.max_cases < self.min_cases:
+            raise ValueError(f"max_cases {self.max_cases:g} is below min_cases {self.min_cases:g}")
+        return self
+
+
+class Policy(_Strict):
+    """Rules of the plan: who may travel how far, agreements, budgets, fairness."""
+
+    max_travel_km: float | None = Field(default=None, gt=0, le=5000)
+    share_accepting_travel: float | Literal["from_data"] = "from_data"
+    agreements: list[Agreement] = Field(default_factory=list)
+    budgets_sek: dict[str, Annotated[float, Field(ge=0, le=1e12)]] = Field(default_factory=dict)
+    no_region_worse_off: bool = False
+
+    @field_validator("share_accepting_travel")
+    @classmethod
+    def _share(cls, value):
+        if isinstance(value, float) and not 0 <= value <= 1:
+            raise ValueError("share_accepting_travel must be between 0 and 1, or from_data")
+        return value
+
+
+class Weights(_Strict):
+    """Objective weights: breach-days per threshold, waiting-days, cost per kSEK, travel per km."""
+
+    over_90: float = Field(default=1.0, ge=0, le=1e6)
+    over_180: float = Field(default=1.0, ge=0, le=1e6)
+    over_365: float = Field(default=2.0, ge=0, le=1e6)
+    waiting: float = Field(default=0.05, ge=0, le=1e6)
+    cost_per_ksek: float = Field(default=0.1, ge=0, le=1e6)
+    travel_per_km: float = Field(default=0.01, ge=0, le=1e6)
+
+
+class SolveSettings(_Strict):
+    """How to solve: HiGHS method and limits."""
+
+    method: Literal["auto", "simplex", "ipm"] = "auto"
+    time_limit_seconds: float | None = Field(default=None, gt=0)
+    threads: int | None = Field(default=None, ge=1, le=64)
+
+
+class Scenario(_Strict):
+    """A what-if: base dataset, plan window, changes, policy, weights (DESIGN.md "scenario")."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\- ]+$")
+    description: str = ""
+    dataset: str = "mellansverige"
+    start_week: str = "2025-W14"
+    horizon_weeks: int = Field(default=26, ge=1, le=104)
+    changes: list[Change] = Field(default_factory=list)
+    policy: Policy = Field(default_factory=Policy)
+    weights: Weights = Field(default_factory=Weights)
+    solve: SolveSettings = Field(default_factory=SolveSettings)
+
+    @field_validator("start_week")
+    @classmethod
+    def _week(cls, value: str) -> str:
+        parse_iso_week(value)
+        return value
+
+    @field_validator("changes", mode="before")
+    @classmethod
+    def _tagged_changes(cls, value):
+        """Changes are written `- capacity: {...}`: one key naming the change type."""
+        if not isinstance(value, list):
+            raise ValueError("changes must be a list")
+        parsed = []
+        for i, item in enumerate(value):
+            if isinstance(item, BaseModel):
+                parsed.append(item)
+                continue
+            if not isinstance(item, dict) or len(item) != 1:
+                raise ValueError(f"change {i}: write one change type per item, e.g. '- capacity: {{...}}'")
+            (kind, body), = item.items()
+            if kind not in _CHANGE_TYPES:
+                raise ValueError(f"change {i}: unknown type {kind!r}; known: {', '.join(_CHANGE_TYPES)}")
+            parsed.append(_CHANGE_TYPES[kind].model_validate(body))
+        return parsed
+
+    def dataset_path(self, base_dir: Path | None = None) -> Path:
+        """The dataset folder: a bundled name under scenarios/, or a path (relative to `base_dir`)."""
+        bundled = SCENARIOS_DIR / self.dataset
+        if "/" not in self.dataset and os.sep not in self.dataset and bundled.is_dir():
+            return bundled
+        path = Path(self.dataset)
+        return path if path.is_absolute() or base_dir is None else (base_dir / path)
+
+    def to_yaml_dict(self) -> dict:
+        """The scenario as a plain dict in the YAML form (changes tagged by type)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        kinds = {cls: kind for kind, cls in _CHANGE_TYPES.items()}
+        data["changes"] = [{kinds[type(c)]: c.model_dump(mode="json", exclude_none=True)} for c in self.changes]
+        return data
+
+
+def parse_scenario(data: object, source: str = "scenario") -> Scenario:
+    """Validate a scenario from parsed YAML/JSON; raise `ScenarioError` naming each bad field."""
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(source, None, None, "a scenario must be a mapping of fields")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(source, None, ".".join(str(p) for p in err["loc"]) or None, err["msg"]) for err in exc.errors()
+        ]
+        raise ScenarioError(problems) from None
+
+
+def load_scenario(path: str | os.PathLike) -> tuple[Scenario, Path]:
+    """Read and validate a scenario YAML file; returns it and the folder relative paths start from."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), None, None, f"cannot read scenario: {exc}")]) from None
+    return parse_scenario(parse_yaml(text, str(path)), str(path)), path.parent
+
+
+def parse_yaml(text: str, source: str) -> object:
+    """Safe-load YAML (no python tags); raise `ScenarioError` with the line of a syntax error."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([Problem(source, line, None, f"invalid YAML: {problem}")]) from None

@@ -1,0 +1,116 @@
+"""Solving a built model with HiGHS through Pyomo's persistent `contrib.solver` interface.
+
+This module owns the solver call, its options, the termination check and reading the primal and
+dual values back as numpy arrays. No LP file is written: Pyomo hands the rows to highspy directly.
+Anything but an optimal termination becomes a clear exception: `InfeasibleScenarioError` (with
+the explanation of `optimizer.infeasibility`) or `SolveError`; never a silently empty result.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from models.errors import CapplanError
+from models.scenario import SolveSettings
+from optimizer.build import BuiltModel
+from optimizer.instance import THRESHOLDS
+
+log = logging.getLogger(__name__)
+
+#: HiGHS `solver` option per capplan method. "auto" lets HiGHS choose (dual simplex for these LPs).
+_METHODS = {"auto": "choose", "simplex": "simplex", "ipm": "ipm"}
+#: Row families whose duals are reported as shadow prices.
+DUAL_FAMILIES = ("theatre_days", "bed_days", "agreements", "budgets")
+
+
+class SolveError(CapplanError):
+    """The solver stopped without an optimal plan (time limit, numerical trouble, ...)."""
+
+
+class InfeasibleScenarioError(CapplanError):
+    """No plan satisfies every constraint; `conflicts` names the constraints in conflict."""
+
+    def __init__(self, message: str, conflicts: list[str]):
+        self.conflicts = conflicts
+        super().__init__(message + "".join(f"\n  - {c}" for c in conflicts))
+
+
+@dataclass
+class Solution:
+    """Primal and dual values of an optimal solve, aligned with the instance's frames."""
+
+    objective: float
+    y: np.ndarray  # per flow column (instance.flows)
+    S: np.ndarray  # per queue × week, shape (n_queues, T)
+    N: dict[int, np.ndarray]  # per breach row (built.breach_index[θ])
+    x: np.ndarray  # extra theatre days bought per offer (built.rows["extra_capacity"])
+    duals: dict[str, np.ndarray]  # per row family, HiGHS sign (∂objective/∂rhs)
+    solve_seconds: float
+    iterations: int
+
+
+def make_solver(settings: SolveSettings) -> Highs:
+    """A HiGHS solver configured from scenario settings (no console output, no exceptions)."""
+    solver = Highs()
+    solver.config.load_solutions = False
+    solver.config.raise_exception_on_nonoptimal_result = False
+    solver.config.time_limit = settings.time_limit_seconds
+    solver.config.threads = settings.threads
+    solver.config.solver_options["solver"] = _METHODS[settings.method]
+    return solver
+
+
+def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
+    """Solve `built` and return its values; raise on anything but optimality."""
+    solver = make_solver(settings)
+    started = time.perf_counter()
+    results = solver.solve(built.model)
+    seconds = time.perf_counter() - started
+    condition = results.termination_condition
+    if condition in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+        from optimizer.infeasibility import explain_infeasibility
+
+        raise explain_infeasibility(built.instance)
+    if condition != TerminationCondition.convergenceCriteriaSatisfied:
+        raise SolveError(f"HiGHS stopped without an optimal plan: {condition.name} after {seconds:.1f} s")
+    return _read_solution(built, results, seconds)
+
+
+def _read_solution(built: BuiltModel, results, seconds: float) -> Solution:
+    m, inst = built.model, built.instance
+    loader = results.solution_loader
+    primals = loader.get_vars()
+
+    def values(component) -> np.ndarray:
+        return np.fromiter((primals.get(v, 0.0) for v in component.values()), dtype=float, count=len(component))
+
+    duals = {}
+    for family in DUAL_FAMILIES:
+        component = getattr(m, family)
+        if len(component):
+            found = loader.get_duals(list(component.values()))
+            by_index = np.zeros(len(built.rows[family]))
+            for index, con in component.items():
+                by_index[index] = found[con]
+            duals[family] = by_index
+        else:
+            duals[family] = np.zeros(len(built.rows[family]))
+    extra = results.extra_info
+    iterations = int((getattr(extra, "simplex_iteration_count", 0) or 0) + (getattr(extra, "ipm_iteration_count", 0)
+                                                                              or 0))
+    return Solution(
+        objective=float(results.incumbent_objective),
+        y=np.maximum(values(m.y), 0.0),
+        S=values(m.S).reshape(inst.arrived.shape),
+        N={theta: values(getattr(m, f"N{theta}")) for theta in THRESHOLDS},
+        x=values(m.x),
+        duals=duals,
+        solve_seconds=seconds,
+        iterations=iterations,
+    )

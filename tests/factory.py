@@ -1,0 +1,95 @@
+"""Build small datasets in code for hand-solvable tests (typed exactly like `load_dataset` output)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from models.dataset import Dataset
+from models.scenario import Scenario, parse_scenario
+from models.weeks import week_labels
+
+START_WEEK = "2025-W14"
+D0 = dt.date(2025, 3, 31)  # Monday of 2025-W14
+
+
+def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+def make_dataset(
+    *,
+    regions: list[str],
+    hospitals: list[dict],
+    procedures: list[dict],
+    capabilities: list[dict],
+    capacity: list[dict] = (),
+    beds: list[dict] = (),
+    patients: list[dict] = (),
+    demand: list[dict] = (),
+    prices: list[dict] = (),
+    name: str = "tiny",
+) -> Dataset:
+    """Hospitals default to lat/lon near Uppsala and level county; procedures default to day surgery.
+
+    `patients` rows give `region_id`, `procedure_id`, `waited` (days before D0) and optionally
+    `status`, `accepts_travel`, `listed_hospital_id`, `patient_id`.
+    """
+    hospitals_df = frame(
+        [{"name": h["hospital_id"], "level": "county", "lat": 59.8, "lon": 17.6, **h} for h in hospitals],
+        ["hospital_id", "name", "region_id", "level", "lat", "lon"],
+    )
+    procedures_df = frame(
+        [{"name": p["procedure_id"], "name_sv": p["procedure_id"], "specialty": "orthopaedics",
+          "cases_per_theatre_day": 1.0, "bed_days_per_case": 0.0, "kva_codes": "", **p} for p in procedures],
+        ["procedure_id", "name", "name_sv", "specialty", "cases_per_theatre_day", "bed_days_per_case", "kva_codes"],
+    )
+    caps = frame([{"cases_per_theatre_day": None, **c} for c in capabilities],
+                 ["hospital_id", "procedure_id", "cases_per_theatre_day"])
+    caps["cases_per_theatre_day"] = caps["cases_per_theatre_day"].astype(float)
+    waiting_rows = []
+    for i, p in enumerate(patients):
+        waiting_rows.append({
+            "patient_id": p.get("patient_id", f"P{i:06d}"),
+            "region_id": p["region_id"],
+            "procedure_id": p["procedure_id"],
+            "decision_date": pd.Timestamp(D0 - dt.timedelta(days=p["waited"])),
+            "status": p.get("status", "waiting"),
+            "accepts_travel": p.get("accepts_travel", True),
+            "listed_hospital_id": p.get("listed_hospital_id"),
+        })
+    waiting = frame(waiting_rows, ["patient_id", "region_id", "procedure_id", "decision_date", "status",
+                                   "accepts_travel", "listed_hospital_id"])
+    waiting["decision_date"] = pd.to_datetime(waiting["decision_date"])
+    waiting["accepts_travel"] = waiting["accepts_travel"].astype(bool)
+    return Dataset(
+        name=name,
+        plan_start=D0,
+        regions=frame([{"region_id": r, "name": r, "population": 100_000} for r in regions],
+                      ["region_id", "name", "population"]),
+        hospitals=hospitals_df,
+        procedures=procedures_df,
+        capabilities=caps,
+        capacity=frame(list(capacity), ["hospital_id", "specialty", "week", "theatre_days"]).astype(
+            {"theatre_days": float}),
+        beds=frame(list(beds), ["hospital_id", "week", "bed_days"]).astype({"bed_days": float}),
+        waiting_list=waiting,
+        demand=frame(list(demand), ["region_id", "procedure_id", "week", "expected_decisions"]).astype(
+            {"expected_decisions": float}),
+        prices=frame(list(prices), ["procedure_id", "hospital_id", "price_sek"]).astype({"price_sek": float}),
+    )
+
+
+def weekly(hospital_id: str, value: float, weeks: int, specialty: str | None = "orthopaedics") -> list[dict]:
+    """Capacity rows (or bed rows when specialty is None) with the same value for `weeks` weeks."""
+    labels = week_labels(START_WEEK, weeks)
+    if specialty is None:
+        return [{"hospital_id": hospital_id, "week": w, "bed_days": value} for w in labels]
+    return [{"hospital_id": hospital_id, "specialty": specialty, "week": w, "theatre_days": value} for w in labels]
+
+
+def scenario(horizon_weeks: int = 1, **fields) -> Scenario:
+    """A scenario on the tiny dataset; weights default to the design's unless given."""
+    return parse_scenario({"name": "test", "dataset": "tiny", "start_week": START_WEEK,
+                           "horizon_weeks": horizon_weeks, **fields})
