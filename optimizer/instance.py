@@ -173,6 +173,11 @@ def _distances(dataset: Dataset) -> pd.DataFrame:
     mains = main_hospitals(dataset).rename(columns={"hospital_id": "main_hospital", "lat": "lat0", "lon": "lon0"})
     pairs = mains.merge(dataset.hospitals[["hospital_id", "lat", "lon"]], how="cross")
     pairs["km"] = ROAD_FACTOR * _haversine_km(pairs["lat0"], pairs["lon0"], pairs["lat"], pairs["lon"])
+    homeless = sorted(set(dataset.regions["region_id"]) - set(mains["region_id"]))
+    if homeless:
+        # without a hospital a region has no main hospital to measure from: its distances are unknown,
+        # so its arcs count 0 km and are left out whenever a travel limit applies
+        log.warning("regions without any hospital, travel distances unknown: %s", ", ".join(homeless))
     return pairs[["region_id", "hospital_id", "km"]]
 
 
@@ -198,7 +203,7 @@ def _arcs(queues: pd.DataFrame, dataset: Dataset, distances: pd.DataFrame, scena
     arcs = arcs.merge(dataset.prices, on=["procedure_id", "hospital_id"], how="left")
     arcs = arcs[~arcs["charged"] | arcs["price_sek"].notna()]  # a charged arc needs a price
     arcs["price_sek"] = arcs["price_sek"].where(arcs["charged"], 0.0).fillna(0.0)
-    arcs["travel_km"] = np.where(arcs["provider_region"] != arcs["region_id"], arcs["km"], 0.0)
+    arcs["travel_km"] = np.where(arcs["provider_region"] != arcs["region_id"], arcs["km"].fillna(0.0), 0.0)
     columns = ["queue", "region_id", "procedure_id", "class", "specialty", "bed_days_per_case", "hospital_id",
                "provider_region", "rate", "charged", "price_sek", "km", "travel_km"]
     return arcs[columns].sort_values(["queue", "hospital_id"]).reset_index(drop=True)

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from pyomo.environ import Var
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
@@ -53,6 +54,7 @@ class Solution:
     duals: dict[str, np.ndarray]  # per row family, HiGHS sign (∂objective/∂rhs)
     solve_seconds: float
     iterations: int
+    values: dict[str, np.ndarray]  # every variable component by name (y, S, N90, ..., agreement_shortfall)
 
 
 def make_solver(settings: SolveSettings) -> Highs:
@@ -87,8 +89,10 @@ def _read_solution(built: BuiltModel, results, seconds: float) -> Solution:
     loader = results.solution_loader
     primals = loader.get_vars()
 
-    def values(component) -> np.ndarray:
-        return np.fromiter((primals.get(v, 0.0) for v in component.values()), dtype=float, count=len(component))
+    values = {
+        var.local_name: np.fromiter((primals.get(v, 0.0) for v in var.values()), dtype=float, count=len(var))
+        for var in m.component_objects(Var, active=True)
+    }
 
     duals = {}
     for family in DUAL_FAMILIES:
@@ -106,11 +110,12 @@ def _read_solution(built: BuiltModel, results, seconds: float) -> Solution:
                                                                               or 0))
     return Solution(
         objective=float(results.incumbent_objective),
-        y=np.maximum(values(m.y), 0.0),
-        S=values(m.S).reshape(inst.arrived.shape),
-        N={theta: values(getattr(m, f"N{theta}")) for theta in THRESHOLDS},
-        x=values(m.x),
+        y=np.maximum(values["y"], 0.0),
+        S=values["S"].reshape(inst.arrived.shape),
+        N={theta: values[f"N{theta}"] for theta in THRESHOLDS},
+        x=values["x"],
         duals=duals,
         solve_seconds=seconds,
         iterations=iterations,
+        values=values,
     )

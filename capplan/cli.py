@@ -1,0 +1,123 @@
+"""The `capplan` command line: plan scenarios, validate and summarise datasets, and more.
+
+Exit codes: 0 ok; 1 invalid input or infeasible scenario, with the explanation; 2 usage error.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from capplan.render import console, print_error, print_frame
+from models.errors import CapplanError
+from models.scenario import SCENARIOS_DIR
+
+app = typer.Typer(
+    help="capplan: allocate surgical capacity across Mellansverige with a linear programme.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+DEFAULT_DATASET = SCENARIOS_DIR / "mellansverige"
+
+
+def _fail(error: CapplanError) -> None:
+    print_error(error)
+    raise typer.Exit(code=1)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False) -> None:
+    """capplan: surgical capacity allocation for Sjukvårdsregion Mellansverige."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>.")]
+    = None,
+) -> None:
+    """Plan a scenario: build the LP, solve it with HiGHS and write the result files."""
+    from optimizer.output import write_results
+    from optimizer.plan import plan
+
+    try:
+        with console.status("loading") as status:
+            result = plan(scenario, progress=lambda stage: status.update(f"{stage} ..."))
+    except CapplanError as error:
+        _fail(error)
+    folder = write_results(result, out or Path("results") / result.scenario.name)
+    _print_plan(result)
+    console.print(f"Result files written to [bold]{folder}[/bold]")
+
+
+def _print_plan(result) -> None:
+    terms = result.lp.terms
+    end = result.lp.region_kpis[result.lp.region_kpis["t"] == result.instance.horizon]
+    start = result.lp.region_kpis[result.lp.region_kpis["t"] == 1]
+    table = end[["region_id", "waiting", "over_90", "over_365", "share_over_90"]].rename(
+        columns={"waiting": "waiting_end", "over_90": "over_90_end", "over_365": "over_365_end",
+                 "share_over_90": "share_over_90_end"})
+    table.insert(1, "share_over_90_week1", start["share_over_90"].to_numpy())
+    print_frame(table, f"Scenario {result.scenario.name}: regions at the end of week {result.instance.weeks[-1]}",
+                {"share_over_90_week1": "{:.1%}", "share_over_90_end": "{:.1%}"})
+    s = result.seconds
+    console.print(
+        f"objective {result.objective:,.0f} | breach-days >90 {terms['breach_days_90']:,.0f}, "
+        f">180 {terms['breach_days_180']:,.0f}, >365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.0f}"
+        f" | cost {terms['cost_sek'] / 1e6:,.1f} MSEK | patient-km {terms['patient_km']:,.0f}"
+    )
+    console.print(
+        f"model {result.size['variables']:,} variables, {result.size['constraints']:,} constraints | "
+        f"load {s['load']:.2f}s prepare {s['prepare']:.2f}s build {s['build']:.2f}s solve {s['solve']:.2f}s "
+        f"results {s['results']:.2f}s"
+    )
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="Dataset folder to check.")] = DEFAULT_DATASET) -> None:
+    """Check a dataset folder against the CSV contract; print every problem as file:row:column: message."""
+    from models.loader import load_dataset
+
+    try:
+        dataset = load_dataset(path)
+    except CapplanError as error:
+        _fail(error)
+    console.print(f"[green]ok[/green]: {path} is a valid dataset ({len(dataset.waiting_list):,} waiting-list rows)")
+
+
+@app.command()
+def info(path: Annotated[Path, typer.Argument(help="Dataset folder.")] = DEFAULT_DATASET) -> None:
+    """Summarise a dataset: waiting per region, over-90 per procedure, capacity per hospital."""
+    from models import summary
+    from models.loader import load_dataset
+
+    try:
+        dataset = load_dataset(path)
+    except CapplanError as error:
+        _fail(error)
+    t = summary.totals(dataset)
+    console.print(
+        f"[bold]{dataset.name}[/bold], plan start {dataset.plan_start}: {t['listed']:,} listed, {t['mov_pvv']:,} MoV/PvV,"
+        f" {t['over_90']:,} waiting over 90 days ({t['share_over_90']:.1%} of {t['waiting']:,} excl. MoV/PvV)"
+    )
+    print_frame(summary.region_summary(dataset), "Regions", {"share_over_90": "{:.1%}"})
+    print_frame(summary.procedure_summary(dataset), "Procedures (over 90 days incl. MoV/PvV)")
+    print_frame(summary.capacity_summary(dataset), "Hospitals (per week)")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write.")] = DEFAULT_DATASET,
+    seed: Annotated[int | None, typer.Option(help="Random seed; default the documented one.")] = None,
+) -> None:
+    """Regenerate the synthetic Mellansverige dataset (seeded, reproducible)."""
+    from models import generate as generator
+
+    kwargs = {} if seed is None else {"seed": seed}
+    generator.generate(out, **kwargs)
+    console.print(f"dataset written to {out}")

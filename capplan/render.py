@@ -1,0 +1,47 @@
+"""Rendering tables and errors in the terminal with rich."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from models.errors import CapplanError
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def print_frame(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None, limit: int = 40) -> None:
+    """Print a DataFrame as a rich table; numbers right-aligned, `formats` per column (e.g. '{:.1%}')."""
+    formats = formats or {}
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for row in frame.head(limit).itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row, strict=True):
+            if column in formats:
+                cells.append(formats[column].format(value))
+            elif isinstance(value, float):
+                cells.append(f"{value:,.1f}")
+            elif isinstance(value, int):
+                cells.append(f"{value:,}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    console.print(table)
+    if len(frame) > limit:
+        console.print(f"[dim]... {len(frame) - limit} more rows[/dim]")
+
+
+def print_error(error: CapplanError) -> None:
+    """Print a domain error: one line per problem (file:row:column: message) or its message."""
+    problems = getattr(error, "problems", None)
+    if problems:
+        errors.print(f"[bold red]{len(problems)} problem(s):[/bold red]")
+        for problem in problems:
+            errors.print(str(problem), markup=False, highlight=False)
+    else:
+        errors.print(f"[bold red]error:[/bold red] {error}", highlight=False)

@@ -1,0 +1,112 @@
+"""Rounding the LP's fractional flows to whole patients without breaking any constraint.
+
+Method (a feasibility-preserving rounding, not a MIP):
+1. Round every flow down. Every constraint row has non-negative coefficients on y, so lowering
+   flows keeps theatre days, bed-days, budgets, agreement maxima and S ≤ A satisfied.
+2. Per queue, the rounded total should be round(Σ y). Give the missing whole patients back one at a
+   time to the queue's flows with the largest fractional parts, earliest week first on ties, but only
+   where one more patient still fits: theatre days (with the extra days the LP bought), bed-days,
+   budget, agreement maximum, and S_q(t) ≤ A_q(t) in that week and every later one.
+Agreement minimums are not guaranteed after rounding (they may fall short by less than one patient
+per flow); the integer plan's KPIs are computed with the same code as the LP's, so this shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.build import agreement_flow_mask
+from optimizer.instance import Instance
+from optimizer.results import cumulative_treated
+
+_TOLERANCE = 1e-6
+
+
+def integer_flows(inst: Instance, y: np.ndarray, x: np.ndarray | None = None, extra_rows: pd.DataFrame | None = None
+                  ) -> np.ndarray:
+    """Whole-patient flows close to `y` that respect every capacity constraint (see module docstring)."""
+    whole = np.floor(y + _TOLERANCE)
+    flows = inst.flows
+    queue = flows["queue"].to_numpy()
+    targets = np.round(np.bincount(queue, weights=y, minlength=len(inst.queues)) + _TOLERANCE)
+    missing = targets - np.bincount(queue, weights=whole, minlength=len(inst.queues))
+    if (missing <= 0).all():
+        return whole
+    slack = _Slack(inst, whole, x, extra_rows)
+    fraction = y - whole
+    order = np.lexsort((flows["t"].to_numpy(), -fraction))  # largest fraction first, earlier week on ties
+    for f in order.tolist():
+        q = queue[f]
+        if missing[q] <= 0 or fraction[f] <= _TOLERANCE:
+            continue
+        if slack.fits(f):
+            slack.take(f)
+            whole[f] += 1
+            missing[q] -= 1
+    return whole
+
+
+class _Slack:
+    """Remaining room in every row that one more patient on flow f would use."""
+
+    def __init__(self, inst: Instance, whole: np.ndarray, x: np.ndarray | None, extra_rows: pd.DataFrame | None):
+        flows = inst.flows
+        self.inst = inst
+        self.rate = flows["rate"].to_numpy()
+        self.bed = flows["bed_days_per_case"].to_numpy()
+        self.price = np.where(flows["charged"].to_numpy(), flows["price_sek"].to_numpy(), 0.0)
+        theatre = inst.theatre.reset_index(names="row")
+        extra = np.zeros(len(theatre))
+        if x is not None and extra_rows is not None and len(extra_rows):
+            bought = extra_rows[["hospital_id", "specialty", "t"]].assign(bought=x)
+            extra = theatre.merge(bought, how="left", on=["hospital_id", "specialty", "t"])["bought"].fillna(0.0)
+            extra = extra.to_numpy()
+        self.theatre_row = flows.merge(theatre[["hospital_id", "specialty", "t", "row"]], how="left",
+                                       on=["hospital_id", "specialty", "t"])["row"].to_numpy()
+        used = np.bincount(self.theatre_row, weights=whole / self.rate, minlength=len(theatre))
+        self.theatre_room = theatre["theatre_days"].to_numpy() + extra - used
+        beds = inst.beds.reset_index(names="row")
+        bed_row = flows.merge(beds[["hospital_id", "t", "row"]], how="left", on=["hospital_id", "t"])["row"]
+        self.bed_row = bed_row.fillna(-1).astype(int).to_numpy()
+        has_row = self.bed_row >= 0
+        used_beds = np.bincount(self.bed_row[has_row], weights=(whole * self.bed)[has_row], minlength=len(beds))
+        self.bed_room = beds["bed_days"].to_numpy() - used_beds
+        self.queue_room = inst.arrived - cumulative_treated(inst, whole)  # A − S per (q, t)
+        region = flows["region_id"].to_numpy()
+        budgets = inst.scenario.policy.budgets_sek
+        self.budget_room = {r: b - float((whole * self.price)[region == r].sum()) for r, b in budgets.items()}
+        self.region = region
+        self.agreements = []
+        for agreement in inst.scenario.policy.agreements:
+            if agreement.max_cases is None:
+                continue
+            mask = agreement_flow_mask(inst, agreement)
+            self.agreements.append([mask, agreement.max_cases - float(whole[mask].sum())])
+
+    def fits(self, f: int) -> bool:
+        flows = self.inst.flows
+        q, t = int(flows["queue"].iat[f]), int(flows["t"].iat[f])
+        if self.theatre_room[self.theatre_row[f]] < 1 / self.rate[f] - _TOLERANCE:
+            return False
+        if self.bed[f] > 0 and (self.bed_row[f] < 0 or self.bed_room[self.bed_row[f]] < self.bed[f] - _TOLERANCE):
+            return False
+        if (self.queue_room[q, t - 1:] < 1 - _TOLERANCE).any():
+            return False
+        room = self.budget_room.get(self.region[f])
+        if room is not None and self.price[f] > room + _TOLERANCE:
+            return False
+        return all(not mask[f] or left >= 1 - _TOLERANCE for mask, left in self.agreements)
+
+    def take(self, f: int) -> None:
+        flows = self.inst.flows
+        q, t = int(flows["queue"].iat[f]), int(flows["t"].iat[f])
+        self.theatre_room[self.theatre_row[f]] -= 1 / self.rate[f]
+        if self.bed[f] > 0:
+            self.bed_room[self.bed_row[f]] -= self.bed[f]
+        self.queue_room[q, t - 1:] -= 1
+        if self.region[f] in self.budget_room:
+            self.budget_room[self.region[f]] -= self.price[f]
+        for entry in self.agreements:
+            if entry[0][f]:
+                entry[1] -= 1

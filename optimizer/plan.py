@@ -1,0 +1,170 @@
+"""The public engine: `plan(scenario)` loads, changes, builds, solves and tabulates one scenario.
+
+The CLI, the HTTP API and the notebooks all call this module; none of them holds planning logic.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.dataset import Dataset
+from models.loader import load_dataset
+from models.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from optimizer.build import BuiltModel, ExtraFunctionality, build_model
+from optimizer.changes import apply_changes
+from optimizer.instance import Instance, build_instance
+from optimizer.integer_plan import integer_flows
+from optimizer.results import PlanTables, plan_tables, shadow_prices
+from optimizer.solve import Solution, solve_model
+
+log = logging.getLogger(__name__)
+
+#: Called with a stage name: loading, building, solving, reporting.
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PlanResult:
+    """Everything a plan produces: the LP's tables, the integer plan's tables, timings and size."""
+
+    scenario: Scenario
+    instance: Instance
+    objective: float
+    lp: PlanTables
+    integer: PlanTables
+    y: np.ndarray
+    integer_y: np.ndarray
+    shadow_prices: pd.DataFrame
+    size: dict[str, int]
+    seconds: dict[str, float] = field(default_factory=dict)
+    iterations: int = 0
+    status: str = "optimal"
+
+    def summary(self) -> dict:
+        """The content of summary.json."""
+        return {
+            "scenario": self.scenario.name,
+            "status": self.status,
+            "objective": self.objective,
+            "objective_terms": self.lp.terms,
+            "integer_plan": {"objective": self.integer.objective, "objective_terms": self.integer.terms},
+            "build_seconds": self.seconds.get("build", 0.0),
+            "solve_seconds": self.seconds.get("solve", 0.0),
+            "seconds": self.seconds,
+            "size": self.size,
+            "iterations": self.iterations,
+            "start_week": self.scenario.start_week,
+            "horizon_weeks": self.scenario.horizon_weeks,
+        }
+
+
+def resolve_scenario(scenario: Scenario | str | os.PathLike | None) -> tuple[Scenario, Path | None]:
+    """A scenario object from a Scenario, a YAML path, or None (the default scenario)."""
+    if scenario is None:
+        return load_scenario(DEFAULT_SCENARIO)
+    if isinstance(scenario, Scenario):
+        return scenario, None
+    return load_scenario(scenario)
+
+
+@lru_cache(maxsize=4)
+def _cached_dataset(path: str, start_week: str, mtime: float) -> Dataset:
+    return load_dataset(path, plan_start=start_week)
+
+
+def dataset_for(scenario: Scenario, base_dir: Path | None = None) -> Dataset:
+    """The scenario's base dataset (cached per folder, start week and modification time)."""
+    path = scenario.dataset_path(base_dir)
+    mtime = max((p.stat().st_mtime for p in path.glob("*.csv")), default=0.0) if path.is_dir() else 0.0
+    return _cached_dataset(str(path), scenario.start_week, mtime)
+
+
+def prepare(scenario: Scenario, dataset: Dataset) -> Instance:
+    """Apply the scenario's changes and compute the LP's sets and data."""
+    return build_instance(apply_changes(dataset, scenario), scenario)
+
+
+def plan(
+    scenario: Scenario | str | os.PathLike | None = None,
+    *,
+    dataset: Dataset | None = None,
+    progress: Progress | None = None,
+    extra_functionality: ExtraFunctionality | None = None,
+) -> PlanResult:
+    """Plan one scenario end to end and return its results.
+
+    `scenario` is a `Scenario`, a YAML path, or None for scenarios/default.yaml; `dataset` overrides
+    the scenario's base dataset (already loaded). Raises `DatasetError`, `ScenarioError`,
+    `InfeasibleScenarioError` or `SolveError` with an explanation when no plan can be made.
+    """
+    report = progress or (lambda stage: None)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+    scenario, base_dir = resolve_scenario(scenario)
+    report("loading")
+    if dataset is None:
+        dataset = dataset_for(scenario, base_dir)
+    seconds["load"] = time.perf_counter() - clock
+
+    report("building")
+    clock = time.perf_counter()
+    inst = prepare(scenario, dataset)
+    seconds["prepare"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    built = build_model(inst, extra_functionality)
+    seconds["build"] = time.perf_counter() - clock
+
+    report("solving")
+    solution = solve_model(built, scenario.solve)
+    seconds["solve"] = solution.solve_seconds
+
+    report("reporting")
+    clock = time.perf_counter()
+    result = tabulate(built, solution)
+    seconds["results"] = time.perf_counter() - clock
+    result.seconds = seconds
+    log.info("planned %s: objective %.1f, %s", scenario.name, result.objective,
+             ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()))
+    return result
+
+
+def model_size(built: BuiltModel) -> dict[str, int]:
+    """Variables, constraints and nonzeros of a built model."""
+    m = built.model
+    from pyomo.environ import Constraint, Var
+
+    variables = sum(len(v) for v in m.component_objects(Var, active=True))
+    constraints = 0
+    nonzeros = 0
+    for component in m.component_objects(Constraint, active=True):
+        constraints += len(component)
+        nonzeros += sum(len(c.body.args) for c in component.values())
+    return {"variables": variables, "constraints": constraints, "nonzeros": nonzeros}
+
+
+def tabulate(built: BuiltModel, solution: Solution) -> PlanResult:
+    """Result tables of the LP solution and of its integer rounding."""
+    inst = built.instance
+    lp = plan_tables(inst, solution.y)
+    whole = integer_flows(inst, solution.y, solution.x, built.rows["extra_capacity"])
+    return PlanResult(
+        scenario=inst.scenario,
+        instance=inst,
+        objective=solution.objective,
+        lp=lp,
+        integer=plan_tables(inst, whole),
+        y=solution.y,
+        integer_y=whole,
+        shadow_prices=shadow_prices(built.rows, solution.duals, inst.weeks),
+        size=model_size(built),
+        iterations=solution.iterations,
+    )

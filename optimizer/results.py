@@ -1,0 +1,161 @@
+"""Result tables computed from a flow vector y (aligned with `Instance.flows`).
+
+One code path serves the LP's fractional plan and the integer plan: give it y, get the KPIs.
+Patients over θ at the end of week t are max(0, B^θ_q(t) − S_q(t)), exact under first-in-first-out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimizer.instance import THRESHOLDS, Instance
+
+#: Flows below this many patients are treated as zero in tables.
+FLOW_EPSILON = 1e-7
+
+
+@dataclass
+class PlanTables:
+    """KPIs and tables of one flow vector."""
+
+    terms: dict[str, float]
+    objective: float
+    allocations: pd.DataFrame
+    region_kpis: pd.DataFrame
+    theatre_use: pd.DataFrame
+    bed_use: pd.DataFrame
+    payments: pd.DataFrame
+
+
+def cumulative_treated(inst: Instance, y: np.ndarray) -> np.ndarray:
+    """S[q, t]: patients of queue q treated by the end of week t."""
+    treated = np.zeros(inst.arrived.shape)
+    np.add.at(treated, (inst.flows["queue"].to_numpy(), inst.flows["t"].to_numpy() - 1), y)
+    return np.cumsum(treated, axis=1)
+
+
+def theatre_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
+    """Theatre days used per hospital × specialty × week, with base and extra capacity."""
+    flows = inst.flows
+    used = (flows[["hospital_id", "specialty", "t"]].assign(used_days=y / flows["rate"].to_numpy())
+            .groupby(["hospital_id", "specialty", "t"], as_index=False)["used_days"].sum())
+    table = inst.theatre.merge(used, how="left", on=["hospital_id", "specialty", "t"]).fillna({"used_days": 0.0})
+    table["extra_days_used"] = np.clip(table["used_days"] - table["theatre_days"], 0.0, table["extra_days"])
+    available = table["theatre_days"] + table["extra_days_used"]
+    table["utilisation"] = np.where(available > 0, table["used_days"] / available.where(available > 0, 1), 0.0)
+    table["week"] = [inst.weeks[t - 1] for t in table["t"]]
+    return table
+
+
+def bed_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
+    """Bed-days used per hospital × week against elective bed-days available."""
+    flows = inst.flows
+    used = (flows[["hospital_id", "t"]].assign(used_bed_days=y * flows["bed_days_per_case"].to_numpy())
+            .groupby(["hospital_id", "t"], as_index=False)["used_bed_days"].sum())
+    table = inst.beds.merge(used, how="left", on=["hospital_id", "t"]).fillna({"used_bed_days": 0.0})
+    table["utilisation"] = np.where(table["bed_days"] > 0, table["used_bed_days"] / table["bed_days"].where(
+        table["bed_days"] > 0, 1), 0.0)
+    table["week"] = [inst.weeks[t - 1] for t in table["t"]]
+    return table
+
+
+def region_kpis(inst: Instance, S: np.ndarray) -> pd.DataFrame:
+    """Per region × week: waiting, over 90/180/365 and share over 90 (excl. MoV/PvV, as in statistics).
+
+    `mov_pvv` counts the region's MoV/PvV patients, reported but never planned.
+    """
+    queues = inst.queues
+    columns = {"waiting": inst.arrived - S}
+    columns.update({f"over_{theta}": np.maximum(inst.over[theta] - S, 0.0) for theta in THRESHOLDS})
+    horizon = inst.horizon
+    frames = []
+    for name, grid in columns.items():
+        frame = pd.DataFrame(grid, columns=range(1, horizon + 1)).assign(region_id=queues["region_id"].to_numpy())
+        frames.append(frame.groupby("region_id").sum().stack().rename(name))
+    table = pd.concat(frames, axis=1).reset_index(names=["region_id", "t"])
+    table["waiting"] = table["waiting"].clip(lower=0.0)
+    table["share_over_90"] = np.where(table["waiting"] > 0, table["over_90"] / table["waiting"].where(
+        table["waiting"] > 0, 1), 0.0)
+    mov = inst.dataset.waiting_list
+    mov_counts = mov[mov["status"] != "waiting"].groupby("region_id").size()
+    table["mov_pvv"] = table["region_id"].map(mov_counts).fillna(0).astype(int)
+    table["week"] = [inst.weeks[t - 1] for t in table["t"]]
+    return table[["region_id", "week", "t", "waiting", "over_90", "over_180", "over_365", "share_over_90", "mov_pvv"]]
+
+
+def allocation_table(inst: Instance, y: np.ndarray) -> pd.DataFrame:
+    """allocations.csv: region_id, procedure_id, class, hospital_id, week, patients (non-zero flows)."""
+    flows = inst.flows
+    keep = y > FLOW_EPSILON
+    table = flows.loc[keep, ["region_id", "procedure_id", "class", "hospital_id", "t"]].copy()
+    table["week"] = [inst.weeks[t - 1] for t in table["t"]]
+    table["patients"] = y[keep]
+    return table[["region_id", "procedure_id", "class", "hospital_id", "week", "patients"]].reset_index(drop=True)
+
+
+def payments(inst: Instance, y: np.ndarray) -> pd.DataFrame:
+    """SEK paid under the price list, payer region × provider region (charged arcs only)."""
+    flows = inst.flows
+    charged = flows["charged"].to_numpy()
+    table = pd.DataFrame({
+        "payer_region": flows["region_id"].to_numpy()[charged],
+        "provider_region": flows["provider_region"].to_numpy()[charged],
+        "patients": y[charged],
+        "amount_sek": (y * flows["price_sek"].to_numpy())[charged],
+    })
+    table = table.groupby(["payer_region", "provider_region"], as_index=False)[["patients", "amount_sek"]].sum()
+    return table[table["patients"] > FLOW_EPSILON].reset_index(drop=True)
+
+
+def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
+    """Every KPI and table of flow vector `y`, and its objective value under the scenario's weights."""
+    S = cumulative_treated(inst, y)
+    theatre = theatre_use(inst, y)
+    extra_cost = float((theatre["extra_days_used"] * theatre["extra_cost_per_day"]).sum())
+    flows = inst.flows
+    terms = {f"breach_days_{theta}": 7.0 * float(np.maximum(inst.over[theta] - S, 0.0).sum()) for theta in THRESHOLDS}
+    terms["waiting_days"] = 7.0 * float((inst.arrived - S).sum())
+    terms["cost_sek"] = float((y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy()).sum()) + extra_cost
+    terms["patient_km"] = float((y * flows["travel_km"].to_numpy()).sum())
+    terms["treated"] = float(y.sum())
+    return PlanTables(
+        terms=terms,
+        objective=objective_value(inst, terms),
+        allocations=allocation_table(inst, y),
+        region_kpis=region_kpis(inst, S),
+        theatre_use=theatre,
+        bed_use=bed_use(inst, y),
+        payments=payments(inst, y),
+    )
+
+
+def objective_value(inst: Instance, terms: dict[str, float]) -> float:
+    """The scenario's weighted objective from unweighted terms (includes the constant part)."""
+    w = inst.scenario.weights
+    return (
+        w.over_90 * terms["breach_days_90"]
+        + w.over_180 * terms["breach_days_180"]
+        + w.over_365 * terms["breach_days_365"]
+        + w.waiting * terms["waiting_days"]
+        + w.cost_per_ksek * terms["cost_sek"] / 1000.0
+        + w.travel_per_km * terms["patient_km"]
+    )
+
+
+def shadow_prices(rows: dict[str, pd.DataFrame], duals: dict[str, np.ndarray], weeks: list[str]) -> pd.DataFrame:
+    """Objective units saved by one more theatre day or bed-day at each hospital and week.
+
+    HiGHS reports a row dual as ∂objective/∂rhs (≤ 0 for a binding ≤ row when minimising), so the
+    saving per extra day is −dual. Only rows with a non-zero value are listed.
+    """
+    theatre = rows["theatre_days"].assign(resource="theatre_days", dual=duals["theatre_days"])
+    beds = rows["bed_days"].assign(resource="bed_days", specialty="", dual=duals["bed_days"])
+    table = pd.concat([theatre, beds], ignore_index=True)
+    table["saving_per_extra_day"] = -table["dual"]
+    table = table[table["saving_per_extra_day"].abs() > 1e-9]
+    table["week"] = [weeks[t - 1] for t in table["t"]]
+    columns = ["resource", "hospital_id", "specialty", "week", "saving_per_extra_day"]
+    return table[columns].sort_values("saving_per_extra_day", ascending=False).reset_index(drop=True)
