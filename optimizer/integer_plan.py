@@ -7,6 +7,8 @@ Method (a feasibility-preserving rounding, not a MIP):
    time to the queue's flows with the largest fractional parts, earliest week first on ties, but only
    where one more patient still fits: theatre days (with the extra days the LP bought), bed-days,
    budget, agreement maximum, and S_q(t) ≤ A_q(t) in that week and every later one.
+3. A queue still short (its fractional flows had no room left) may use any of its flow columns that
+   has room, earliest week first: the hospital or week may differ from the LP's, the total does not.
 Agreement minimums are not guaranteed after rounding (they may fall short by less than one patient
 per flow); the integer plan's KPIs are computed with the same code as the LP's, so this shows.
 """
@@ -44,6 +46,12 @@ def integer_flows(inst: Instance, y: np.ndarray, x: np.ndarray | None = None, ex
             slack.take(f)
             whole[f] += 1
             missing[q] -= 1
+    for q in np.nonzero(missing >= 1)[0].tolist():
+        for f in np.nonzero(queue == q)[0].tolist():  # flows are sorted by arc then week
+            while missing[q] >= 1 and slack.fits(f):
+                slack.take(f)
+                whole[f] += 1
+                missing[q] -= 1
     return whole
 
 

@@ -93,3 +93,55 @@ def scenario(horizon_weeks: int = 1, **fields) -> Scenario:
     """A scenario on the tiny dataset; weights default to the design's unless given."""
     return parse_scenario({"name": "test", "dataset": "tiny", "start_week": START_WEEK,
                            "horizon_weeks": horizon_weeks, **fields})
+
+
+def random_dataset(seed: int, n_regions: int = 3, weeks: int = 6) -> Dataset:
+    """A small random but well-formed dataset: regions with a county and a district hospital each,
+    one private provider, two specialties, inpatient and day-surgery procedures, prices, beds,
+    backlog patients of all statuses with waits from 0 to 500 days, and weekly demand."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    regions = [f"r{i}" for i in range(n_regions)]
+    hospitals, capabilities, capacity, beds, prices = [], [], [], [], []
+    procedures = [
+        {"procedure_id": "hip", "specialty": "orthopaedics", "cases_per_theatre_day": 3.0, "bed_days_per_case": 2.5},
+        {"procedure_id": "hernia", "specialty": "general_surgery", "cases_per_theatre_day": 5.0},
+        {"procedure_id": "cataract", "specialty": "ophthalmology", "cases_per_theatre_day": 12.0},
+    ]
+    for i, region in enumerate(regions):
+        for level, procs in (("county", ["hip", "hernia", "cataract"]), ("district", ["hernia", "cataract"])):
+            hid = f"{region}_{level}"
+            hospitals.append({"hospital_id": hid, "region_id": region, "level": level,
+                              "lat": 59.0 + 0.6 * i + rng.uniform(0, 0.3), "lon": 15.0 + rng.uniform(0, 2)})
+            for p in procs:
+                rate = None if rng.random() < 0.7 else float(rng.integers(2, 14))
+                capabilities.append({"hospital_id": hid, "procedure_id": p, "cases_per_theatre_day": rate})
+                prices.append({"procedure_id": p, "hospital_id": hid, "price_sek": float(rng.integers(10, 130)) * 1000})
+    hospitals.append({"hospital_id": "private", "region_id": regions[0], "level": "private", "lat": 59.3, "lon": 16.0})
+    capabilities += [{"hospital_id": "private", "procedure_id": p} for p in ("hip", "cataract")]
+    prices += [{"procedure_id": p, "hospital_id": "private", "price_sek": 60_000.0} for p in ("hip", "cataract")]
+    specialty_of = {p["procedure_id"]: p["specialty"] for p in procedures}
+    labels = week_labels(START_WEEK, weeks)
+    for h in hospitals:
+        specialties = {specialty_of[c["procedure_id"]] for c in capabilities if c["hospital_id"] == h["hospital_id"]}
+        for s in sorted(specialties):
+            for w in labels:
+                if rng.random() < 0.9:
+                    capacity.append({"hospital_id": h["hospital_id"], "specialty": s, "week": w,
+                                     "theatre_days": float(rng.integers(0, 4))})
+        for w in labels:
+            beds.append({"hospital_id": h["hospital_id"], "week": w, "bed_days": float(rng.integers(0, 12))})
+    patients = []
+    for region in regions:
+        for p in specialty_of:
+            for _ in range(int(rng.integers(0, 25))):
+                status = rng.choice(["waiting", "waiting", "waiting", "waiting", "MoV", "PvV"])
+                patients.append({"region_id": region, "procedure_id": p, "waited": int(rng.integers(1, 500)),
+                                 "status": str(status), "accepts_travel": bool(rng.random() < 0.5)})
+    rng.shuffle(patients)
+    demand = [{"region_id": r, "procedure_id": p, "week": w, "expected_decisions": round(float(rng.uniform(0, 3)), 2)}
+              for r in regions for p in specialty_of for w in labels]
+    return make_dataset(regions=regions, hospitals=hospitals, procedures=procedures, capabilities=capabilities,
+                        capacity=capacity, beds=beds, patients=patients, demand=demand, prices=prices,
+                        name=f"random{seed}")
