@@ -45,9 +45,16 @@ class BuiltModel:
 
 
 def build_model(
-    inst: Instance, extra_functionality: ExtraFunctionality | None = None, elastic_agreements: bool = False
+    inst: Instance,
+    extra_functionality: ExtraFunctionality | None = None,
+    elastic_agreements: bool = False,
+    region_limits: dict[str, float] | None = None,
 ) -> BuiltModel:
-    """Build the LP of `inst`. `elastic_agreements` adds slack to agreement minimums (feasibility study)."""
+    """Build the LP of `inst`.
+
+    `elastic_agreements` adds slack to agreement minimums (feasibility study); `region_limits` caps
+    each region's weighted breach-days (policy `no_region_worse_off`, limits from the standalone plan).
+    """
     m = pyo.ConcreteModel(name=inst.name)
     built = BuiltModel(model=m, instance=inst)
     add_flow_variables(built)
@@ -58,6 +65,8 @@ def build_model(
     add_bed_days(built)
     add_agreements(built, elastic=elastic_agreements)
     add_budgets(built)
+    if region_limits:
+        add_no_region_worse_off(built, region_limits)
     if extra_functionality is not None:
         extra_functionality(built)
     add_objective(built, feasibility_only=elastic_agreements)
@@ -220,6 +229,27 @@ def add_budgets(built: BuiltModel) -> None:
         upper.append(budget)
     built.rows["budgets"] = pd.DataFrame({"region_id": list(budgets), "budget_sek": list(budgets.values())})
     _add_linear_rows(built, "budgets", len(budgets), triplets, upper=np.array(upper, dtype=float))
+
+
+def add_no_region_worse_off(built: BuiltModel, limits: dict[str, float]) -> None:
+    """no_region_worse_off[r]:  7·Σ_{q of r, t}(w90·N⁹⁰ + w180·N¹⁸⁰ + w365·N³⁶⁵) ≤ standalone value of r."""
+    m, inst = built.model, built.instance
+    w = inst.scenario.weights
+    weight_of = {90: w.over_90, 180: w.over_180, 365: w.over_365}
+    regions = list(limits)
+    position = {r: k for k, r in enumerate(regions)}
+    queue_region = inst.queues["region_id"].to_numpy()
+    triplets = []
+    for theta in THRESHOLDS:
+        index = built.breach_index[theta]
+        region_of_row = queue_region[index["queue"].to_numpy()]
+        keep = np.isin(region_of_row, regions)
+        rows = np.array([position[r] for r in region_of_row[keep]], dtype=int)
+        n_vars = list(getattr(m, f"N{theta}").values())
+        triplets.append((rows, _var_refs(n_vars, np.nonzero(keep)[0]), np.full(len(rows), 7.0 * weight_of[theta])))
+    built.rows["no_region_worse_off"] = pd.DataFrame({"region_id": regions, "limit": [limits[r] for r in regions]})
+    _add_linear_rows(built, "no_region_worse_off", len(regions), triplets,
+                     upper=np.array([limits[r] for r in regions], dtype=float))
 
 
 def flow_objective_coefficients(inst: Instance) -> np.ndarray:

@@ -57,8 +57,12 @@ class Instance:
         return len(self.weeks)
 
 
-def build_instance(dataset: Dataset, scenario: Scenario) -> Instance:
-    """Compute the sparse sets and data of the LP for `scenario` on (an already changed) `dataset`."""
+def build_instance(dataset: Dataset, scenario: Scenario, standalone: bool = False) -> Instance:
+    """Compute the sparse sets and data of the LP for `scenario` on (an already changed) `dataset`.
+
+    `standalone` keeps only arcs inside each patient's home region: every region planned alone on
+    its own hospitals (the baseline that measures the value of collaboration).
+    """
     weeks = week_labels(scenario.start_week, scenario.horizon_weeks)
     plan_start = parse_iso_week(scenario.start_week)
     week_of = {label: t for t, label in enumerate(weeks, start=1)}
@@ -70,6 +74,8 @@ def build_instance(dataset: Dataset, scenario: Scenario) -> Instance:
     arrived, over = _queue_arrays(cohorts, len(queues), len(weeks))
     distances = _distances(dataset)
     arcs = _arcs(queues, dataset, distances, scenario)
+    if standalone:
+        arcs = arcs[arcs["provider_region"] == arcs["region_id"]].reset_index(drop=True)
     theatre = _theatre_rows(dataset, scenario, week_of)
     beds = _bed_rows(dataset, week_of)
     flows = _flows(arcs, queues, theatre, beds, arrived)

@@ -48,6 +48,7 @@ class PlanResult:
     seconds: dict[str, float] = field(default_factory=dict)
     iterations: int = 0
     status: str = "optimal"
+    standalone: PlanResult | None = None  # the baseline, when the plan needed it
 
     def summary(self) -> dict:
         """The content of summary.json."""
@@ -88,9 +89,19 @@ def dataset_for(scenario: Scenario, base_dir: Path | None = None) -> Dataset:
     return _cached_dataset(str(path), scenario.start_week, mtime)
 
 
-def prepare(scenario: Scenario, dataset: Dataset) -> Instance:
+def prepare(scenario: Scenario, dataset: Dataset, standalone: bool = False) -> Instance:
     """Apply the scenario's changes and compute the LP's sets and data."""
-    return build_instance(apply_changes(dataset, scenario), scenario)
+    return build_instance(apply_changes(dataset, scenario), scenario, standalone=standalone)
+
+
+def standalone_scenario(scenario: Scenario) -> Scenario:
+    """The scenario with each region on its own: no agreements between regions, no fairness rule."""
+    policy = scenario.policy.model_copy(update={"agreements": [], "no_region_worse_off": False})
+    return scenario.model_copy(update={"policy": policy, "name": f"{scenario.name}-standalone"})
+
+
+#: Relative slack on standalone limits so that the standalone plan itself stays feasible numerically.
+_LIMIT_TOLERANCE = 1e-6
 
 
 def plan(
@@ -99,11 +110,14 @@ def plan(
     dataset: Dataset | None = None,
     progress: Progress | None = None,
     extra_functionality: ExtraFunctionality | None = None,
+    standalone: bool = False,
 ) -> PlanResult:
     """Plan one scenario end to end and return its results.
 
     `scenario` is a `Scenario`, a YAML path, or None for scenarios/default.yaml; `dataset` overrides
-    the scenario's base dataset (already loaded). Raises `DatasetError`, `ScenarioError`,
+    the scenario's base dataset (already loaded). `standalone` plans every region alone (baseline).
+    With policy `no_region_worse_off` the standalone baseline is planned first and caps each
+    region's weighted breach-days. Raises `DatasetError`, `ScenarioError`,
     `InfeasibleScenarioError` or `SolveError` with an explanation when no plan can be made.
     """
     report = progress or (lambda stage: None)
@@ -115,12 +129,19 @@ def plan(
         dataset = dataset_for(scenario, base_dir)
     seconds["load"] = time.perf_counter() - clock
 
+    baseline, limits = None, None
+    if scenario.policy.no_region_worse_off and not standalone:
+        report("baseline")
+        baseline = plan(standalone_scenario(scenario), dataset=dataset, standalone=True)
+        totals = baseline.lp.region_totals.set_index("region_id")["weighted_breach_days"]
+        limits = {r: v * (1 + _LIMIT_TOLERANCE) + _LIMIT_TOLERANCE for r, v in totals.items()}
+
     report("building")
     clock = time.perf_counter()
-    inst = prepare(scenario, dataset)
+    inst = prepare(scenario, dataset, standalone=standalone)
     seconds["prepare"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    built = build_model(inst, extra_functionality)
+    built = build_model(inst, extra_functionality, region_limits=limits)
     seconds["build"] = time.perf_counter() - clock
 
     report("solving")
@@ -132,9 +153,34 @@ def plan(
     result = tabulate(built, solution)
     seconds["results"] = time.perf_counter() - clock
     result.seconds = seconds
+    result.standalone = baseline
     log.info("planned %s: objective %.1f, %s", scenario.name, result.objective,
              ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()))
     return result
+
+
+def plan_standalone(scenario: Scenario, dataset: Dataset | None = None, progress: Progress | None = None
+                    ) -> PlanResult:
+    """The standalone baseline of `scenario`: each region treats only its own patients."""
+    return plan(standalone_scenario(scenario), dataset=dataset, progress=progress, standalone=True)
+
+
+def collaboration_value(joint: PlanResult, standalone: PlanResult) -> pd.DataFrame:
+    """Per region and in total: the joint plan against the standalone baseline, and the difference.
+
+    A positive `*_saved` column means the joint plan is better for that region than going alone.
+    """
+    columns = ["weighted_breach_days", "breach_days_90", "breach_days_180", "breach_days_365", "over_90_end",
+               "cost_sek", "treated_elsewhere"]
+    a = joint.lp.region_totals.set_index("region_id")[columns]
+    b = standalone.lp.region_totals.set_index("region_id")[columns].reindex(a.index).fillna(0.0)
+    table = pd.concat({"joint": a, "standalone": b}, axis=1)
+    table.columns = [f"{which}_{name}" for which, name in table.columns]
+    table.loc["total"] = table.sum()
+    for name in ("weighted_breach_days", "breach_days_90", "over_90_end"):
+        table[f"{name}_saved"] = table[f"standalone_{name}"] - table[f"joint_{name}"]
+    table["extra_cost_sek"] = table["joint_cost_sek"] - table["standalone_cost_sek"]
+    return table.reset_index(names="region_id")
 
 
 def model_size(built: BuiltModel) -> dict[str, int]:

@@ -28,6 +28,7 @@ class PlanTables:
     theatre_use: pd.DataFrame
     bed_use: pd.DataFrame
     payments: pd.DataFrame
+    region_totals: pd.DataFrame
 
 
 def cumulative_treated(inst: Instance, y: np.ndarray) -> np.ndarray:
@@ -129,7 +130,35 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
         theatre_use=theatre,
         bed_use=bed_use(inst, y),
         payments=payments(inst, y),
+        region_totals=region_totals(inst, y, S),
     )
+
+
+def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray) -> pd.DataFrame:
+    """Per home region over the horizon: breach-days per threshold, weighted breach-days, patients
+    over 90/180/365 at the end, treated, treated outside the region, SEK paid and patient-km."""
+    w = inst.scenario.weights
+    weight_of = {90: w.over_90, 180: w.over_180, 365: w.over_365}
+    region = inst.queues["region_id"].to_numpy()
+    columns: dict[str, np.ndarray] = {}
+    weighted = np.zeros(len(region))
+    for theta in THRESHOLDS:
+        over = np.maximum(inst.over[theta] - S, 0.0)
+        columns[f"breach_days_{theta}"] = 7.0 * over.sum(axis=1)
+        columns[f"over_{theta}_end"] = over[:, -1]
+        weighted += weight_of[theta] * columns[f"breach_days_{theta}"]
+    columns["weighted_breach_days"] = weighted
+    flows = inst.flows
+    queue = flows["queue"].to_numpy()
+    n = len(region)
+    columns["treated"] = np.bincount(queue, weights=y, minlength=n)
+    away = (flows["provider_region"] != flows["region_id"]).to_numpy()
+    columns["treated_elsewhere"] = np.bincount(queue, weights=y * away, minlength=n)
+    paid = y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy()
+    columns["cost_sek"] = np.bincount(queue, weights=paid, minlength=n)
+    columns["patient_km"] = np.bincount(queue, weights=y * flows["travel_km"].to_numpy(), minlength=n)
+    table = pd.DataFrame(columns).assign(region_id=region).groupby("region_id", as_index=False).sum()
+    return table
 
 
 def objective_value(inst: Instance, terms: dict[str, float]) -> float:
