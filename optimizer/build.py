@@ -135,7 +135,7 @@ def add_breach(built: BuiltModel) -> None:
 def add_extra_capacity(built: BuiltModel) -> None:
     """x[r] ∈ [0, extra_days]: theatre days bought at theatre row r (scenario `extra_capacity`)."""
     m, inst = built.model, built.instance
-    offers = inst.theatre[inst.theatre["extra_days"] > 0]
+    offers = inst.theatre[inst.theatre["extra_days"] > 0].reset_index(drop=True)
     built.rows["extra_capacity"] = offers
     bounds = offers["extra_days"].to_numpy()
     m.x = pyo.Var(range(len(offers)), domain=pyo.NonNegativeReals, bounds=lambda _, i: (0, bounds[i]))

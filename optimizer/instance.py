@@ -51,6 +51,7 @@ class Instance:
     theatre: pd.DataFrame  # hospital_id, specialty, t, theatre_days, extra_days, extra_cost_per_day
     beds: pd.DataFrame  # hospital_id, t, bed_days
     distances: pd.DataFrame  # region_id, hospital_id, km from the region's main hospital
+    cohorts: pd.DataFrame  # queue, offset_days (decision − D0), arrival_t, count
 
     @property
     def horizon(self) -> int:
@@ -86,6 +87,7 @@ def build_instance(dataset: Dataset, scenario: Scenario, standalone: bool = Fals
     return Instance(
         name=scenario.name, scenario=scenario, dataset=dataset, weeks=weeks, queues=queues, arcs=arcs,
         flows=flows, arrived=arrived, over=over, theatre=theatre, beds=beds, distances=distances,
+        cohorts=cohorts[["queue", "offset_days", "arrival_t", "count"]],
     )
 
 

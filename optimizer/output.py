@@ -19,6 +19,8 @@ RESULT_TABLES = {
     "bed_use.csv": lambda r: r.lp.bed_use,
     "payments.csv": lambda r: r.lp.payments,
     "shadow_prices.csv": lambda r: r.shadow_prices,
+    "region_totals.csv": lambda r: r.lp.region_totals,
+    "hospitals.csv": lambda r: r.instance.dataset.hospitals[["hospital_id", "name", "region_id", "level"]],
 }
 
 

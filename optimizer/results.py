@@ -161,6 +161,31 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray) -> pd.DataFrame:
     return table
 
 
+def waiting_bands(inst: Instance, S: np.ndarray | None = None) -> pd.DataFrame:
+    """Waiting patients (excl. MoV/PvV) per region in the national bands (0–30 … 366+ days).
+
+    With `S` None: the backlog at the plan start D0. With `S`: those still waiting at the end of the
+    horizon E_T under first-in-first-out, i.e. the newest arrivals, aged to E_T.
+    """
+    from models.summary import BANDS, band_labels
+
+    cohorts = inst.cohorts
+    if S is None:
+        cohorts = cohorts[cohorts["offset_days"] < 0].assign(days=lambda c: -c["offset_days"], left=lambda c: c["count"])
+    else:
+        horizon = inst.horizon
+        remaining = inst.arrived[:, -1] - S[:, -1]
+        cohorts = cohorts.sort_values(["queue", "offset_days"], ascending=[True, False])  # newest first
+        newer = cohorts.groupby("queue")["count"].cumsum() - cohorts["count"]
+        left = np.clip(remaining[cohorts["queue"].to_numpy()] - newer.to_numpy(), 0.0, cohorts["count"].to_numpy())
+        cohorts = cohorts.assign(days=7 * horizon - cohorts["offset_days"], left=left)
+    edges = [lo for lo, _ in BANDS] + [np.inf]
+    band = pd.cut(cohorts["days"], bins=[e - 0.5 for e in edges], labels=band_labels())
+    region = inst.queues["region_id"].to_numpy()[cohorts["queue"].to_numpy()]
+    table = pd.DataFrame({"region_id": region, "band": band, "patients": cohorts["left"].to_numpy()})
+    return table.groupby(["region_id", "band"], observed=False, as_index=False)["patients"].sum()
+
+
 def objective_value(inst: Instance, terms: dict[str, float]) -> float:
     """The scenario's weighted objective from unweighted terms (includes the constant part)."""
     w = inst.scenario.weights

@@ -1,0 +1,144 @@
+"""Scenario files: validation errors, safe YAML, and the effect of each change type on the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.errors import ScenarioError
+from models.scenario import SCENARIOS_DIR, load_scenario, parse_scenario, parse_yaml
+from optimizer.build import build_model
+from optimizer.plan import prepare
+from tests.factory import make_dataset, scenario, weekly
+
+
+def _fields(error: ScenarioError) -> list[str]:
+    return [p.column or "" for p in error.problems]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"horizon_weeks": 0}, "horizon_weeks"),
+        ({"horizon_weeks": 105}, "horizon_weeks"),
+        ({"start_week": "2025-W54"}, "start_week"),
+        ({"start_week": "2025-14"}, "start_week"),
+        ({"changes": [{"teleport": {}}]}, "changes"),
+        ({"changes": [{"capacity": {"hospital_id": "h", "factor": 0.5, "theatre_days": 3}}]}, "changes"),
+        ({"changes": [{"capacity": {"hospital_id": "h", "factor": -1}}]}, "changes"),
+        ({"policy": {"agreements": [{"payer_region": "a", "provider_hospital": "h", "min_cases": 5,
+                                      "max_cases": 2}]}}, "policy.agreements.0"),
+        ({"policy": {"share_accepting_travel": 1.5}}, "policy.share_accepting_travel"),
+        ({"weights": {"over_90": -1}}, "weights.over_90"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_invalid_scenarios_name_the_field(data, field):
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario({"name": "x", **data}, "x.yaml")
+    assert any(f.startswith(field) for f in _fields(caught.value)), caught.value.problems
+    assert all(p.file == "x.yaml" for p in caught.value.problems)
+
+
+def test_unsafe_yaml_is_rejected_not_executed():
+    with pytest.raises(ScenarioError) as caught:
+        parse_yaml("name: !!python/object/apply:os.system ['echo owned']\n", "evil.yaml")
+    assert "invalid YAML" in str(caught.value)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: ok\nchanges: [\n  - capacity: {\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert caught.value.problems[0].row is not None
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_bundled_scenarios_are_valid(path):
+    parsed, _ = load_scenario(path)
+    assert parsed.name == path.stem
+
+
+def _dataset():
+    return make_dataset(
+        regions=["a", "b"],
+        hospitals=[{"hospital_id": "h1", "region_id": "a"}, {"hospital_id": "h2", "region_id": "b"}],
+        procedures=[{"procedure_id": "knee", "bed_days_per_case": 1.0}, {"procedure_id": "cataract",
+                                                                           "specialty": "ophthalmology"}],
+        capabilities=[{"hospital_id": "h1", "procedure_id": "knee"}, {"hospital_id": "h2", "procedure_id": "knee"},
+                      {"hospital_id": "h1", "procedure_id": "cataract"}],
+        capacity=weekly("h1", 4, 4) + weekly("h2", 4, 4) + weekly("h1", 2, 4, specialty="ophthalmology"),
+        beds=weekly("h1", 10, 4, specialty=None) + weekly("h2", 10, 4, specialty=None),
+        patients=[{"region_id": r, "procedure_id": p, "waited": 100} for r in "ab" for p in ("knee", "cataract")],
+        demand=[{"region_id": "a", "procedure_id": "knee", "week": w, "expected_decisions": 2.0}
+                for w in ("2025-W14", "2025-W15", "2025-W16", "2025-W17")],
+        prices=[{"procedure_id": "knee", "hospital_id": h, "price_sek": 1000} for h in ("h1", "h2")]
+        + [{"procedure_id": "cataract", "hospital_id": "h1", "price_sek": 100}],
+    )
+
+
+def _theatre_rhs(changes, hospital="h1", specialty="orthopaedics") -> np.ndarray:
+    built = build_model(prepare(scenario(4, changes=changes), _dataset()))
+    rows = built.rows["theatre_days"]
+    mask = (rows["hospital_id"] == hospital) & (rows["specialty"] == specialty)
+    return np.array([built.model.theatre_days[i].upper for i in np.nonzero(mask.to_numpy())[0]])
+
+
+def test_capacity_factor_halves_that_capacity_in_the_built_model():
+    assert _theatre_rhs([]).tolist() == [4, 4, 4, 4]
+    halved = [{"capacity": {"hospital_id": "h1", "specialty": "orthopaedics", "factor": 0.5,
+                            "weeks": "2025-W15..2025-W16"}}]
+    assert _theatre_rhs(halved).tolist() == [4, 2, 2, 4]
+    assert _theatre_rhs(halved, specialty="ophthalmology").tolist() == [2, 2, 2, 2]
+
+
+def test_absolute_capacity_sets_theatre_days():
+    assert _theatre_rhs([{"capacity": {"hospital_id": "h1", "theatre_days": 1}}]).tolist() == [1, 1, 1, 1]
+
+
+def test_extra_capacity_adds_bounded_purchase_variables():
+    changes = [{"extra_capacity": {"hospital_id": "h2", "specialty": "orthopaedics", "theatre_days_per_week": 1.5,
+                                   "cost_per_day_sek": 9000, "weeks": "2025-W14..2025-W15"}}]
+    built = build_model(prepare(scenario(4, changes=changes), _dataset()))
+    assert [built.model.x[i].ub for i in built.model.x] == [1.5, 1.5]
+
+
+def test_bed_change_scales_bed_days():
+    changes = [{"beds": {"hospital_id": "h2", "factor": 0.3}}]
+    built = build_model(prepare(scenario(4, changes=changes), _dataset()))
+    rows = built.rows["bed_days"]
+    h2 = np.nonzero((rows["hospital_id"] == "h2").to_numpy())[0]
+    assert [built.model.bed_days[i].upper for i in h2] == pytest.approx([3, 3, 3, 3])
+
+
+def test_demand_factor_scales_arrivals():
+    base = prepare(scenario(4), _dataset())
+    more = prepare(scenario(4, changes=[{"demand": {"factor": 1.5, "region_id": "a"}}]), _dataset())
+    assert more.arrived.sum() - base.arrived.sum() == pytest.approx(0.5 * (2 + 4 + 6 + 8))
+
+
+def test_closing_a_hospital_removes_its_flows():
+    closed = prepare(scenario(4, changes=[{"close_hospital": {"hospital_id": "h1"}}]), _dataset())
+    assert "h1" not in set(closed.flows["hospital_id"])
+    assert "h2" in set(closed.flows["hospital_id"])
+
+
+def test_capability_changes_add_and_remove_arcs():
+    removed = prepare(scenario(4, changes=[{"capability": {"hospital_id": "h1", "procedure_id": "cataract",
+                                                           "add": False}}]), _dataset())
+    assert not (removed.arcs["procedure_id"] == "cataract").any()
+    added = prepare(scenario(4, changes=[{"capability": {"hospital_id": "h2", "procedure_id": "cataract",
+                                                         "cases_per_theatre_day": 20}}]), _dataset())
+    arcs = added.arcs[(added.arcs["hospital_id"] == "h2") & (added.arcs["procedure_id"] == "cataract")]
+    assert len(arcs) > 0 and (arcs["rate"] == 20).all()
+
+
+def test_changes_naming_unknown_ids_are_errors():
+    sc = scenario(4, changes=[{"capacity": {"hospital_id": "nowhere", "factor": 0.5}}],
+                  policy={"budgets_sek": {"atlantis": 5}})
+    with pytest.raises(ScenarioError) as caught:
+        prepare(sc, _dataset())
+    assert {"changes.0.hospital_id", "policy.budgets_sek.atlantis"} <= set(_fields(caught.value))
