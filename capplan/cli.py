@@ -32,14 +32,17 @@ def _fail(error: CapplanError) -> None:
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False) -> None:
     """capplan: surgical capacity allocation for Sjukvårdsregion Mellansverige."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command()
 def run(
     scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>.")]
-    = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>.")
+    ] = None,
 ) -> None:
     """Plan a scenario: build the LP, solve it with HiGHS and write the result files."""
     from optimizer.output import write_results
@@ -60,11 +63,19 @@ def _print_plan(result) -> None:
     end = result.lp.region_kpis[result.lp.region_kpis["t"] == result.instance.horizon]
     start = result.lp.region_kpis[result.lp.region_kpis["t"] == 1]
     table = end[["region_id", "waiting", "over_90", "over_365", "share_over_90"]].rename(
-        columns={"waiting": "waiting_end", "over_90": "over_90_end", "over_365": "over_365_end",
-                 "share_over_90": "share_over_90_end"})
+        columns={
+            "waiting": "waiting_end",
+            "over_90": "over_90_end",
+            "over_365": "over_365_end",
+            "share_over_90": "share_over_90_end",
+        }
+    )
     table.insert(1, "share_over_90_week1", start["share_over_90"].to_numpy())
-    print_frame(table, f"Scenario {result.scenario.name}: regions at the end of week {result.instance.weeks[-1]}",
-                {"share_over_90_week1": "{:.1%}", "share_over_90_end": "{:.1%}"})
+    print_frame(
+        table,
+        f"Scenario {result.scenario.name}: regions at the end of week {result.instance.weeks[-1]}",
+        {"share_over_90_week1": "{:.1%}", "share_over_90_end": "{:.1%}"},
+    )
     s = result.seconds
     console.print(
         f"objective {result.objective:,.0f} | breach-days >90 {terms['breach_days_90']:,.0f}, "
@@ -102,8 +113,9 @@ def info(path: Annotated[Path, typer.Argument(help="Dataset folder.")] = DEFAULT
         _fail(error)
     t = summary.totals(dataset)
     console.print(
-        f"[bold]{dataset.name}[/bold], plan start {dataset.plan_start}: {t['listed']:,} listed, {t['mov_pvv']:,} MoV/PvV,"
-        f" {t['over_90']:,} waiting over 90 days ({t['share_over_90']:.1%} of {t['waiting']:,} excl. MoV/PvV)"
+        f"[bold]{dataset.name}[/bold], plan start {dataset.plan_start}: {t['listed']:,} listed, "
+        f"{t['mov_pvv']:,} MoV/PvV, {t['over_90']:,} waiting over 90 days "
+        f"({t['share_over_90']:.1%} of {t['waiting']:,} excl. MoV/PvV)"
     )
     print_frame(summary.region_summary(dataset), "Regions", {"share_over_90": "{:.1%}"})
     print_frame(summary.procedure_summary(dataset), "Procedures (over 90 days incl. MoV/PvV)")
@@ -121,3 +133,76 @@ def generate(
     kwargs = {} if seed is None else {"seed": seed}
     generator.generate(out, **kwargs)
     console.print(f"dataset written to {out}")
+
+
+def _view_for(source: Path, status, standalone_too: bool = False):
+    """A ResultView from a result folder, or by planning a scenario YAML."""
+    from optimizer.compare import ResultView
+    from optimizer.plan import plan
+
+    if source.is_dir():
+        return ResultView.from_folder(source)
+    status.update(f"planning {source.name} ...")
+    return ResultView.from_plan(plan(source, progress=lambda stage: status.update(f"{source.name}: {stage} ...")))
+
+
+@app.command()
+def compare(
+    sources: Annotated[list[Path], typer.Argument(help="Scenario YAML files and/or result folders of `capplan run`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for comparison.csv, .xlsx and .html.")] = Path(
+        "results/comparison"
+    ),
+) -> None:
+    """Compare plans side by side: breach-days, patients over 90/180/365, cost, payments, km, utilisation."""
+    from optimizer.compare import compare as compare_views
+
+    if len(sources) < 2:
+        console.print("[red]compare needs at least two scenarios or result folders[/red]")
+        raise typer.Exit(code=2)
+    try:
+        with console.status("comparing") as status:
+            views = [_view_for(source, status) for source in sources]
+    except CapplanError as error:
+        _fail(error)
+    table = compare_views(views)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "comparison.csv", index=False, float_format="%.6g")
+    shown = table[table["region_id"] == "total"].drop(columns="region_id")
+    print_frame(shown, "Comparison (totals; per region in comparison.csv)")
+    _write_comparison_reports(table, views, out)
+    console.print(f"Comparison written to [bold]{out}[/bold]")
+
+
+def _write_comparison_reports(table, views, out: Path) -> None:
+    from optimizer import report
+
+    report.excel_export({"comparison": table}, out / "comparison.xlsx")
+    report.comparison_report_html(table, views, out / "comparison.html")
+
+
+@app.command()
+def report(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder; default results/<name>.")] = None,
+    baseline: Annotated[bool, typer.Option(help="Also plan the standalone baseline (value of collaboration).")] = True,
+) -> None:
+    """Plan a scenario and write its HTML report and Excel workbook beside the result files."""
+    from optimizer import report as reports
+    from optimizer.output import write_results
+    from optimizer.plan import plan, plan_standalone
+
+    try:
+        with console.status("loading") as status:
+            result = plan(scenario, progress=lambda stage: status.update(f"{stage} ..."))
+            standalone = result.standalone
+            if baseline and standalone is None:
+                status.update("baseline (each region alone) ...")
+                standalone = plan_standalone(result.scenario, dataset=result.instance.dataset)
+                result.standalone = standalone
+    except CapplanError as error:
+        _fail(error)
+    folder = write_results(result, out or Path("results") / result.scenario.name)
+    reports.plan_report_html(result, folder / "report.html", standalone=standalone)
+    reports.excel_export(reports.plan_tables(result), folder / "tables.xlsx")
+    _print_plan(result)
+    console.print(f"Report: [bold]{folder / 'report.html'}[/bold], workbook: [bold]{folder / 'tables.xlsx'}[/bold]")

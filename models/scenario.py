@@ -212,7 +212,7 @@ class Scenario(_Strict):
                 continue
             if not isinstance(item, dict) or len(item) != 1:
                 raise ValueError(f"change {i}: write one change type per item, e.g. '- capacity: {{...}}'")
-            (kind, body), = item.items()
+            ((kind, body),) = item.items()
             if kind not in _CHANGE_TYPES:
                 raise ValueError(f"change {i}: unknown type {kind!r}; known: {', '.join(_CHANGE_TYPES)}")
             parsed.append(_CHANGE_TYPES[kind].model_validate(body))

@@ -28,13 +28,20 @@ def region_summary(dataset: Dataset) -> pd.DataFrame:
     """Per region: rows, MoV/PvV, waiting (excl. MoV/PvV), over 90 and its share, over 365."""
     wl = dataset.waiting_list.assign(days=days_waited(dataset))
     planned = wl["status"] == "waiting"
-    table = pd.DataFrame({
-        "listed": wl.groupby("region_id").size(),
-        "mov_pvv": wl[~planned].groupby("region_id").size(),
-        "waiting": wl[planned].groupby("region_id").size(),
-        "over_90": wl[planned & (wl["days"] > 90)].groupby("region_id").size(),
-        "over_365": wl[planned & (wl["days"] > 365)].groupby("region_id").size(),
-    }).reindex(dataset.regions["region_id"]).fillna(0).astype(int)
+    table = (
+        pd.DataFrame(
+            {
+                "listed": wl.groupby("region_id").size(),
+                "mov_pvv": wl[~planned].groupby("region_id").size(),
+                "waiting": wl[planned].groupby("region_id").size(),
+                "over_90": wl[planned & (wl["days"] > 90)].groupby("region_id").size(),
+                "over_365": wl[planned & (wl["days"] > 365)].groupby("region_id").size(),
+            }
+        )
+        .reindex(dataset.regions["region_id"])
+        .fillna(0)
+        .astype(int)
+    )
     table["share_over_90"] = np.where(table["waiting"] > 0, table["over_90"] / table["waiting"].clip(lower=1), 0.0)
     return table.rename_axis("region_id").reset_index()
 
@@ -42,10 +49,17 @@ def region_summary(dataset: Dataset) -> pd.DataFrame:
 def procedure_summary(dataset: Dataset) -> pd.DataFrame:
     """Per procedure: rows listed and over 90 days, including MoV/PvV (as the seeds count them)."""
     wl = dataset.waiting_list.assign(days=days_waited(dataset))
-    table = pd.DataFrame({
-        "listed": wl.groupby("procedure_id").size(),
-        "over_90": wl[wl["days"] > 90].groupby("procedure_id").size(),
-    }).reindex(dataset.procedures["procedure_id"]).fillna(0).astype(int)
+    table = (
+        pd.DataFrame(
+            {
+                "listed": wl.groupby("procedure_id").size(),
+                "over_90": wl[wl["days"] > 90].groupby("procedure_id").size(),
+            }
+        )
+        .reindex(dataset.procedures["procedure_id"])
+        .fillna(0)
+        .astype(int)
+    )
     table = table.rename_axis("procedure_id").reset_index()
     names = dataset.procedures.set_index("procedure_id")
     table.insert(1, "name", table["procedure_id"].map(names["name"]))
@@ -80,11 +94,17 @@ def capacity_summary(dataset: Dataset) -> pd.DataFrame:
     """Per hospital: theatre days and bed-days per week on average, and the summer minimum."""
     theatre = dataset.capacity.groupby(["hospital_id", "week"])["theatre_days"].sum().groupby("hospital_id")
     beds = dataset.beds.groupby("hospital_id")["bed_days"]
-    table = pd.DataFrame({
-        "theatre_days_per_week": theatre.mean(),
-        "theatre_days_min_week": theatre.min(),
-        "bed_days_per_week": beds.mean(),
-    }).reindex(dataset.hospitals["hospital_id"]).fillna(0.0)
+    table = (
+        pd.DataFrame(
+            {
+                "theatre_days_per_week": theatre.mean(),
+                "theatre_days_min_week": theatre.min(),
+                "bed_days_per_week": beds.mean(),
+            }
+        )
+        .reindex(dataset.hospitals["hospital_id"])
+        .fillna(0.0)
+    )
     table = table.rename_axis("hospital_id").reset_index()
     hospitals = dataset.hospitals.set_index("hospital_id")
     table.insert(1, "region_id", table["hospital_id"].map(hospitals["region_id"]))

@@ -52,11 +52,17 @@ def check_change_ids(dataset: Dataset, scenario: Scenario) -> None:
                 problems.append(Problem("scenario", None, f"changes.{i}.{field}", f"unknown {field} {value!r}"))
     policy = scenario.policy
     for i, agreement in enumerate(policy.agreements):
-        for field, kind in (("payer_region", "region_id"), ("provider_region", "region_id"),
-                            ("provider_hospital", "hospital_id"), ("procedure_id", "procedure_id")):
+        for field, kind in (
+            ("payer_region", "region_id"),
+            ("provider_region", "region_id"),
+            ("provider_hospital", "hospital_id"),
+            ("procedure_id", "procedure_id"),
+        ):
             value = getattr(agreement, field)
             if value is not None and value not in known[kind]:
-                problems.append(Problem("scenario", None, f"policy.agreements.{i}.{field}", f"unknown {kind} {value!r}"))
+                problems.append(
+                    Problem("scenario", None, f"policy.agreements.{i}.{field}", f"unknown {kind} {value!r}")
+                )
     for region in policy.budgets_sek:
         if region not in known["region_id"]:
             problems.append(Problem("scenario", None, f"policy.budgets_sek.{region}", f"unknown region_id {region!r}"))
@@ -117,8 +123,15 @@ def _capability(tables: dict, change: CapabilityChange) -> dict:
     same = (capabilities["hospital_id"] == change.hospital_id) & (capabilities["procedure_id"] == change.procedure_id)
     kept = capabilities[~same]
     if change.add:
-        row = pd.DataFrame([{"hospital_id": change.hospital_id, "procedure_id": change.procedure_id,
-                             "cases_per_theatre_day": change.cases_per_theatre_day}])
+        row = pd.DataFrame(
+            [
+                {
+                    "hospital_id": change.hospital_id,
+                    "procedure_id": change.procedure_id,
+                    "cases_per_theatre_day": change.cases_per_theatre_day,
+                }
+            ]
+        )
         kept = pd.concat([kept, row.astype({"cases_per_theatre_day": float})], ignore_index=True)
     return {"capabilities": kept.reset_index(drop=True)}
 

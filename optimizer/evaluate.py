@@ -237,52 +237,59 @@ def _checked_flows(
     dataset: Dataset, allocations: pd.DataFrame, labels: list[str], tolerance: float, out: list[pd.DataFrame]
 ) -> pd.DataFrame:
     """Typed, checked flow rows with week index `t`; rows that cannot be placed are reported and dropped."""
-    flows = allocations[FLOW_COLUMNS].copy()
-    for column in FLOW_COLUMNS[:-1]:
-        flows[column] = flows[column].astype(object).where(flows[column].notna(), "").astype(str)
+    flows = allocations[FLOW_COLUMNS].reset_index(drop=True)
+    flows = flows.assign(**{
+        column: flows[column].astype(object).where(flows[column].notna(), "").astype(str)
+        for column in FLOW_COLUMNS[:-1]
+    })
     flows["patients"] = pd.to_numeric(flows["patients"], errors="coerce").astype(float)
-    flows = flows.reset_index(drop=True)
-    key = _arc_key(flows) + "/" + flows["week"]
 
-    bad_number = ~np.isfinite(flows["patients"].to_numpy())
-    negative = ~bad_number & (flows["patients"].to_numpy() < -tolerance)
+    def row_key(rows: pd.DataFrame) -> pd.Series:
+        return _arc_key(rows) + "/" + rows["week"]
+
+    patients = flows["patients"].to_numpy()
+    bad_number = ~np.isfinite(patients)
+    negative = ~bad_number & (patients < -tolerance)
     if bad_number.any():
-        n = flows.loc[bad_number]
-        out.append(_violation_frame("negative_flow", key[bad_number], pd.Series(0.0, index=n.index),
-                                    pd.Series("patients is not a finite number", index=n.index)))
+        rows = flows[bad_number]
+        out.append(_violation_frame("negative_flow", row_key(rows), rows["patients"].fillna(0.0) * 0.0,
+                                    pd.Series("patients is not a finite number", index=rows.index)))
     if negative.any():
-        n = flows.loc[negative]
-        out.append(_violation_frame("negative_flow", key[negative], -n["patients"],
-                                    n["patients"].map(lambda v: f"negative flow of {v:g} patients (counted as 0)")))
-    flows = flows[~bad_number & (flows["patients"].to_numpy() > 0)].copy()
-    key = key[flows.index]
+        rows = flows[negative]
+        out.append(_violation_frame("negative_flow", row_key(rows), -rows["patients"],
+                                    rows["patients"].map(lambda v: f"negative flow of {v:g} patients (counted as 0)")))
+    flows = flows[~bad_number & (patients > 0)]
 
-    unknown = pd.Series("", index=flows.index)
+    unknown = np.zeros(len(flows), dtype=bool)
+    unknown_columns = []
     for column, known in (
         ("region_id", dataset.regions["region_id"]),
         ("procedure_id", dataset.procedures["procedure_id"]),
         ("hospital_id", dataset.hospitals["hospital_id"]),
         ("class", pd.Series(["local", "mobile"])),
     ):
-        bad = ~flows[column].isin(set(known))
-        unknown = unknown.where(~bad, unknown + f"unknown {column}; ")
-    has_unknown = unknown != ""
-    if has_unknown.any():
-        n = flows[has_unknown]
-        out.append(_violation_frame("eligibility", key[has_unknown], n["patients"],
-                                    unknown[has_unknown].str.rstrip("; ") + " (flow ignored)"))
+        bad = ~flows[column].isin(set(known)).to_numpy()
+        unknown_columns.append((column, bad))
+        unknown |= bad
+    if unknown.any():
+        rows = flows[unknown]
+        messages = [
+            "; ".join(f"unknown {column}" for column, bad in unknown_columns if bad[i]) + " (flow ignored)"
+            for i in np.flatnonzero(unknown)
+        ]
+        out.append(_violation_frame("eligibility", row_key(rows), rows["patients"], pd.Series(messages)))
     week_of = {label: t for t, label in enumerate(labels, start=1)}
-    flows["t"] = flows["week"].map(week_of)
-    outside = ~has_unknown & flows["t"].isna()
+    t = flows["week"].map(week_of).to_numpy(dtype=float)
+    outside = ~unknown & np.isnan(t)
     if outside.any():
-        n = flows[outside]
+        rows = flows[outside]
         out.append(_violation_frame(
-            "week", key[outside], n["patients"],
-            n["week"].map(lambda w: f"week {w!r} is not in the plan {labels[0]}..{labels[-1]} (flow ignored)"),
+            "week", row_key(rows), rows["patients"],
+            rows["week"].map(lambda w: f"week {w!r} is not in the plan {labels[0]}..{labels[-1]} (flow ignored)"),
         ))
-    flows = flows[~has_unknown & ~outside].copy()
-    flows["t"] = flows["t"].astype(int)
-    return flows.groupby(FLOW_COLUMNS[:-1] + ["t"], as_index=False)["patients"].sum()
+    keep = ~unknown & ~outside
+    flows = flows[keep].assign(t=t[keep].astype(np.int64))
+    return flows.groupby(FLOW_COLUMNS[:-1] + ["t"], as_index=False, sort=False)["patients"].sum()
 
 
 def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -317,21 +324,21 @@ def _with_arcs(dataset: Dataset, scenario: Scenario, flows: pd.DataFrame) -> pd.
     flows["distance_km"] = ROAD_FACTOR * _haversine_km(flows["main_lat"], flows["main_lon"], flows["lat"], flows["lon"])
     flows["charged"] = flows["out_of_region"] | (flows["level"] == "private")
     limit = scenario.policy.max_travel_km
-    reasons = pd.Series("", index=flows.index)
-
-    def add(mask: pd.Series, text: str) -> None:
-        nonlocal reasons
-        reasons = reasons.where(~mask, reasons + text + "; ")
-
-    add(~flows["capable"], "hospital has no capability for the procedure")
-    add(flows["out_of_region"] & (flows["class"] == "local"), "local patients are treated in their home region only")
-    mobile_away = flows["out_of_region"] & (flows["class"] == "mobile")
-    add(mobile_away & flows["distance_km"].isna(), "no distance: home region has no hospital")
+    local = (flows["class"] == "local").to_numpy()
+    away = flows["out_of_region"].to_numpy()
+    distance = flows["distance_km"].to_numpy()
+    checks = [
+        (~flows["capable"].to_numpy(), "hospital has no capability for the procedure"),
+        (away & local, "local patients are treated in their home region only"),
+        (away & ~local & np.isnan(distance), "no distance: home region has no hospital"),
+        ((flows["charged"] & flows["price_sek"].isna()).to_numpy(), "charged arc without a price-list row"),
+    ]
     if limit is not None:
-        too_far = mobile_away & (flows["distance_km"] > limit * (1 + 1e-12))
-        add(too_far, f"beyond max_travel_km {limit:g}")
-    add(flows["charged"] & flows["price_sek"].isna(), "charged arc without a price-list row")
-    flows["ineligible"] = reasons.str.rstrip("; ")
+        checks.insert(3, (away & ~local & (distance > limit * (1 + 1e-12)), f"beyond max_travel_km {limit:g}"))
+    failed = np.logical_or.reduce([mask for mask, _ in checks])
+    reasons = np.full(len(flows), "", dtype=object)
+    reasons[failed] = ["; ".join(text for mask, text in checks if mask[i]) for i in np.flatnonzero(failed)]
+    flows["ineligible"] = reasons
     return flows.drop(columns=["capability_rate", "cases_per_theatre_day", "main_lat", "main_lon", "lat", "lon"])
 
 

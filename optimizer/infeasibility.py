@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
-
 from models.scenario import Agreement
 from optimizer.build import agreement_flow_mask, build_model
 from optimizer.instance import Instance

@@ -41,8 +41,12 @@ def cumulative_treated(inst: Instance, y: np.ndarray) -> np.ndarray:
 def theatre_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
     """Theatre days used per hospital × specialty × week, with base and extra capacity."""
     flows = inst.flows
-    used = (flows[["hospital_id", "specialty", "t"]].assign(used_days=y / flows["rate"].to_numpy())
-            .groupby(["hospital_id", "specialty", "t"], as_index=False)["used_days"].sum())
+    used = (
+        flows[["hospital_id", "specialty", "t"]]
+        .assign(used_days=y / flows["rate"].to_numpy())
+        .groupby(["hospital_id", "specialty", "t"], as_index=False)["used_days"]
+        .sum()
+    )
     table = inst.theatre.merge(used, how="left", on=["hospital_id", "specialty", "t"]).fillna({"used_days": 0.0})
     table["extra_days_used"] = np.clip(table["used_days"] - table["theatre_days"], 0.0, table["extra_days"])
     available = table["theatre_days"] + table["extra_days_used"]
@@ -54,11 +58,16 @@ def theatre_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
 def bed_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
     """Bed-days used per hospital × week against elective bed-days available."""
     flows = inst.flows
-    used = (flows[["hospital_id", "t"]].assign(used_bed_days=y * flows["bed_days_per_case"].to_numpy())
-            .groupby(["hospital_id", "t"], as_index=False)["used_bed_days"].sum())
+    used = (
+        flows[["hospital_id", "t"]]
+        .assign(used_bed_days=y * flows["bed_days_per_case"].to_numpy())
+        .groupby(["hospital_id", "t"], as_index=False)["used_bed_days"]
+        .sum()
+    )
     table = inst.beds.merge(used, how="left", on=["hospital_id", "t"]).fillna({"used_bed_days": 0.0})
-    table["utilisation"] = np.where(table["bed_days"] > 0, table["used_bed_days"] / table["bed_days"].where(
-        table["bed_days"] > 0, 1), 0.0)
+    table["utilisation"] = np.where(
+        table["bed_days"] > 0, table["used_bed_days"] / table["bed_days"].where(table["bed_days"] > 0, 1), 0.0
+    )
     table["week"] = [inst.weeks[t - 1] for t in table["t"]]
     return table
 
@@ -78,8 +87,9 @@ def region_kpis(inst: Instance, S: np.ndarray) -> pd.DataFrame:
         frames.append(frame.groupby("region_id").sum().stack().rename(name))
     table = pd.concat(frames, axis=1).reset_index(names=["region_id", "t"])
     table["waiting"] = table["waiting"].clip(lower=0.0)
-    table["share_over_90"] = np.where(table["waiting"] > 0, table["over_90"] / table["waiting"].where(
-        table["waiting"] > 0, 1), 0.0)
+    table["share_over_90"] = np.where(
+        table["waiting"] > 0, table["over_90"] / table["waiting"].where(table["waiting"] > 0, 1), 0.0
+    )
     mov = inst.dataset.waiting_list
     mov_counts = mov[mov["status"] != "waiting"].groupby("region_id").size()
     table["mov_pvv"] = table["region_id"].map(mov_counts).fillna(0).astype(int)
@@ -101,12 +111,14 @@ def payments(inst: Instance, y: np.ndarray) -> pd.DataFrame:
     """SEK paid under the price list, payer region × provider region (charged arcs only)."""
     flows = inst.flows
     charged = flows["charged"].to_numpy()
-    table = pd.DataFrame({
-        "payer_region": flows["region_id"].to_numpy()[charged],
-        "provider_region": flows["provider_region"].to_numpy()[charged],
-        "patients": y[charged],
-        "amount_sek": (y * flows["price_sek"].to_numpy())[charged],
-    })
+    table = pd.DataFrame(
+        {
+            "payer_region": flows["region_id"].to_numpy()[charged],
+            "provider_region": flows["provider_region"].to_numpy()[charged],
+            "patients": y[charged],
+            "amount_sek": (y * flows["price_sek"].to_numpy())[charged],
+        }
+    )
     table = table.groupby(["payer_region", "provider_region"], as_index=False)[["patients", "amount_sek"]].sum()
     return table[table["patients"] > FLOW_EPSILON].reset_index(drop=True)
 
@@ -171,7 +183,9 @@ def waiting_bands(inst: Instance, S: np.ndarray | None = None) -> pd.DataFrame:
 
     cohorts = inst.cohorts
     if S is None:
-        cohorts = cohorts[cohorts["offset_days"] < 0].assign(days=lambda c: -c["offset_days"], left=lambda c: c["count"])
+        cohorts = cohorts[cohorts["offset_days"] < 0].assign(
+            days=lambda c: -c["offset_days"], left=lambda c: c["count"]
+        )
     else:
         horizon = inst.horizon
         remaining = inst.arrived[:, -1] - S[:, -1]

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from pyomo.environ import Var
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.environ import Var
 
 from models.errors import CapplanError
 from models.scenario import SolveSettings
