@@ -206,3 +206,14 @@ def report(
     reports.excel_export(reports.plan_tables(result), folder / "tables.xlsx")
     _print_plan(result)
     console.print(f"Report: [bold]{folder / 'report.html'}[/bold], workbook: [bold]{folder / 'tables.xlsx'}[/bold]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Start the HTTP API (FastAPI on uvicorn); OpenAPI docs at /docs. Settings come from CAPPLAN_* variables."""
+    import uvicorn
+
+    uvicorn.run("api.main:app", host=host, port=port)
