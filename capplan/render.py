@@ -42,6 +42,6 @@ def print_error(error: CapplanError) -> None:
     if problems:
         errors.print(f"[bold red]{len(problems)} problem(s):[/bold red]")
         for problem in problems:
-            errors.print(str(problem), markup=False, highlight=False)
+            errors.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     else:
         errors.print(f"[bold red]error:[/bold red] {error}", highlight=False)

@@ -55,6 +55,8 @@ def build_model(
     `elastic_agreements` adds slack to agreement minimums (feasibility study); `region_limits` caps
     each region's weighted breach-days (policy `no_region_worse_off`, limits from the standalone plan).
     """
+    if not elastic_agreements:
+        _refuse_unreachable_agreements(inst)
     m = pyo.ConcreteModel(name=inst.name)
     built = BuiltModel(model=m, instance=inst)
     add_flow_variables(built)
@@ -71,6 +73,17 @@ def build_model(
         extra_functionality(built)
     add_objective(built, feasibility_only=elastic_agreements)
     return built
+
+
+def _refuse_unreachable_agreements(inst: Instance) -> None:
+    """An agreement minimum with no flow that could serve it is infeasible before any solve.
+
+    (Its row would have no variables: 0 ≥ min_cases. Pyomo cannot hold such a row, so it is caught here.)
+    """
+    if any(a.min_cases > 0 and not agreement_flow_mask(inst, a).any() for a in inst.scenario.policy.agreements):
+        from optimizer.infeasibility import explain_infeasibility
+
+        raise explain_infeasibility(inst)
 
 
 def add_flow_variables(built: BuiltModel) -> None:

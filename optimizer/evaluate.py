@@ -173,7 +173,7 @@ def evaluate_flows(
     )
     _agreement_violations(scenario, flows, tolerance, violations)
     _budget_violations(scenario, payments, tolerance, violations)
-    assignments = _assignments(sim, items, flows, queues, labels, d0)
+    assignments = _assignments(sim, flows, labels, d0)
 
     w = scenario.weights
     breach_days = {theta: 7.0 * float(queue_weeks[f"over_{theta}"].sum()) for theta in THRESHOLDS}
@@ -190,7 +190,9 @@ def evaluate_flows(
         + w.travel_per_km * patient_km
     )
     table = (
-        pd.concat(violations, ignore_index=True) if violations else pd.DataFrame(columns=VIOLATION_COLUMNS)
+        pd.concat(violations, ignore_index=True)
+        if violations
+        else _violation_frame("", pd.Series([], dtype=object), pd.Series([], dtype=float), pd.Series([], dtype=object))
     )
     result = Evaluation(
         kpis=kpis,
@@ -212,7 +214,11 @@ def evaluate_flows(
     )
     log.info(
         "evaluated %d flow rows over %d queues: objective %.6g, %d violations, %d patients assigned",
-        len(allocations), len(queues), objective, len(table), len(assignments),
+        len(allocations),
+        len(queues),
+        objective,
+        len(table),
+        len(assignments),
     )
     return result
 
@@ -221,16 +227,18 @@ def evaluate_flows(
 
 
 def _violation_frame(family: str, keys: pd.Series, amounts: pd.Series, messages: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({
-        "family": family,
-        "key": keys.to_numpy(dtype=object),
-        "amount": amounts.to_numpy(dtype=float),
-        "message": messages.to_numpy(dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "family": family,
+            "key": keys.to_numpy(dtype=object),
+            "amount": amounts.to_numpy(dtype=float),
+            "message": messages.to_numpy(dtype=object),
+        }
+    )
 
 
 def _arc_key(frame: pd.DataFrame) -> pd.Series:
-    return (frame["region_id"] + "/" + frame["procedure_id"] + "/" + frame["class"] + "->" + frame["hospital_id"])
+    return frame["region_id"] + "/" + frame["procedure_id"] + "/" + frame["class"] + "->" + frame["hospital_id"]
 
 
 def _checked_flows(
@@ -238,10 +246,12 @@ def _checked_flows(
 ) -> pd.DataFrame:
     """Typed, checked flow rows with week index `t`; rows that cannot be placed are reported and dropped."""
     flows = allocations[FLOW_COLUMNS].reset_index(drop=True)
-    flows = flows.assign(**{
-        column: flows[column].astype(object).where(flows[column].notna(), "").astype(str)
-        for column in FLOW_COLUMNS[:-1]
-    })
+    flows = flows.assign(
+        **{
+            column: flows[column].astype(object).where(flows[column].notna(), "").astype(str)
+            for column in FLOW_COLUMNS[:-1]
+        }
+    )
     flows["patients"] = pd.to_numeric(flows["patients"], errors="coerce").astype(float)
 
     def row_key(rows: pd.DataFrame) -> pd.Series:
@@ -252,12 +262,24 @@ def _checked_flows(
     negative = ~bad_number & (patients < -tolerance)
     if bad_number.any():
         rows = flows[bad_number]
-        out.append(_violation_frame("negative_flow", row_key(rows), rows["patients"].fillna(0.0) * 0.0,
-                                    pd.Series("patients is not a finite number", index=rows.index)))
+        out.append(
+            _violation_frame(
+                "negative_flow",
+                row_key(rows),
+                pd.Series(0.0, index=rows.index),
+                pd.Series("patients is not a finite number", index=rows.index),
+            )
+        )
     if negative.any():
         rows = flows[negative]
-        out.append(_violation_frame("negative_flow", row_key(rows), -rows["patients"],
-                                    rows["patients"].map(lambda v: f"negative flow of {v:g} patients (counted as 0)")))
+        out.append(
+            _violation_frame(
+                "negative_flow",
+                row_key(rows),
+                -rows["patients"],
+                rows["patients"].map(lambda v: f"negative flow of {v:g} patients (counted as 0)"),
+            )
+        )
     flows = flows[~bad_number & (patients > 0)]
 
     unknown = np.zeros(len(flows), dtype=bool)
@@ -283,10 +305,14 @@ def _checked_flows(
     outside = ~unknown & np.isnan(t)
     if outside.any():
         rows = flows[outside]
-        out.append(_violation_frame(
-            "week", row_key(rows), rows["patients"],
-            rows["week"].map(lambda w: f"week {w!r} is not in the plan {labels[0]}..{labels[-1]} (flow ignored)"),
-        ))
+        out.append(
+            _violation_frame(
+                "week",
+                row_key(rows),
+                rows["patients"],
+                rows["week"].map(lambda w: f"week {w!r} is not in the plan {labels[0]}..{labels[-1]} (flow ignored)"),
+            )
+        )
     keep = ~unknown & ~outside
     flows = flows[keep].assign(t=t[keep].astype(np.int64))
     return flows.groupby(FLOW_COLUMNS[:-1] + ["t"], as_index=False, sort=False)["patients"].sum()
@@ -308,7 +334,8 @@ def _main_hospitals(dataset: Dataset) -> pd.DataFrame:
 def _with_arcs(dataset: Dataset, scenario: Scenario, flows: pd.DataFrame) -> pd.DataFrame:
     """Add to each flow its arc's facts: rate, beds per case, specialty, distance, charge, price, eligibility."""
     hospitals = dataset.hospitals[["hospital_id", "region_id", "level", "lat", "lon"]].rename(
-        columns={"region_id": "hospital_region"})
+        columns={"region_id": "hospital_region"}
+    )
     procedures = dataset.procedures[["procedure_id", "specialty", "cases_per_theatre_day", "bed_days_per_case"]]
     caps = dataset.capabilities.rename(columns={"cases_per_theatre_day": "capability_rate"}).assign(capable=True)
     flows = (
@@ -347,7 +374,8 @@ def _eligibility_violations(flows: pd.DataFrame, out: list[pd.DataFrame]) -> Non
     if bad.empty:
         return
     arcs = bad.groupby(["region_id", "procedure_id", "class", "hospital_id", "ineligible"], as_index=False).agg(
-        patients=("patients", "sum"), weeks=("t", "size"))
+        patients=("patients", "sum"), weeks=("t", "size")
+    )
     messages = arcs["ineligible"] + " (" + arcs["weeks"].astype(str) + " week(s))"
     out.append(_violation_frame("eligibility", _arc_key(arcs), arcs["patients"], messages))
 
@@ -361,8 +389,11 @@ def _mobile_share(dataset: Dataset, scenario: Scenario, pairs: pd.DataFrame) -> 
         return np.full(len(pairs), float(setting))
     waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
     overall = float(waiting["accepts_travel"].astype(float).mean()) if len(waiting) else 0.0
-    by_pair = waiting.assign(share=waiting["accepts_travel"].astype(float)).groupby(
-        ["region_id", "procedure_id"], as_index=False)["share"].mean()
+    by_pair = (
+        waiting.assign(share=waiting["accepts_travel"].astype(float))
+        .groupby(["region_id", "procedure_id"], as_index=False)["share"]
+        .mean()
+    )
     return pairs.merge(by_pair, on=["region_id", "procedure_id"], how="left")["share"].fillna(overall).to_numpy()
 
 
@@ -372,34 +403,38 @@ def _queue_items(dataset: Dataset, scenario: Scenario, d0: dt.date, labels: list
     `day` is the decision date in days after D0; `kind` 0 = patient, 1 = cohort (the FIFO tie-break).
     """
     waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
-    backlog = pd.DataFrame({
-        "region_id": waiting["region_id"].to_numpy(dtype=object),
-        "procedure_id": waiting["procedure_id"].to_numpy(dtype=object),
-        "class": np.where(waiting["accepts_travel"].to_numpy(dtype=bool), "mobile", "local").astype(object),
-        "day": (waiting["decision_date"] - pd.Timestamp(d0)).dt.days.to_numpy(dtype=np.int64),
-        "weight": 1.0,
-        "arrival": 0,
-        "kind": 0,
-        "patient_id": waiting["patient_id"].to_numpy(dtype=object),
-        "decision_date": waiting["decision_date"].to_numpy(),
-    })
+    backlog = pd.DataFrame(
+        {
+            "region_id": waiting["region_id"].to_numpy(dtype=object),
+            "procedure_id": waiting["procedure_id"].to_numpy(dtype=object),
+            "class": np.where(waiting["accepts_travel"].to_numpy(dtype=bool), "mobile", "local").astype(object),
+            "day": (waiting["decision_date"] - pd.Timestamp(d0)).dt.days.to_numpy(dtype=np.int64),
+            "weight": 1.0,
+            "arrival": 0,
+            "kind": 0,
+            "patient_id": waiting["patient_id"].to_numpy(dtype=object),
+            "decision_date": waiting["decision_date"].to_numpy(),
+        }
+    )
     week_of = {label: t for t, label in enumerate(labels, start=1)}
     demand = dataset.demand.assign(s=dataset.demand["week"].map(week_of)).dropna(subset=["s"])
     demand = demand.groupby(["region_id", "procedure_id", "s"], as_index=False)["expected_decisions"].sum()
     share = _mobile_share(dataset, scenario, demand[["region_id", "procedure_id"]])
     s = demand["s"].to_numpy(dtype=np.int64)
     cohorts = [
-        pd.DataFrame({
-            "region_id": demand["region_id"].to_numpy(dtype=object),
-            "procedure_id": demand["procedure_id"].to_numpy(dtype=object),
-            "class": cls,
-            "day": 7 * (s - 1) + FORECAST_DAY_IN_WEEK,
-            "weight": demand["expected_decisions"].to_numpy(dtype=float) * part,
-            "arrival": s,
-            "kind": 1,
-            "patient_id": None,
-            "decision_date": pd.Timestamp(d0) + pd.to_timedelta(7 * (s - 1) + FORECAST_DAY_IN_WEEK, unit="D"),
-        })
+        pd.DataFrame(
+            {
+                "region_id": demand["region_id"].to_numpy(dtype=object),
+                "procedure_id": demand["procedure_id"].to_numpy(dtype=object),
+                "class": cls,
+                "day": 7 * (s - 1) + FORECAST_DAY_IN_WEEK,
+                "weight": demand["expected_decisions"].to_numpy(dtype=float) * part,
+                "arrival": s,
+                "kind": 1,
+                "patient_id": None,
+                "decision_date": pd.Timestamp(d0) + pd.to_timedelta(7 * (s - 1) + FORECAST_DAY_IN_WEEK, unit="D"),
+            }
+        )
         for cls, part in (("mobile", share), ("local", 1.0 - share))
     ]
     return pd.concat([backlog, *cohorts], ignore_index=True)
@@ -421,8 +456,11 @@ def _simulate(items: pd.DataFrame, flows: pd.DataFrame, n_queues: int, n_weeks: 
     np.add.at(arrived_in, (q, np.minimum(arrival, n_weeks)), weight)
     arrived = np.cumsum(arrived_in, axis=1)[:, 1:]  # A_q(t): backlog (arrival 0) + cohorts of weeks ≤ t
     planned = np.zeros((n_queues, n_weeks))
-    np.add.at(planned, (flows["q"].to_numpy(dtype=np.int64), flows["t"].to_numpy(dtype=np.int64) - 1),
-              flows["patients"].to_numpy(dtype=float))
+    np.add.at(
+        planned,
+        (flows["q"].to_numpy(dtype=np.int64), flows["t"].to_numpy(dtype=np.int64) - 1),
+        flows["patients"].to_numpy(dtype=float),
+    )
 
     treated_cum = np.zeros((n_queues, n_weeks))
     excess = np.zeros((n_queues, n_weeks))
@@ -448,9 +486,17 @@ def _simulate(items: pd.DataFrame, flows: pd.DataFrame, n_queues: int, n_weeks: 
         over[theta] = np.maximum(0.0, due - treated_cum)
     waiting = np.maximum(0.0, arrived - treated_cum)
     position = cum[1:] - start[q]  # FIFO position k of each item within its queue
-    return {"items": items, "position": position, "arrived": arrived, "planned": planned,
-            "treated_cum": treated_cum, "excess": excess, "waiting": waiting, "over": over,
-            "tolerance": tolerance}
+    return {
+        "items": items,
+        "position": position,
+        "arrived": arrived,
+        "planned": planned,
+        "treated_cum": treated_cum,
+        "excess": excess,
+        "waiting": waiting,
+        "over": over,
+        "tolerance": tolerance,
+    }
 
 
 def _queue_violations(sim: dict, queues: pd.DataFrame, labels: list[str], out: list[pd.DataFrame]) -> None:
@@ -462,8 +508,11 @@ def _queue_violations(sim: dict, queues: pd.DataFrame, labels: list[str], out: l
     before = np.where(ti > 0, treated_cum[qi, np.maximum(ti - 1, 0)], 0.0)
     available = arrived[qi, ti] - before
     rows = queues.iloc[qi]
-    keys = (rows["region_id"] + "/" + rows["procedure_id"] + "/" + rows["class"]).to_numpy() + "/" + np.array(
-        labels, dtype=object)[ti]
+    keys = (
+        (rows["region_id"] + "/" + rows["procedure_id"] + "/" + rows["class"]).to_numpy()
+        + "/"
+        + np.array(labels, dtype=object)[ti]
+    )
     messages = [
         f"{excess[a, b] + available[k]:.6g} patients planned but only {available[k]:.6g} arrived and untreated"
         for k, (a, b) in enumerate(zip(qi, ti, strict=True))
@@ -493,16 +542,22 @@ def _kpis(queue_weeks: pd.DataFrame, dataset: Dataset, labels: list[str]) -> pd.
     columns = ["waiting", "over_90", "over_180", "over_365", "treated"]
     kpis = queue_weeks.groupby(["region_id", "week"])[columns].sum().reindex(grid, fill_value=0.0).reset_index()
     waiting = kpis["waiting"].to_numpy()
-    kpis["share_over_90"] = np.divide(kpis["over_90"].to_numpy(), waiting, out=np.zeros(len(kpis)),
-                                      where=waiting > 0)
+    kpis["share_over_90"] = np.divide(kpis["over_90"].to_numpy(), waiting, out=np.zeros(len(kpis)), where=waiting > 0)
     return kpis[["region_id", "week", "waiting", "over_90", "over_180", "over_365", "share_over_90", "treated"]]
 
 
-def _assignments(sim: dict, items: pd.DataFrame, flows: pd.DataFrame, queues: pd.DataFrame,
-                 labels: list[str], d0: dt.date) -> pd.DataFrame:
+def _assignments(sim: dict, flows: pd.DataFrame, labels: list[str], d0: dt.date) -> pd.DataFrame:
     """Backlog patients treated by the plan: week = first t with S(t) ≥ k − ε; hospital by flow segment."""
-    columns = ["patient_id", "region_id", "procedure_id", "class", "decision_date", "hospital_id", "week",
-               "days_waited_at_week_end"]
+    columns = [
+        "patient_id",
+        "region_id",
+        "procedure_id",
+        "class",
+        "decision_date",
+        "hospital_id",
+        "week",
+        "days_waited_at_week_end",
+    ]
     ordered = sim["items"]
     patient = (ordered["kind"] == 0).to_numpy()
     treated_cum = sim["treated_cum"]
@@ -518,8 +573,10 @@ def _assignments(sim: dict, items: pd.DataFrame, flows: pd.DataFrame, queues: pd
     chosen["target"] = target[done]
     chosen["group"] = chosen["q"].to_numpy(dtype=np.int64) * n_weeks + week_index[done]
 
-    segments = flows.assign(home_first=flows["out_of_region"].astype(int),
-                            order_km=np.where(flows["out_of_region"], flows["distance_km"].fillna(np.inf), 0.0))
+    segments = flows.assign(
+        home_first=flows["out_of_region"].astype(int),
+        order_km=np.where(flows["out_of_region"], flows["distance_km"].fillna(np.inf), 0.0),
+    )
     segments = segments.sort_values(["q", "t", "home_first", "order_km", "hospital_id"], ignore_index=True)
     segments["group"] = segments["q"].to_numpy(dtype=np.int64) * n_weeks + segments["t"].to_numpy() - 1
     before_week = np.concatenate([np.zeros((treated_cum.shape[0], 1)), treated_cum[:, :-1]], axis=1)
@@ -528,8 +585,13 @@ def _assignments(sim: dict, items: pd.DataFrame, flows: pd.DataFrame, queues: pd
     segment_t = segments["t"].to_numpy(dtype=np.int64)
     segments["segment_start"] = before_week[segment_q, segment_t - 1] + within.to_numpy()
     matched = pd.merge_asof(
-        chosen.sort_values("target"), segments[["group", "segment_start", "hospital_id"]].sort_values("segment_start"),
-        left_on="target", right_on="segment_start", by="group", direction="backward", allow_exact_matches=False,
+        chosen.sort_values("target"),
+        segments[["group", "segment_start", "hospital_id"]].sort_values("segment_start"),
+        left_on="target",
+        right_on="segment_start",
+        by="group",
+        direction="backward",
+        allow_exact_matches=False,
     )
     matched = matched.sort_values(["q", "target"], ignore_index=True)
     t = matched["t"].to_numpy(dtype=np.int64)
@@ -542,18 +604,27 @@ def _assignments(sim: dict, items: pd.DataFrame, flows: pd.DataFrame, queues: pd
 # --- capacity, agreements and budgets -------------------------------------------------------------
 
 
-def _extra_offers(dataset: Dataset, scenario: Scenario, labels: list[str]) -> pd.DataFrame:
+def _extra_offers(scenario: Scenario, labels: list[str]) -> pd.DataFrame:
+    """The scenario's `extra_capacity` offers, one row per hospital × specialty × plan week."""
     rows = [
         (change.hospital_id, change.specialty, week, change.theatre_days_per_week, change.cost_per_day_sek)
-        for change in scenario.changes if isinstance(change, ExtraCapacity)
-        for week in labels if change.weeks is None or change.weeks.contains(week)
+        for change in scenario.changes
+        if isinstance(change, ExtraCapacity)
+        for week in labels
+        if change.weeks is None or change.weeks.contains(week)
     ]
     offers = pd.DataFrame(rows, columns=["hospital_id", "specialty", "week", "days", "cost_per_day_sek"])
     return offers.astype({"days": float, "cost_per_day_sek": float})
 
 
-def _theatre(dataset: Dataset, scenario: Scenario, flows: pd.DataFrame, labels: list[str], tolerance: float,
-             out: list[pd.DataFrame]) -> pd.DataFrame:
+def _theatre(
+    dataset: Dataset,
+    scenario: Scenario,
+    flows: pd.DataFrame,
+    labels: list[str],
+    tolerance: float,
+    out: list[pd.DataFrame],
+) -> pd.DataFrame:
     """Theatre days per hospital × specialty × week: need = Σ patients / rate vs capacity + extra offered.
 
     Extra days are bought only beyond base capacity, cheapest offer first, up to what is offered.
@@ -563,30 +634,41 @@ def _theatre(dataset: Dataset, scenario: Scenario, flows: pd.DataFrame, labels: 
     capacity = dataset.capacity[dataset.capacity["week"].isin(set(labels))]
     capacity = capacity.groupby(keys, as_index=False)["theatre_days"].sum().rename(columns={"theatre_days": "capacity"})
     table = need.merge(capacity, on=keys, how="outer").fillna({"need": 0.0, "capacity": 0.0})
-    offers = _extra_offers(dataset, scenario, labels).merge(table, on=keys, how="inner")
+    offers = _extra_offers(scenario, labels).merge(table, on=keys, how="inner")
     offers = offers.sort_values(keys + ["cost_per_day_sek"], ignore_index=True)
     offered_before = offers.groupby(keys)["days"].cumsum() - offers["days"]
     offers["used"] = np.clip(offers["need"] - offers["capacity"] - offered_before, 0.0, offers["days"])
     offers["cost"] = offers["used"] * offers["cost_per_day_sek"]
     extra = offers.groupby(keys, as_index=False).agg(
-        extra_offered=("days", "sum"), extra_used=("used", "sum"), extra_cost_sek=("cost", "sum"))
+        extra_offered=("days", "sum"), extra_used=("used", "sum"), extra_cost_sek=("cost", "sum")
+    )
     table = table.merge(extra, on=keys, how="left").fillna(
-        {"extra_offered": 0.0, "extra_used": 0.0, "extra_cost_sek": 0.0})
+        {"extra_offered": 0.0, "extra_used": 0.0, "extra_cost_sek": 0.0}
+    )
     table = table.sort_values(keys, ignore_index=True)
     bound = table["capacity"] + table["extra_offered"]
     over = table["need"] - bound
     bad = over > tolerance * np.maximum(1.0, bound)
     if bad.any():
         rows = table[bad]
-        messages = [f"needs {n:.6g} theatre days, {c:.6g} available + {x:.6g} extra offered"
-                    for n, c, x in zip(rows["need"], rows["capacity"], rows["extra_offered"], strict=True)]
-        out.append(_violation_frame("theatre_days", rows["hospital_id"] + "/" + rows["specialty"] + "/" + rows["week"],
-                                    over[bad], pd.Series(messages)))
+        messages = [
+            f"needs {n:.6g} theatre days, {c:.6g} available + {x:.6g} extra offered"
+            for n, c, x in zip(rows["need"], rows["capacity"], rows["extra_offered"], strict=True)
+        ]
+        out.append(
+            _violation_frame(
+                "theatre_days",
+                rows["hospital_id"] + "/" + rows["specialty"] + "/" + rows["week"],
+                over[bad],
+                pd.Series(messages),
+            )
+        )
     return table[keys + ["need", "capacity", "extra_offered", "extra_used", "extra_cost_sek"]]
 
 
-def _beds(dataset: Dataset, flows: pd.DataFrame, labels: list[str], tolerance: float,
-          out: list[pd.DataFrame]) -> pd.DataFrame:
+def _beds(
+    dataset: Dataset, flows: pd.DataFrame, labels: list[str], tolerance: float, out: list[pd.DataFrame]
+) -> pd.DataFrame:
     """Bed-days per hospital × week: Σ patients · bed_days_per_case vs beds.csv (missing = 0)."""
     keys = ["hospital_id", "week"]
     need = flows.assign(need=flows["patients"] * flows["bed_days_per_case"]).groupby(keys, as_index=False)["need"].sum()
@@ -598,15 +680,16 @@ def _beds(dataset: Dataset, flows: pd.DataFrame, labels: list[str], tolerance: f
     bad = over > tolerance * np.maximum(1.0, table["capacity"])
     if bad.any():
         rows = table[bad]
-        messages = [f"needs {n:.6g} bed-days, {c:.6g} available"
-                    for n, c in zip(rows["need"], rows["capacity"], strict=True)]
-        out.append(_violation_frame("bed_days", rows["hospital_id"] + "/" + rows["week"], over[bad],
-                                    pd.Series(messages)))
+        messages = [
+            f"needs {n:.6g} bed-days, {c:.6g} available" for n, c in zip(rows["need"], rows["capacity"], strict=True)
+        ]
+        out.append(
+            _violation_frame("bed_days", rows["hospital_id"] + "/" + rows["week"], over[bad], pd.Series(messages))
+        )
     return table
 
 
-def _agreement_violations(scenario: Scenario, flows: pd.DataFrame, tolerance: float,
-                          out: list[pd.DataFrame]) -> None:
+def _agreement_violations(scenario: Scenario, flows: pd.DataFrame, tolerance: float, out: list[pd.DataFrame]) -> None:
     """Cases payer region → provider hospital/region (optionally one procedure) within [min, max]."""
     rows = []
     for agreement in scenario.policy.agreements:
@@ -621,17 +704,28 @@ def _agreement_violations(scenario: Scenario, flows: pd.DataFrame, tolerance: fl
         key = f"{agreement.payer_region}->{agreement.provider_hospital or agreement.provider_region}"
         key += f"/{agreement.procedure_id}" if agreement.procedure_id else ""
         if agreement.min_cases - cases > tolerance * max(1.0, agreement.min_cases):
-            rows.append(("agreements", key, agreement.min_cases - cases,
-                         f"{cases:.6g} cases, below the agreed minimum {agreement.min_cases:g}"))
+            rows.append(
+                (
+                    "agreements",
+                    key,
+                    agreement.min_cases - cases,
+                    f"{cases:.6g} cases, below the agreed minimum {agreement.min_cases:g}",
+                )
+            )
         if agreement.max_cases is not None and cases - agreement.max_cases > tolerance * max(1.0, agreement.max_cases):
-            rows.append(("agreements", key, cases - agreement.max_cases,
-                         f"{cases:.6g} cases, above the agreed maximum {agreement.max_cases:g}"))
+            rows.append(
+                (
+                    "agreements",
+                    key,
+                    cases - agreement.max_cases,
+                    f"{cases:.6g} cases, above the agreed maximum {agreement.max_cases:g}",
+                )
+            )
     if rows:
         out.append(pd.DataFrame(rows, columns=VIOLATION_COLUMNS))
 
 
-def _budget_violations(scenario: Scenario, payments: pd.DataFrame, tolerance: float,
-                       out: list[pd.DataFrame]) -> None:
+def _budget_violations(scenario: Scenario, payments: pd.DataFrame, tolerance: float, out: list[pd.DataFrame]) -> None:
     """SEK a payer region pays on charged arcs over the horizon ≤ its budget."""
     paid = payments.groupby("payer_region")["sek"].sum()
     rows = []

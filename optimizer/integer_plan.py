@@ -9,6 +9,8 @@ Method (a feasibility-preserving rounding, not a MIP):
    budget, agreement maximum, and S_q(t) ≤ A_q(t) in that week and every later one.
 3. A queue still short (its fractional flows had no room left) may use any of its flow columns that
    has room, earliest week first: the hospital or week may differ from the LP's, the total does not.
+4. An agreement minimum that rounding left short gets whole patients back on its own flows where
+   they fit (a queue may then exceed its rounded total by the patients the agreement needs).
 Agreement minimums are not guaranteed after rounding (they may fall short by less than one patient
 per flow); the integer plan's KPIs are computed with the same code as the LP's, so this shows.
 """
@@ -52,7 +54,19 @@ def integer_flows(inst: Instance, y: np.ndarray, x: np.ndarray | None = None, ex
                 slack.take(f)
                 whole[f] += 1
                 missing[q] -= 1
+    _restore_agreement_minimums(inst, whole, slack)
     return whole
+
+
+def _restore_agreement_minimums(inst: Instance, whole: np.ndarray, slack: _Slack) -> None:
+    for agreement in inst.scenario.policy.agreements:
+        mask = agreement_flow_mask(inst, agreement)
+        short = agreement.min_cases - whole[mask].sum()
+        for f in np.nonzero(mask)[0].tolist():
+            while short > _TOLERANCE and slack.fits(f):
+                slack.take(f)
+                whole[f] += 1
+                short -= 1
 
 
 class _Slack:
