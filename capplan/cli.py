@@ -217,3 +217,44 @@ def serve(
     import uvicorn
 
     uvicorn.run("api.main:app", host=host, port=port)
+
+
+@app.command()
+def evaluate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML the proposal is made for.")],
+    proposal: Annotated[Path, typer.Argument(help="Proposal CSV in the allocations.csv format.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write evaluation.json and violations.csv here.")]
+    = None,
+) -> None:
+    """Evaluate a hand-made proposal: its KPIs, every violated constraint with its size, and its gap to the optimum."""
+    import json
+
+    from optimizer.proposals import evaluate_proposal, read_allocations
+
+    try:
+        flows = read_allocations(proposal)
+        with console.status("planning the optimum for comparison ..."):
+            result = evaluate_proposal(scenario, flows)
+    except CapplanError as error:
+        _fail(error)
+    summary = result.summary()
+    terms = summary["objective_terms"]
+    console.print(
+        f"proposal objective {summary['objective']:,.1f} vs optimum {summary['optimum_objective']:,.1f}: "
+        f"gap {summary['gap_to_optimum']:,.1f}"
+        + (f" ({summary['gap_relative']:.1%})" if summary["gap_relative"] is not None else "")
+    )
+    console.print(
+        f"breach-days >90 {terms['breach_days_90']:,.0f}, >180 {terms['breach_days_180']:,.0f}, "
+        f">365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.1f} | cost {terms['cost_sek']:,.0f} SEK"
+    )
+    violations = result.evaluation.violations
+    if violations.empty:
+        console.print("[green]no constraint is violated[/green]")
+    else:
+        print_frame(violations, f"{len(violations)} violated constraint(s)", limit=50)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "evaluation.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        violations.to_csv(out / "violations.csv", index=False)
+        console.print(f"evaluation written to {out}")

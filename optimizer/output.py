@@ -40,6 +40,11 @@ def write_results(result: PlanResult, out_dir: str | Path) -> Path:
                                            encoding="utf-8")
     for name, table in RESULT_TABLES.items():
         table(result).to_csv(staging / name, index=False, float_format="%.6g")
+    from optimizer.proposals import patient_proposals
+
+    proposals = patient_proposals(result)
+    proposals.to_csv(staging / "proposals.csv", index=False)
+    proposals.to_json(staging / "proposals.json", orient="records", indent=1)
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
