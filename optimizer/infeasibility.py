@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 
 from models.scenario import Agreement
-from optimizer.build import agreement_flow_mask, build_model
+from optimizer.build import build_model
+from optimizer.formulation import agreement_flow_mask
 from optimizer.instance import Instance
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.build import agreement_flow_mask
+from optimizer.formulation import agreement_flow_mask
 from optimizer.instance import Instance
 from optimizer.results import cumulative_treated
 

@@ -185,16 +185,13 @@ def collaboration_value(joint: PlanResult, standalone: PlanResult) -> pd.DataFra
 
 def model_size(built: BuiltModel) -> dict[str, int]:
     """Variables, constraints and nonzeros of a built model."""
-    m = built.model
-    from pyomo.environ import Constraint, Var
+    from pyomo.environ import Constraint
 
-    variables = sum(len(v) for v in m.component_objects(Var, active=True))
-    constraints = 0
-    nonzeros = 0
-    for component in m.component_objects(Constraint, active=True):
-        constraints += len(component)
-        nonzeros += sum(len(c.body.args) for c in component.values())
-    return {"variables": variables, "constraints": constraints, "nonzeros": nonzeros}
+    return {
+        "variables": sum(block.size for block in built.formulation.blocks.values()),
+        "constraints": sum(len(c) for c in built.model.component_objects(Constraint, active=True)),
+        "nonzeros": built.formulation.nonzeros,
+    }
 
 
 def tabulate(built: BuiltModel, solution: Solution) -> PlanResult:

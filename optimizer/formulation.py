@@ -1,0 +1,314 @@
+"""The allocation LP as data: variable blocks and row families, read top to bottom as DESIGN.md's model.
+
+`formulate(inst)` is a list of calls, one `add_<family>` per variable or constraint family, each
+with its formula in the docstring. A family is stored as sparse (row, column, coefficient) triplets
+over named variable blocks, computed with vectorised pandas/numpy over the sets that exist (never a
+dense product). Two back ends read the same `Formulation`: `optimizer.build` makes the Pyomo model
+that the engine solves, and the benchmark's reference path hands the same arrays to highspy.
+
+Blocks: y (flows, `inst.flows`), S (cumulative treated, queue × week, flat q·T + t − 1),
+N90/N180/N365 (patients over θ, `breach_index[θ]`), x (extra theatre days, `rows["extra_capacity"]`),
+agreement_shortfall (only in the elastic feasibility study).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimizer.instance import THRESHOLDS, Instance
+
+
+@dataclass
+class Block:
+    """A family of variables with bounds and objective coefficients."""
+
+    name: str
+    lower: np.ndarray
+    upper: np.ndarray
+    cost: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.lower)
+
+
+@dataclass
+class Term:
+    """Coefficients of one block in a row family: entry k is coef[k] · block[col[k]] in row row[k]."""
+
+    block: str
+    row: np.ndarray
+    col: np.ndarray
+    coef: np.ndarray
+
+
+@dataclass
+class Family:
+    """A family of rows lower ≤ Σ terms ≤ upper; `frame` describes row i (used for duals)."""
+
+    name: str
+    frame: pd.DataFrame
+    lower: np.ndarray
+    upper: np.ndarray
+    terms: list[Term]
+
+    @property
+    def size(self) -> int:
+        return len(self.lower)
+
+
+@dataclass
+class Formulation:
+    """Every block and family of one LP, plus the objective's constant."""
+
+    instance: Instance
+    blocks: dict[str, Block] = field(default_factory=dict)
+    families: dict[str, Family] = field(default_factory=dict)
+    breach_index: dict[int, pd.DataFrame] = field(default_factory=dict)
+    extra_offers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    objective_constant: float = 0.0
+
+    def add_block(self, name: str, size: int, upper: np.ndarray | float = np.inf, cost: np.ndarray | float = 0.0
+                  ) -> None:
+        self.blocks[name] = Block(name, np.zeros(size), np.broadcast_to(np.asarray(upper, float), (size,)).copy(),
+                                  np.broadcast_to(np.asarray(cost, float), (size,)).copy())
+
+    def add_family(self, name: str, frame: pd.DataFrame, terms: list[Term], lower=-np.inf, upper=np.inf) -> None:
+        n = len(frame)
+        self.families[name] = Family(
+            name, frame.reset_index(drop=True), np.broadcast_to(np.asarray(lower, float), (n,)).copy(),
+            np.broadcast_to(np.asarray(upper, float), (n,)).copy(), terms,
+        )
+
+    @property
+    def nonzeros(self) -> int:
+        return sum(len(t.coef) for f in self.families.values() for t in f.terms)
+
+
+def formulate(inst: Instance, elastic_agreements: bool = False, region_limits: dict[str, float] | None = None
+              ) -> Formulation:
+    """The LP of `inst` (DESIGN.md "The model").
+
+    `elastic_agreements` adds a shortfall to agreement minimums and minimises only that (the
+    feasibility study of `optimizer.infeasibility`); `region_limits` caps each region's weighted
+    breach-days (policy `no_region_worse_off`).
+    """
+    f = Formulation(instance=inst)
+    add_flow_variables(f)
+    add_queue_balance(f)
+    add_breach(f)
+    add_extra_capacity(f)
+    add_theatre_days(f)
+    add_bed_days(f)
+    add_agreements(f, elastic=elastic_agreements)
+    add_budgets(f)
+    if region_limits:
+        add_no_region_worse_off(f, region_limits)
+    if elastic_agreements:
+        set_feasibility_objective(f)
+    else:
+        add_objective(f)
+    return f
+
+
+def add_flow_variables(f: Formulation) -> None:
+    """y[f] ≥ 0 per flow column (queue, hospital, week); S[q, t] ∈ [0, A_q(t)] cumulative treated.
+
+    S_q(t) ≤ A_q(t) is a bound: only patients who have arrived can be treated.
+    """
+    inst = f.instance
+    f.add_block("y", len(inst.flows))
+    f.add_block("S", inst.arrived.size, upper=inst.arrived.ravel())
+
+
+def s_position(inst: Instance, queue: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Position of S[q, t] (t 1-based) in block S."""
+    return queue * inst.horizon + (t - 1)
+
+
+def add_queue_balance(f: Formulation) -> None:
+    """queue_balance[q, t]:  S_q(t) − S_q(t−1) − Σ_h y[q, h, t] = 0   (S_q(0) = 0)."""
+    inst = f.instance
+    n_q, horizon = inst.arrived.shape
+    rows = np.arange(n_q * horizon)
+    q, t0 = np.divmod(rows, horizon)
+    later = t0 > 0
+    flows = inst.flows
+    terms = [
+        Term("S", rows, rows, np.ones(len(rows))),
+        Term("S", rows[later], rows[later] - 1, -np.ones(int(later.sum()))),
+        Term("y", s_position(inst, flows["queue"].to_numpy(), flows["t"].to_numpy()), np.arange(len(flows)),
+             -np.ones(len(flows))),
+    ]
+    f.add_family("queue_balance", pd.DataFrame({"queue": q, "t": t0 + 1}), terms, lower=0.0, upper=0.0)
+
+
+def add_breach(f: Formulation) -> None:
+    """breach_θ[q, t]:  N^θ_q(t) + S_q(t) ≥ B^θ_q(t), N^θ ≥ 0, only where B^θ_q(t) > 0.
+
+    With first-in-first-out service max(0, B − S) is exactly the number of patients over θ days.
+    """
+    inst = f.instance
+    for theta in THRESHOLDS:
+        q, t0 = np.nonzero(inst.over[theta] > 1e-12)
+        index = pd.DataFrame({"queue": q, "t": t0 + 1, "over": inst.over[theta][q, t0]})
+        f.breach_index[theta] = index
+        f.add_block(f"N{theta}", len(index))
+        rows = np.arange(len(index))
+        terms = [Term(f"N{theta}", rows, rows, np.ones(len(rows))),
+                 Term("S", rows, s_position(inst, q, t0 + 1), np.ones(len(rows)))]
+        f.add_family(f"breach_{theta}", index, terms, lower=index["over"].to_numpy())
+
+
+def add_extra_capacity(f: Formulation) -> None:
+    """x[r] ∈ [0, extra_days]: theatre days bought where a scenario offers `extra_capacity`."""
+    inst = f.instance
+    offers = inst.theatre[inst.theatre["extra_days"] > 0].reset_index(drop=True)
+    f.extra_offers = offers
+    f.add_block("x", len(offers), upper=offers["extra_days"].to_numpy())
+
+
+def add_theatre_days(f: Formulation) -> None:
+    """theatre_days[h, s, t]:  Σ_{flows at h, specialty s, week t} y / rate − x[h, s, t] ≤ theatre_days[h, s, t]."""
+    inst = f.instance
+    theatre = inst.theatre.reset_index(names="theatre_row")
+    keys = ["hospital_id", "specialty", "t"]
+    used = inst.flows[keys + ["rate"]].reset_index(names="flow").merge(theatre[keys + ["theatre_row"]], on=keys)
+    rows_used = np.unique(used["theatre_row"].to_numpy())
+    position = pd.Series(np.arange(len(rows_used)), index=rows_used)
+    terms = [Term("y", position[used["theatre_row"]].to_numpy(), used["flow"].to_numpy(),
+                  1.0 / used["rate"].to_numpy())]
+    offers = theatre.merge(f.extra_offers[keys].reset_index(names="offer"), on=keys)
+    offers = offers[offers["theatre_row"].isin(rows_used)]
+    terms.append(Term("x", position[offers["theatre_row"]].to_numpy(), offers["offer"].to_numpy(),
+                      -np.ones(len(offers))))
+    frame = theatre.loc[rows_used].drop(columns="theatre_row")
+    f.add_family("theatre_days", frame, terms, upper=frame["theatre_days"].to_numpy())
+
+
+def add_bed_days(f: Formulation) -> None:
+    """bed_days[h, t]:  Σ_{flows at h, week t} bed_days_per_case · y ≤ bed_days[h, t]."""
+    inst = f.instance
+    beds = inst.beds.reset_index(names="bed_row")
+    inpatient = inst.flows[inst.flows["bed_days_per_case"] > 0]
+    used = inpatient[["hospital_id", "t", "bed_days_per_case"]].reset_index(names="flow").merge(
+        beds, on=["hospital_id", "t"])
+    rows_used = np.unique(used["bed_row"].to_numpy())
+    position = pd.Series(np.arange(len(rows_used)), index=rows_used)
+    terms = [Term("y", position[used["bed_row"]].to_numpy(), used["flow"].to_numpy(),
+                  used["bed_days_per_case"].to_numpy())]
+    frame = beds.loc[rows_used].drop(columns="bed_row")
+    f.add_family("bed_days", frame, terms, upper=frame["bed_days"].to_numpy())
+
+
+def agreement_flow_mask(inst: Instance, agreement) -> np.ndarray:
+    """Flows that count towards an agreement: payer's patients treated at the provider."""
+    flows = inst.flows
+    mask = flows["region_id"].to_numpy() == agreement.payer_region
+    if agreement.provider_hospital is not None:
+        mask &= flows["hospital_id"].to_numpy() == agreement.provider_hospital
+    else:
+        mask &= flows["provider_region"].to_numpy() == agreement.provider_region
+    if agreement.procedure_id is not None:
+        mask &= flows["procedure_id"].to_numpy() == agreement.procedure_id
+    return mask
+
+
+def add_agreements(f: Formulation, elastic: bool = False) -> None:
+    """agreements[k]:  min_cases_k ≤ Σ_{flows matching k} y ≤ max_cases_k over the horizon.
+
+    With `elastic`, a shortfall u_k ≥ 0 joins the row so that minimums can always be met.
+    """
+    inst = f.instance
+    agreements = inst.scenario.policy.agreements
+    rows, cols = [], []
+    for k, agreement in enumerate(agreements):
+        flows = np.nonzero(agreement_flow_mask(inst, agreement))[0]
+        rows.append(np.full(len(flows), k))
+        cols.append(flows)
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=int)
+    col = np.concatenate(cols) if cols else np.zeros(0, dtype=int)
+    terms = [Term("y", row, col, np.ones(len(row)))]
+    if elastic:
+        f.add_block("agreement_shortfall", len(agreements))
+        terms.append(Term("agreement_shortfall", np.arange(len(agreements)), np.arange(len(agreements)),
+                          np.ones(len(agreements))))
+    frame = pd.DataFrame(
+        [a.model_dump() for a in agreements],
+        columns=["payer_region", "provider_hospital", "provider_region", "procedure_id", "min_cases", "max_cases"],
+    )
+    upper = [np.inf if a.max_cases is None else a.max_cases for a in agreements]
+    f.add_family("agreements", frame, terms, lower=np.array([a.min_cases for a in agreements], dtype=float),
+                 upper=np.array(upper, dtype=float))
+
+
+def add_budgets(f: Formulation) -> None:
+    """budgets[r]:  Σ_{charged flows of payer region r} price · y ≤ budget_r (SEK over the horizon)."""
+    inst = f.instance
+    budgets = inst.scenario.policy.budgets_sek
+    flows = inst.flows
+    rows, cols, coefs = [], [], []
+    for k, region in enumerate(budgets):
+        paid = np.nonzero((flows["region_id"].to_numpy() == region) & flows["charged"].to_numpy())[0]
+        rows.append(np.full(len(paid), k))
+        cols.append(paid)
+        coefs.append(flows["price_sek"].to_numpy()[paid])
+    terms = [Term("y", np.concatenate(rows), np.concatenate(cols), np.concatenate(coefs))] if budgets else []
+    frame = pd.DataFrame({"region_id": list(budgets), "budget_sek": list(budgets.values())})
+    f.add_family("budgets", frame, terms, upper=frame["budget_sek"].to_numpy(dtype=float))
+
+
+def breach_weights(inst: Instance) -> dict[int, float]:
+    w = inst.scenario.weights
+    return {90: w.over_90, 180: w.over_180, 365: w.over_365}
+
+
+def add_no_region_worse_off(f: Formulation, limits: dict[str, float]) -> None:
+    """no_region_worse_off[r]:  7·Σ_{q of r, t}(w90·N⁹⁰ + w180·N¹⁸⁰ + w365·N³⁶⁵) ≤ standalone value of r."""
+    inst = f.instance
+    regions = list(limits)
+    position = {r: k for k, r in enumerate(regions)}
+    queue_region = inst.queues["region_id"].to_numpy()
+    terms = []
+    for theta, weight in breach_weights(inst).items():
+        region_of_row = queue_region[f.breach_index[theta]["queue"].to_numpy()]
+        keep = np.nonzero(np.isin(region_of_row, regions))[0]
+        rows = np.array([position[r] for r in region_of_row[keep]], dtype=int)
+        terms.append(Term(f"N{theta}", rows, keep, np.full(len(rows), 7.0 * weight)))
+    frame = pd.DataFrame({"region_id": regions, "limit": [limits[r] for r in regions]})
+    f.add_family("no_region_worse_off", frame, terms, upper=frame["limit"].to_numpy(dtype=float))
+
+
+def flow_objective_coefficients(inst: Instance) -> np.ndarray:
+    """Objective coefficient of each flow column: price (cost weight, per kSEK) + travel (per km)."""
+    w = inst.scenario.weights
+    flows = inst.flows
+    price = np.where(flows["charged"].to_numpy(), flows["price_sek"].to_numpy(), 0.0)
+    return w.cost_per_ksek * price / 1000.0 + w.travel_per_km * flows["travel_km"].to_numpy()
+
+
+def add_objective(f: Formulation) -> None:
+    """Minimise breach-days, waiting, cost and travel (DESIGN.md objective).
+
+    7·Σ_{q,t}(w90·N⁹⁰ + w180·N¹⁸⁰ + w365·N³⁶⁵ + w_wait·(A − S)) + w_cost·(price·y + extra cost)/1000
+    + w_travel·Σ km·y. The constant 7·w_wait·ΣA is `objective_constant`, part of the reported value.
+    """
+    inst = f.instance
+    w = inst.scenario.weights
+    f.blocks["y"].cost[:] = flow_objective_coefficients(inst)
+    f.blocks["S"].cost[:] = -7.0 * w.waiting
+    for theta, weight in breach_weights(inst).items():
+        f.blocks[f"N{theta}"].cost[:] = 7.0 * weight
+    f.blocks["x"].cost[:] = w.cost_per_ksek * f.extra_offers["extra_cost_per_day"].to_numpy() / 1000.0
+    f.objective_constant = 7.0 * w.waiting * float(inst.arrived.sum())
+
+
+def set_feasibility_objective(f: Formulation) -> None:
+    """The feasibility study minimises the total agreement shortfall and nothing else."""
+    for block in f.blocks.values():
+        block.cost[:] = 0.0
+    f.blocks["agreement_shortfall"].cost[:] = 1.0
+    f.objective_constant = 0.0
