@@ -77,6 +77,14 @@ def region_colours(region_ids) -> dict[str, str]:
     return {r: REGION_PALETTE[i % len(REGION_PALETTE)] for i, r in enumerate(ids)}
 
 
+_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # the three characters after z in ASCII
+
+
+def swedish_key(name: str) -> str:
+    """Sort key putting å, ä, ö after z, as Swedish readers expect (Västmanland before Örebro)."""
+    return str(name).casefold().translate(_SWEDISH_ORDER)
+
+
 def _number(value, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -132,7 +140,9 @@ def waiting_figure(kpis: pd.DataFrame, names: Mapping[str, str], colours: Mappin
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.09, row_heights=[0.6, 0.4],
                         subplot_titles=("Patients waiting (solid) and waiting over 90 days (dashed)",
                                         "Share of waiting patients over 90 days"))
-    for region, rows in kpis.sort_values("t").groupby("region_id", sort=True):
+    groups = dict(list(kpis.sort_values("t").groupby("region_id", sort=True)))
+    for region in sorted(groups, key=lambda r: swedish_key(names.get(r, r))):
+        rows = groups[region]
         name, colour = names.get(region, region), colours.get(region, "grey")
         common = {"x": rows["week"], "legendgroup": region, "line": {"color": colour}}
         fig.add_trace(go.Scatter(y=rows["waiting"], name=name, mode="lines+markers", marker={"size": 4},
@@ -158,7 +168,8 @@ def _hospital_labels(result: PlanResult, names: Mapping[str, str]) -> pd.DataFra
     hospitals = result.instance.dataset.hospitals.copy()
     hospitals["region_name"] = hospitals["region_id"].map(lambda r: names.get(r, r))
     hospitals["order"] = hospitals["level"].map(LEVEL_ORDER).fillna(9)
-    hospitals = hospitals.sort_values(["region_name", "order", "name"])
+    hospitals = hospitals.sort_values(["region_name", "order", "name"], key=lambda c: c.map(swedish_key)
+                                      if c.name != "order" else c)
     hospitals["label"] = hospitals["name"].astype(str) + " · " + hospitals["region_name"]
     return hospitals[["hospital_id", "label"]]
 
@@ -173,10 +184,11 @@ def utilisation_heatmap(use: pd.DataFrame, used: str, available: str, labels: pd
     used_grid = sums[used].unstack("week").reindex(index=order["hospital_id"], columns=weeks)
     avail_grid = sums[available].unstack("week").reindex(index=order["hospital_id"], columns=weeks)
     z = 100 * share.to_numpy(dtype=float)
+    text = {"texttemplate": "%{z:.0f}", "textfont": {"size": 9}} if z.size <= 400 else {}  # else hover only
     fig = go.Figure(go.Heatmap(
         z=z, x=weeks, y=order["label"].tolist(), zmin=0, zmax=max(100.0, float(np.nanmax(z, initial=0.0))),
         colorscale="Blues", colorbar={"title": {"text": "% used"}, "ticksuffix": " %"},
-        texttemplate="%{z:.0f}", textfont={"size": 9}, xgap=1, ygap=1,
+        xgap=1, ygap=1, **text,
         customdata=np.dstack([used_grid.to_numpy(dtype=float), avail_grid.to_numpy(dtype=float)]),
         hovertemplate="%{y}<br>%{x}: %{z:.0f} % used<br>%{customdata[0]:,.1f} of %{customdata[1]:,.1f} "
                       + unit + "<extra></extra>",
@@ -190,7 +202,7 @@ def flows_figure(result: PlanResult, names: Mapping[str, str]) -> go.Figure:
     """Matrix of patients planned for surgery: home region (rows) × treating hospital's region (columns)."""
     alloc = result.lp.allocations
     provider = result.instance.dataset.hospitals.set_index("hospital_id")["region_id"]
-    regions = sorted(set(result.instance.dataset.regions["region_id"]), key=lambda r: names.get(r, r))
+    regions = sorted(set(result.instance.dataset.regions["region_id"]), key=lambda r: swedish_key(names.get(r, r)))
     matrix = (alloc.assign(provider_region=alloc["hospital_id"].map(provider))
               .pivot_table(index="region_id", columns="provider_region", values="patients", aggfunc="sum")
               .reindex(index=regions, columns=regions).fillna(0.0))
@@ -236,10 +248,10 @@ def bands_figure(before: pd.DataFrame, after: pd.DataFrame, weeks: list[str]) ->
 def bands_region_figure(before: pd.DataFrame, after: pd.DataFrame, names: Mapping[str, str],
                         weeks: list[str]) -> go.Figure:
     """Stacked bands per region: one bar at the plan start and one at the end of the horizon."""
-    both = pd.concat([before.assign(when=f"start {weeks[0]}"), after.assign(when=f"end {weeks[-1]}")])
+    whens = ["start", "end"]
+    both = pd.concat([before.assign(when=whens[0]), after.assign(when=whens[1])])
     both["region"] = both["region_id"].map(lambda r: names.get(r, r))
-    regions = sorted(both["region"].unique())
-    whens = [f"start {weeks[0]}", f"end {weeks[-1]}"]
+    regions = sorted(both["region"].unique(), key=swedish_key)
     fig = go.Figure()
     bands = [str(b) for b in both["band"].cat.categories] if hasattr(both["band"], "cat") else sorted(both["band"])
     for band, colour in zip(bands, BAND_COLOURS * 2, strict=False):
@@ -250,7 +262,7 @@ def bands_region_figure(before: pd.DataFrame, after: pd.DataFrame, names: Mappin
         fig.add_trace(go.Bar(x=x, y=grid.to_numpy().ravel(), name=f"{band} days", marker_color=colour,
                              hovertemplate=f"%{{x}}<br>{band} days: %{{y:,.1f}} patients<extra></extra>"))
     fig.update_yaxes(title_text="patients waiting", rangemode="tozero")
-    fig.update_xaxes(title_text="region, plan start and end of horizon")
+    fig.update_xaxes(title_text=f"home region: start = plan start ({weeks[0]}), end = end of horizon ({weeks[-1]})")
     return _layout(fig, BANDS_REGION_TITLE, barmode="stack", legend_title_text="days waited")
 
 
@@ -414,6 +426,7 @@ COMPARE_SHARE_TITLE = "Share waiting over 90 days over time, all regions"
 def _plan_bars(table: pd.DataFrame, metric: str, plans: list[str], names: Mapping[str, str], title: str,
                unit: str) -> go.Figure:
     rows = table[(table["metric"] == metric) & (table["region_id"] != "total")]
+    rows = rows.sort_values("region_id", key=lambda c: c.map(lambda r: swedish_key(names.get(r, r))))
     regions = [names.get(r, r) for r in rows["region_id"]]
     fig = go.Figure()
     for i, plan_name in enumerate(plans):

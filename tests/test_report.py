@@ -1,0 +1,110 @@
+"""HTML reports and the Excel export of a plan and of a comparison."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from optimizer import report
+from optimizer.compare import ResultView, compare
+from optimizer.plan import plan
+from tests.factory import random_dataset, scenario
+
+REGION_NAMES = ["Region Uppsala", "Region Örebro län", "Region Värmland"]
+PLAN_TITLES = [report.WAITING_TITLE, report.THEATRE_TITLE, report.BEDS_TITLE, report.FLOWS_TITLE,
+               report.BANDS_TITLE, report.BANDS_REGION_TITLE]
+COMPARE_TITLES = [report.COMPARE_BREACH_TITLE, report.COMPARE_OVER_90_TITLE, report.COMPARE_COST_TITLE,
+                  report.COMPARE_SHARE_TITLE]
+
+
+@pytest.fixture(scope="module")
+def joint():
+    """A joint plan with its standalone baseline attached (policy no_region_worse_off)."""
+    ds = random_dataset(1)
+    ds = ds.with_tables(regions=ds.regions.assign(name=REGION_NAMES))
+    result = plan(scenario(6, policy={"no_region_worse_off": True}), dataset=ds)
+    assert result.standalone is not None
+    return result
+
+
+def assert_self_contained(text: str) -> None:
+    assert "plotly.js v" in text and len(text) > 1_000_000  # the library itself, inline
+    assert not re.search(r"<script[^>]*\bsrc\s*=", text, flags=re.IGNORECASE)
+    assert '<script src="http' not in text and "<link" not in text
+
+
+def test_plan_report_is_one_self_contained_file_with_every_figure_and_region(joint, tmp_path):
+    path = report.plan_report_html(joint, tmp_path / "out" / "report.html")
+    text = path.read_text(encoding="utf-8")
+    assert_self_contained(text)
+    assert text.count("plotly.js v") == 1  # the JS once, for every figure
+    for title in PLAN_TITLES:
+        assert title in text
+    for name in REGION_NAMES:
+        assert name in text
+    assert "Value of collaboration" in text  # the attached standalone baseline
+    assert "Top 20 shadow prices" in text and "Payments under the price list" in text
+    assert list(tmp_path.joinpath("out").iterdir()) == [path]  # no temporary file left behind
+
+
+def test_plan_report_without_standalone_has_no_collaboration_section(joint, tmp_path):
+    joint_alone = type(joint)(**{**joint.__dict__, "standalone": None})
+    text = report.plan_report_html(joint_alone, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Value of collaboration" not in text
+    assert report.WAITING_TITLE in text
+
+
+def test_plan_tables_has_every_sheet_and_collaboration_when_attached(joint):
+    tables = report.plan_tables(joint)
+    assert list(tables) == ["allocations", "integer_plan", "region_kpis", "region_totals", "theatre_use", "bed_use",
+                            "payments", "shadow_prices", "waiting_bands_before", "waiting_bands_after",
+                            "collaboration"]
+    before, after = tables["waiting_bands_before"], tables["waiting_bands_after"]
+    assert list(before["band"].unique()) == ["0-30", "31-60", "61-90", "91-120", "121-180", "181-365", "366+"]
+    # what is still waiting at the end equals the region KPIs of the last week
+    kpis = tables["region_kpis"]
+    assert after["patients"].sum() == pytest.approx(kpis[kpis["t"] == kpis["t"].max()]["waiting"].sum())
+
+
+def test_excel_export_has_one_sheet_per_table_with_header_and_rows(joint, tmp_path):
+    tables = report.plan_tables(joint)
+    path = report.excel_export(tables, tmp_path / "plan.xlsx")
+    workbook = load_workbook(path, read_only=False)
+    assert workbook.sheetnames == list(tables)
+    for name, table in tables.items():
+        sheet = workbook[name]
+        header = [cell.value for cell in sheet[1]]
+        assert header == [str(c) for c in table.columns]
+        assert sheet.max_row == len(table) + 1
+        assert sheet["A1"].font.bold and sheet.freeze_panes == "A2"
+    allocations = pd.read_excel(path, sheet_name="allocations", engine="openpyxl")
+    assert allocations["patients"].sum() == pytest.approx(tables["allocations"]["patients"].sum())
+
+
+def test_excel_sheet_names_are_shortened_cleaned_and_unique(tmp_path):
+    long = "a very long table name that Excel would refuse"
+    tables = {long: pd.DataFrame({"x": [1, 2]}), long + " too": pd.DataFrame({"y": [0.5]}),
+              "bad/name?": pd.DataFrame({"z": ["a"]}), "empty": pd.DataFrame({"w": []})}
+    path = report.excel_export(tables, tmp_path / "t.xlsx")
+    names = load_workbook(path).sheetnames
+    assert len(names) == 4 and len(set(names)) == 4
+    assert all(len(n) <= 31 for n in names) and "bad_name_" in names
+    assert load_workbook(path)["empty"].max_row == 1
+
+
+def test_comparison_report_on_two_plans(joint, tmp_path):
+    views = [ResultView.from_plan(joint), ResultView.from_plan(joint.standalone)]
+    table = compare(views)
+    names = dict(zip(joint.instance.dataset.regions["region_id"], REGION_NAMES, strict=True))
+    path = report.comparison_report_html(table, views, tmp_path / "compare.html", region_names=names)
+    text = path.read_text(encoding="utf-8")
+    assert_self_contained(text)
+    for title in COMPARE_TITLES:
+        assert title in text
+    for name in REGION_NAMES + [v.name for v in views]:
+        assert name in text
+    with pytest.raises(ValueError, match="plan columns"):
+        report.comparison_report_html(table, views[:1], tmp_path / "bad.html")
