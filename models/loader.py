@@ -7,10 +7,13 @@ raises one `DatasetError` with all of them; it never returns a partly loaded dat
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import logging
 import os
-import tempfile
+import shutil
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +30,7 @@ from models.contract import (
 from models.dataset import Dataset
 from models.errors import DatasetError, Problem
 from models.identity import personal_number_mask
-from models.weeks import ISO_WEEK_PATTERN, format_iso_week, parse_iso_week
+from models.weeks import format_iso_week, parse_iso_week
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +49,8 @@ class _Problems:
     def add(self, file: str, row: int | None, column: str | None, message: str) -> None:
         self.items.append(Problem(file, row, column, message))
 
-    def add_rows(self, file: str, column: str, rows: pd.Index, message: str) -> None:
-        """One problem per offending data row (0-based index → file line = index + 2)."""
+    def add_rows(self, file: str, column: str | None, rows: pd.Index | list[int], message: str) -> None:
+        """One problem per offending data row (index → file line = index + 2, see `_read_file`)."""
         rows = list(rows)
         for r in rows[:MAX_PROBLEMS_PER_COLUMN]:
             self.add(file, int(r) + 2, column, message)
@@ -70,11 +73,12 @@ def load_dataset(path: str | os.PathLike, plan_start: str | None = None) -> Data
         frame = _read_file(folder / name, spec, problems)
         if frame is not None:
             raw[name] = frame
-    if len(raw) < len(FILES):  # without every file, references cannot be checked
-        raise DatasetError(problems.items)
     typed = {name: _convert_types(frame, FILES[name], problems) for name, frame in raw.items()}
-    for name, spec in FILES.items():
-        _check_keys(typed[name], spec, problems)
+    for name, frame in typed.items():
+        _check_keys(frame, FILES[name], problems)
+    if len(typed) < len(FILES):  # without every file, references cannot be checked
+        raise DatasetError(problems.items)
+    for spec in FILES.values():
         _check_references(typed, spec, problems)
     _check_specialties(typed, problems)
     start = _plan_start(typed["capacity.csv"], plan_start, problems)
@@ -82,13 +86,17 @@ def load_dataset(path: str | os.PathLike, plan_start: str | None = None) -> Data
         _check_decision_dates(typed["waiting_list.csv"], start, problems)
     if problems.items:
         raise DatasetError(problems.items)
-    tables = {name.removesuffix(".csv"): frame for name, frame in typed.items()}
+    tables = {name.removesuffix(".csv"): frame.reset_index(drop=True) for name, frame in typed.items()}
     log.info("loaded dataset %s: %d waiting-list rows", folder.name, len(tables["waiting_list"]))
     return Dataset(name=folder.name, plan_start=start, **tables)
 
 
 def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame | None:
-    """Read one CSV as strings; report a missing, empty, mis-encoded or mis-shaped file."""
+    """Read one CSV as strings; report a missing, empty, mis-encoded or mis-shaped file.
+
+    The frame's index is each record's line in the file minus 2 (header = line 1), so problems name
+    the right line even after blank lines or quoted fields that span several lines.
+    """
     name = spec.name
     if not path.is_file():
         problems.add(name, None, None, "file is missing")
@@ -106,34 +114,49 @@ def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame 
         line = data[: exc.start].count(b"\n") + 1
         problems.add(name, line, None, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8")
         return None
-    header = text.splitlines()[0]
-    if ";" in header and "," not in header:
+    first_line = text.splitlines()[0]
+    if ";" in first_line and "," not in first_line:
         problems.add(name, 1, None, "file is semicolon-separated: the contract uses commas")
         return None
+    records: list[list[str]] = []  # fields stripped, equal values shared (pandas' own reader does so too)
+    lines: list[int] = []
+    shared = {}.setdefault
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8", skipinitialspace=False
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        problems.add(name, None, None, f"cannot be parsed as CSV: {_short_parser_message(exc)}")
+        start = 1
+        for record in reader:
+            if len(record) > 1 or (record and record[0].strip()):  # skip blank lines
+                records.append([shared(value, value) for value in map(str.strip, record)])
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:  # csv's messages describe the structure and never quote data
+        problems.add(name, reader.line_num, None, f"cannot be parsed as CSV: {exc}")
         return None
-    columns = [str(c) for c in frame.columns]
+    if not records:
+        problems.add(name, 1, None, "file is empty: expected a header row " + ",".join(spec.column_names))
+        return None
+    header, rows, row_lines = records[0], records[1:], lines[1:]
     expected = spec.column_names
-    for column in columns:
+    for column in dict.fromkeys(header):
         if column not in expected:
-            problems.add(name, 1, column, f"unexpected column; expected exactly {', '.join(expected)}")
+            problems.add(name, 1, column or None, f"unexpected column; expected exactly {', '.join(expected)}")
+        elif header.count(column) > 1:
+            problems.add(name, 1, column, "column appears more than once in the header")
     for column in expected:
-        if column not in columns:
+        if column not in header:
             problems.add(name, 1, column, "required column is missing")
-    if len(set(columns)) != len(columns) or set(columns) != set(expected):
+    if len(set(header)) != len(header) or set(header) != set(expected):
         return None
-    return frame[expected].apply(lambda s: s.str.strip())
-
-
-def _short_parser_message(exc: Exception) -> str:
-    # pandas messages can quote data; keep only the structural part (no patient data in errors)
-    text = str(exc).splitlines()[0]
-    return text[:200]
+    index = [line - 2 for line in row_lines]  # so that problems name line index + 2
+    ragged: dict[int, list[int]] = {}
+    for row, i in zip(rows, index, strict=True):
+        if len(row) != len(header):
+            ragged.setdefault(len(row), []).append(i)
+    for width, rows_of_width in sorted(ragged.items()):
+        problems.add_rows(name, None, rows_of_width, f"row has {width} fields; the header has {len(header)}")
+    if ragged:
+        return None
+    return pd.DataFrame(rows, columns=header, index=index, dtype=str)[expected]
 
 
 def _convert_types(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> pd.DataFrame:
@@ -187,19 +210,13 @@ def _as_number(values: pd.Series, empty: pd.Series, file: str, column: Column, p
         fractional = ok & (numbers != numbers.round())
         if fractional.any():
             problems.add_rows(file, column.name, values.index[fractional], "must be a whole number")
-        return numbers.fillna(0).round().astype("int64")
+        # NaN, inf and huge values are reported above; zero them so that the cast cannot fail
+        return numbers.where(ok & ~huge, 0).round().astype("int64")
     return numbers
 
 
 def _as_week(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
-    shaped = values.str.fullmatch(ISO_WEEK_PATTERN.pattern)
-    unique_ok = {}
-    for label in values[shaped].unique():
-        try:
-            unique_ok[label] = format_iso_week(parse_iso_week(label)) == label
-        except ValueError:
-            unique_ok[label] = False
-    valid = values.map(unique_ok).fillna(False).astype(bool)
+    valid = values.isin([label for label in values.unique() if _is_valid_week(label)])
     bad = ~empty & ~valid
     if bad.any():
         problems.add_rows(file, column.name, values.index[bad], "not an ISO week like 2025-W14")
@@ -284,20 +301,18 @@ def _plan_start(capacity: pd.DataFrame, plan_start: str | None, problems: _Probl
         except ValueError as exc:
             problems.add("plan", None, "start_week", str(exc))
             return None
-    weeks = capacity["week"]
-    valid = weeks[weeks.str.fullmatch(ISO_WEEK_PATTERN.pattern)]
-    if valid.empty:
+    mondays = [parse_iso_week(w) for w in capacity["week"].unique() if _is_valid_week(w)]
+    if not mondays:  # e.g. every week is 2025-W54: reported per row, but no start to derive
         problems.add("capacity.csv", None, "week", "no valid week: cannot tell when the plan starts")
         return None
-    return min(parse_iso_week(w) for w in valid.unique() if _is_valid_week(w))
+    return min(mondays)
 
 
 def _is_valid_week(label: str) -> bool:
     try:
-        parse_iso_week(label)
+        return format_iso_week(parse_iso_week(label)) == label
     except ValueError:
         return False
-    return True
 
 
 def _check_decision_dates(waiting: pd.DataFrame, start: dt.date, problems: _Problems) -> None:
@@ -312,34 +327,39 @@ def _check_decision_dates(waiting: pd.DataFrame, start: dt.date, problems: _Prob
 
 
 def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
-    """Write `dataset` as the CSV contract into folder `path`, atomically.
+    """Write `dataset` as the CSV contract into folder `path`, atomically, replacing what is there.
 
     Files are written to a temporary folder beside `path` and moved in place only when all are
-    written, so an interrupted save never leaves a half-written dataset.
+    written, so an interrupted save never leaves a half-written dataset. Floats are written in their
+    shortest exact form, so that loading reads back the very same values.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    for table, frame in dataset.tables().items():
-        spec = FILES[f"{table}.csv"]
-        out = frame[spec.column_names].copy()
-        for column in spec.columns:
-            if column.type == "bool":
-                out[column.name] = out[column.name].map({True: "true", False: "false"})
-            elif column.type == "date":
-                out[column.name] = out[column.name].dt.strftime("%Y-%m-%d")
-        out.to_csv(staging / spec.name, index=False, float_format="%.15g", lineterminator="\n")
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    staging.mkdir()  # unlike tempfile.mkdtemp (mode 0700), respects the umask
+    try:
+        for table, frame in dataset.tables().items():
+            spec = FILES[f"{table}.csv"]
+            out = frame[spec.column_names].copy()
+            for column in spec.columns:
+                if column.type == "bool":
+                    out[column.name] = out[column.name].map({True: "true", False: "false"})
+                elif column.type == "date":
+                    out[column.name] = out[column.name].dt.strftime("%Y-%m-%d")
+            out.to_csv(staging / spec.name, index=False, float_format=_format_float, lineterminator="\n")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if target.exists():
-        backup = target.with_name(f".{target.name}.old")
+        backup = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
         target.rename(backup)
         staging.rename(target)
-        _remove_tree(backup)
+        shutil.rmtree(backup)  # the old folder may hold anything, sub-folders included
     else:
         staging.rename(target)
     return target
 
 
-def _remove_tree(path: Path) -> None:
-    for child in path.iterdir():
-        child.unlink()
-    path.rmdir()
+def _format_float(value: float) -> str:
+    """The shortest text that reads back as exactly `value`: 2.0 → `2`, 1/3 → `0.3333333333333333`."""
+    return repr(float(value)).removesuffix(".0")
