@@ -130,8 +130,7 @@ def generate(
     """Regenerate the synthetic Mellansverige dataset (seeded, reproducible)."""
     from models import generate as generator
 
-    kwargs = {} if seed is None else {"seed": seed}
-    generator.generate(out, **kwargs)
+    generator.write_dataset(generator.generate(generator.DEFAULT_SEED if seed is None else seed), out)
     console.print(f"dataset written to {out}")
 
 

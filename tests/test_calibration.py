@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from models.contract import FILES
+from models.loader import load_dataset
 
 DATASET_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "mellansverige"
 TOLERANCE = 0.05
@@ -35,26 +35,11 @@ OVER_365_ORDER = [["varmland"], ["uppsala"], ["dalarna"], ["orebro"], ["sormland
 
 
 @pytest.fixture(scope="module")
-def dataset() -> SimpleNamespace:
-    """The default dataset, read from its CSV files with pandas.
-
-    This fixture is the only place that knows how the files are read; it mirrors
-    `models.dataset.Dataset` (`waiting_list` with `decision_date` as datetime64 and `accepts_travel` as
-    bool, `plan_start` = Monday of the earliest capacity week). To use the real loader, replace the body
-    with `return models.loader.load_dataset(DATASET_DIR)`.
-    """
+def dataset():
+    """The default dataset as the loader reads and validates it (not the generator's constants)."""
     if not (DATASET_DIR / "waiting_list.csv").is_file():
-        pytest.skip("scenarios/mellansverige not generated (python -m models.generate)")
-    tables = {
-        name.removesuffix(".csv"): pd.read_csv(DATASET_DIR / name, dtype=str, keep_default_na=False)
-        for name in FILES
-    }
-    waiting = tables["waiting_list"]
-    waiting["decision_date"] = pd.to_datetime(waiting["decision_date"], format="%Y-%m-%d")
-    waiting["accepts_travel"] = waiting["accepts_travel"].map({"true": True, "false": False})
-    waiting["listed_hospital_id"] = waiting["listed_hospital_id"].replace("", None)
-    plan_start = min(dt.date.fromisoformat(f"{w}-1") for w in tables["capacity"]["week"].unique())
-    return SimpleNamespace(plan_start=plan_start, **tables)
+        pytest.skip("scenarios/mellansverige not generated (capplan generate)")
+    return load_dataset(DATASET_DIR)
 
 
 @pytest.fixture(scope="module")
