@@ -75,6 +75,8 @@ class _Slack:
     def __init__(self, inst: Instance, whole: np.ndarray, x: np.ndarray | None, extra_rows: pd.DataFrame | None):
         flows = inst.flows
         self.inst = inst
+        self.queue = flows["queue"].to_numpy()
+        self.t = flows["t"].to_numpy()
         self.rate = flows["rate"].to_numpy()
         self.bed = flows["bed_days_per_case"].to_numpy()
         self.price = np.where(flows["charged"].to_numpy(), flows["price_sek"].to_numpy(), 0.0)
@@ -107,8 +109,7 @@ class _Slack:
             self.agreements.append([mask, agreement.max_cases - float(whole[mask].sum())])
 
     def fits(self, f: int) -> bool:
-        flows = self.inst.flows
-        q, t = int(flows["queue"].iat[f]), int(flows["t"].iat[f])
+        q, t = self.queue[f], self.t[f]
         if self.theatre_room[self.theatre_row[f]] < 1 / self.rate[f] - _TOLERANCE:
             return False
         if self.bed[f] > 0 and (self.bed_row[f] < 0 or self.bed_room[self.bed_row[f]] < self.bed[f] - _TOLERANCE):
@@ -121,8 +122,7 @@ class _Slack:
         return all(not mask[f] or left >= 1 - _TOLERANCE for mask, left in self.agreements)
 
     def take(self, f: int) -> None:
-        flows = self.inst.flows
-        q, t = int(flows["queue"].iat[f]), int(flows["t"].iat[f])
+        q, t = self.queue[f], self.t[f]
         self.theatre_room[self.theatre_row[f]] -= 1 / self.rate[f]
         if self.bed[f] > 0:
             self.bed_room[self.bed_row[f]] -= self.bed[f]

@@ -91,4 +91,5 @@ def test_integer_plan_is_short_of_the_lp_only_where_no_whole_patient_fits(seed):
                 row.bed_days_per_case - 1e-6)
             fits_queue = (queue_room[q, row.t - 1:] >= 1 - 1e-6).all()
             assert not (fits_theatre and fits_beds and fits_queue), f"queue {q} could take a patient on flow {f}"
-    assert int_totals.sum() >= 0.9 * lp_totals.sum()
+    # the LP is a relaxation of the integer plan: rounding can never improve the objective
+    assert result.integer.objective >= result.objective - 1e-6 * max(1.0, abs(result.objective))
