@@ -1,0 +1,132 @@
+"""The capplan HTTP service: `create_app(settings)` builds the FastAPI app; `app` is the default one.
+
+Serve it with `uvicorn api.main:app` (or `capplan serve`), as **one** uvicorn worker process: the
+run dispatcher inside it starts the run processes (see `api/worker.py`). Routes live under
+`/api/v1` (health also at `/health`); the OpenAPI document is at `/openapi.json`, its pages at
+`/docs`. On start the app upgrades the database schema (Alembic), marks runs a crash left in a
+running stage as failed, and starts dispatching queued runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from api import crud
+from api.core.config import Settings
+from api.db import make_engine, make_sessionmaker
+from api.errors import install_error_handlers
+from api.middleware import BodyLimitMiddleware, NoStoreHeadersMiddleware
+from api.migrate import upgrade_database
+from api.routes import compare, datasets, evaluate, health, runs, scenarios
+from api.routes.health import capplan_version
+from api.worker import RESTART_REASON, Dispatcher
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app on `settings` (default: from the environment). Nothing is touched until it starts."""
+    settings = settings or Settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    sessions = make_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        staging = settings.data_dir / "staging"
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.rmtree(staging, ignore_errors=True)  # leftovers of a crash: nothing in it is needed
+        staging.mkdir(mode=0o700)
+        _sqlite_folder(engine)
+        upgrade_database(engine)
+        _restrict_sqlite_file(engine)
+        with sessions() as session:
+            interrupted = crud.fail_interrupted_runs(session, reason=RESTART_REASON)
+        if interrupted:
+            log.warning("%d run(s) interrupted by a restart marked failed", len(interrupted))
+        if not settings.write_key_digests and not settings.read_key_digests:
+            log.warning("no API keys configured (CAPPLAN_API_KEYS): every endpoint but health answers 401")
+        dispatcher = Dispatcher(settings=settings, sessions=sessions, staging_dir=staging)
+        dispatcher.start()
+        app.state.dispatcher = dispatcher
+        try:
+            yield
+        finally:
+            app.state.dispatcher = None
+            dispatcher.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="capplan",
+        summary="Surgical capacity allocation for Sjukvårdsregion Mellansverige",
+        description="Upload datasets, create scenarios, run plans in the background, fetch results as JSON or "
+        "CSV, compare runs and evaluate proposals. Every endpoint but health needs an `X-API-Key`.",
+        version=capplan_version(),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.dispatcher = None
+    install_error_handlers(app)
+    for module in (datasets, scenarios, runs, compare, evaluate, health):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(health.router, include_in_schema=False)  # /health for load balancers
+    app.add_middleware(NoStoreHeadersMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type"],
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.openapi = lambda: _openapi(app)
+    return app
+
+
+def _sqlite_file(engine) -> Path | None:
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        return Path(engine.url.database)
+    return None
+
+
+def _sqlite_folder(engine) -> None:
+    path = _sqlite_file(engine)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _restrict_sqlite_file(engine) -> None:
+    """A SQLite database holds patient-level data: readable by the service's user only."""
+    path = _sqlite_file(engine)
+    if path is not None:
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists():
+                file.chmod(0o600)
+
+
+def _openapi(app: FastAPI) -> dict:
+    """The OpenAPI document, with the schemas that the upload bodies refer to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, description=app.description, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in datasets.EXTRA_SCHEMAS:
+            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(body.pop("$defs", {}))
+            components[model.__name__] = body
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+app = create_app()

@@ -1,0 +1,182 @@
+"""A run's result files: collecting them from the engine, and serving them as JSON or CSV pages.
+
+The files are exactly those `optimizer.output.write_results` writes (so a run fetched over HTTP and a
+`capplan run` folder hold the same tables), plus `proposals.csv` (`optimizer.proposals`) and
+`report.html` (`optimizer.report`), each stored gzip-compressed in `run_results`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from api.db import compress, decompress
+from api.logs import safe_traceback
+
+log = logging.getLogger(__name__)
+
+#: Public table name (URL path) → stored result file, in the order the API documents them.
+RESULT_TABLES: dict[str, str] = {
+    "kpis": "region_kpis.csv",
+    "region-totals": "region_totals.csv",
+    "allocations": "allocations.csv",
+    "integer-plan": "integer_plan.csv",
+    "integer-kpis": "integer_region_kpis.csv",
+    "payments": "payments.csv",
+    "shadow-prices": "shadow_prices.csv",
+    "theatre-use": "theatre_use.csv",
+    "bed-use": "bed_use.csv",
+    "proposals": "proposals.csv",
+}
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "kpis": "Per region × week: waiting, over 90/180/365, share over 90 (excl. MoV/PvV), MoV/PvV.",
+    "region-totals": "Per region: breach-days, patients over θ at the end, treated, treated elsewhere, SEK, km.",
+    "allocations": "The LP's flows: region_id, procedure_id, class, hospital_id, week, patients (fractional).",
+    "integer-plan": "The integer plan: the same flows in whole patients, keeping every constraint.",
+    "integer-kpis": "Region KPIs of the integer plan.",
+    "payments": "Payer region × provider region: patients and SEK under the price list.",
+    "shadow-prices": "Objective saved by one more theatre day or bed-day per hospital and week.",
+    "theatre-use": "Per hospital × specialty × week: theatre days, extra days used, used, utilisation.",
+    "bed-use": "Per hospital × week: bed-days available, used, utilisation.",
+    "proposals": "Patient-level proposals: which waiting patient (pseudonymous id) to offer which hospital "
+    "in which week, oldest first.",
+}
+SUMMARY_FILE = "summary.json"
+REPORT_FILE = "report.html"
+#: Columns that hold ids or labels: served as text even when they look like numbers.
+_TEXT_COLUMNS = {
+    "week",
+    "class",
+    "specialty",
+    "resource",
+    "name",
+    "level",
+    "metric",
+    "decision_date",
+    "status",
+    "payer_region",
+    "provider_region",
+    "region",
+    "key",
+    "family",
+    "message",
+}
+#: Rows of a JSON page when the client gives no limit.
+DEFAULT_JSON_LIMIT = 1000
+MAX_LIMIT = 100_000
+
+
+def collect_result_files(result, folder: Path, *, report: bool = True) -> dict[str, tuple[str, int | None, bytes]]:
+    """Write every result file of `result` into `folder`; return name → (media type, rows, gzip bytes)."""
+    from optimizer.output import write_results
+
+    write_results(result, folder)
+    _add_proposals(result, folder)
+    if report:
+        _add_report(result, folder)
+    files: dict[str, tuple[str, int | None, bytes]] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        media_type, rows = _describe(path.name, data)
+        files[path.name] = (media_type, rows, compress(data))
+    return files
+
+
+def _add_proposals(result, folder: Path) -> None:
+    try:
+        from optimizer.proposals import patient_proposals
+
+        patient_proposals(result).to_csv(folder / "proposals.csv", index=False, float_format="%.6g")
+    except Exception:  # the plan itself is sound: store it without proposals, and say why in the log
+        log.error("no patient proposals for this run:\n%s", safe_traceback())
+
+
+def _add_report(result, folder: Path) -> None:
+    try:
+        from optimizer.report import plan_report_html
+
+        plan_report_html(result, folder / REPORT_FILE)
+    except Exception:  # e.g. plotly missing: the run keeps every table, only the report is absent
+        log.error("no HTML report for this run:\n%s", safe_traceback())
+
+
+def _describe(name: str, data: bytes) -> tuple[str, int | None]:
+    if name.endswith(".csv"):
+        return "text/csv", max(0, len(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)))
+    if name.endswith(".json"):
+        return "application/json", None
+    if name.endswith(".html"):
+        return "text/html", None
+    if name.endswith((".yaml", ".yml")):
+        return "application/yaml", None
+    return "application/octet-stream", None
+
+
+def restore_folder(files: dict[str, bytes], folder: Path) -> Path:
+    """Write stored (compressed) result files back into a folder, e.g. for `ResultView.from_folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / Path(name).name).write_bytes(decompress(content))
+    return folder
+
+
+def read_text_table(content: bytes) -> pd.DataFrame:
+    """A stored CSV table with every field as text (exactly as stored)."""
+    data = decompress(content)
+    if not data.strip():
+        return pd.DataFrame()
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+
+
+def csv_page(content: bytes, offset: int, limit: int | None) -> bytes:
+    """The CSV text of rows offset..offset+limit; the stored file itself when not paged."""
+    if offset == 0 and limit is None:
+        return decompress(content)
+    table = read_text_table(content)
+    page = table.iloc[offset : offset + limit if limit is not None else None]
+    return page.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def json_page(content: bytes, offset: int, limit: int) -> tuple[list[str], list[dict], int]:
+    """Columns, records of rows offset..offset+limit (numbers as numbers, ids as text) and the total."""
+    table = read_text_table(content)
+    page = typed(table.iloc[offset : offset + limit])
+    return list(table.columns), json.loads(page.to_json(orient="records", double_precision=15)), len(table)
+
+
+def typed(table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns to numbers or booleans where every value is one; ids and labels stay text."""
+    out = {}
+    for column in table.columns:
+        values = table[column]
+        empty = values == ""
+        if column in _TEXT_COLUMNS or column.endswith("_id"):
+            out[column] = values.where(~empty, None)
+            continue
+        if values[~empty].isin(["True", "False"]).all() and (~empty).any():
+            out[column] = values.map({"True": True, "False": False, "": None})
+            continue
+        numbers = pd.to_numeric(values.where(~empty, None), errors="coerce")
+        out[column] = numbers if numbers[~empty].notna().all() else values.where(~empty, None)
+    return pd.DataFrame(out, index=table.index)
+
+
+def summary_rows(summary: dict) -> pd.DataFrame:
+    """summary.json flattened into key, value rows (for `?format=csv`)."""
+    rows: list[tuple[str, object]] = []
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            rows.append((prefix, value))
+
+    walk("", summary)
+    return pd.DataFrame(rows, columns=["key", "value"])

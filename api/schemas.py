@@ -1,0 +1,256 @@
+"""Request and response schemas of the HTTP API, in families per resource.
+
+`<Resource>Public` is what a GET returns, `<Resources>Public` a paged list (`data`, `count`),
+`<Resource>Create` a request body. Database models live apart, in `api/db.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: A dataset or scenario id (32 hex) or its unique name.
+Ref = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\- ]+$")
+
+
+RunStatus = Literal["queued", "loading", "baseline", "building", "solving", "reporting", "done", "failed", "cancelled"]
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class ProblemPublic(BaseModel):
+    """One problem in an input: file, row (the line in the CSV file, header = 1), column, message."""
+
+    file: str
+    row: int | None = None
+    column: str | None = None
+    message: str
+
+
+class ErrorPublic(BaseModel):
+    """Every error body: a message, and the problems or conflicts behind it (possibly empty)."""
+
+    detail: str
+    problems: list[ProblemPublic] = Field(default_factory=list)
+    conflicts: list[str] = Field(default_factory=list)
+
+
+# --- datasets -----------------------------------------------------------------------------------
+
+
+class DatasetBase(BaseModel):
+    name: str = Field(description="Unique name; scenarios refer to the dataset by it (or by id).")
+
+
+class DatasetPublic(DatasetBase):
+    """A stored dataset: its plan start, rows per file and a summary (no patient-level data)."""
+
+    id: str
+    created_at: dt.datetime
+    plan_start: str = Field(description="Monday of the plan's first week (YYYY-MM-DD) used for validation.")
+    size_bytes: int = Field(description="Total size of its CSV files, uncompressed.")
+    rows: dict[str, int] = Field(description="Data rows per contract file.")
+    summary: dict[str, Any] = Field(description="Totals and waiting per region, as `capplan info` shows.")
+
+
+class DatasetsPublic(BaseModel):
+    data: list[DatasetPublic]
+    count: int
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+
+class ScenarioBase(BaseModel):
+    name: str
+    description: str = ""
+
+
+class ScenarioPublic(ScenarioBase):
+    """A stored scenario: its definition in the YAML form of `models.scenario.Scenario`."""
+
+    id: str
+    dataset_id: str
+    dataset_name: str
+    created_at: dt.datetime
+    definition: dict[str, Any]
+
+
+class ScenariosPublic(BaseModel):
+    data: list[ScenarioPublic]
+    count: int
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str = Field(min_length=1, max_length=100, description="Scenario id or name.")
+
+
+class StageTiming(BaseModel):
+    stage: str
+    started_at: dt.datetime
+    seconds: float = Field(description="Time spent in the stage so far (until the next stage or the end).")
+
+
+class RunError(BaseModel):
+    """Why a run failed: `type` is invalid, infeasible, solver, interrupted, cancelled or internal."""
+
+    type: str
+    message: str
+    problems: list[ProblemPublic] = Field(default_factory=list)
+    conflicts: list[str] = Field(default_factory=list)
+
+
+class RunPublic(BaseModel):
+    """A run's state. `status` is one of queued, loading, baseline, building, solving, reporting,
+    done, failed, cancelled."""
+
+    id: str
+    scenario_id: str
+    scenario_name: str
+    status: RunStatus
+    created_at: dt.datetime
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    queued_seconds: float | None = None
+    elapsed_seconds: float | None = Field(None, description="From start to finish (or to now while running).")
+    stages: list[StageTiming] = Field(default_factory=list)
+    error: RunError | None = None
+    results: list[str] = Field(
+        default_factory=list, description="Result endpoints available (GET /runs/{id} of a done run; empty in lists)."
+    )
+
+
+class RunsPublic(BaseModel):
+    data: list[RunPublic]
+    count: int
+
+
+class TablePublic(BaseModel):
+    """One page of a result table: `rows` are records; `total` rows in all; next page at `next_offset`."""
+
+    run_id: str
+    table: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
+    next_offset: int | None = None
+
+
+# --- compare and evaluate -----------------------------------------------------------------------
+
+
+class CompareCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    runs: list[str] = Field(min_length=1, max_length=20, description="Ids of finished runs.")
+    labels: list[str] | None = Field(
+        None, description="Column names, one per run; default the scenario names (made unique)."
+    )
+
+
+class ComparisonPublic(BaseModel):
+    """The side-by-side table of `optimizer.compare.compare`: metric, region_id, one column per run."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    runs: dict[str, str] = Field(description="Column name → run id.")
+
+
+class FlowRecord(BaseModel):
+    """One row of a proposal, in the allocations.csv format."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region_id: str = Field(max_length=64)
+    procedure_id: str = Field(max_length=64)
+    class_: str = Field(alias="class", max_length=16, description="local or mobile")
+    hospital_id: str = Field(max_length=64)
+    week: str = Field(max_length=10)
+    patients: float = Field(allow_inf_nan=False)
+
+
+class EvaluateCreate(BaseModel):
+    """A manual proposal: flows for a stored scenario."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str = Field(min_length=1, max_length=100, description="Scenario id or name.")
+    allocations: list[FlowRecord] = Field(max_length=1_000_000)
+    optimum_run: str | None = Field(
+        None,
+        max_length=32,
+        description="A finished run of the same scenario whose objective is the optimum (fast); "
+        "without it the scenario is planned again to measure the gap.",
+    )
+
+
+class ViolationPublic(BaseModel):
+    """A constraint the proposal breaks: its family (theatre_days, bed_days, queue, ...), which one, by how much."""
+
+    family: str
+    key: str
+    amount: float
+    message: str
+
+
+class EvaluationPublic(BaseModel):
+    """A proposal's KPIs, every violated constraint, and its gap to the optimum of the same scenario."""
+
+    scenario: str
+    feasible: bool
+    objective: float
+    objective_terms: dict[str, float]
+    optimum_objective: float
+    gap_to_optimum: float = Field(description="Objective of the proposal minus the optimum's.")
+    gap_relative: float | None = None
+    violations: list[ViolationPublic]
+    kpis: list[dict[str, Any]] = Field(
+        description="Per region × week: waiting, over 90/180/365, share over 90, treated."
+    )
+
+
+# --- service ------------------------------------------------------------------------------------
+
+
+class HealthPublic(BaseModel):
+    status: str
+    database: str
+
+
+class VersionPublic(BaseModel):
+    name: str = "capplan"
+    version: str
+    api_version: str = "v1"
+
+
+_ERROR_MEANINGS = {
+    401: "No API key in X-API-Key.",
+    403: "Wrong API key, or a read-only key on a writing endpoint.",
+    404: "Not found.",
+    409: "Conflicts with the current state (name taken, run not finished, ...).",
+    413: "Request body (or an archive's content) over the size limit.",
+    415: "Unsupported content type.",
+    422: "Invalid input: `problems` name file, row, column and message.",
+    503: "Busy or not ready; try again.",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error codes, all with the `ErrorPublic` body."""
+    return {code: {"model": ErrorPublic, "description": _ERROR_MEANINGS[code]} for code in codes}
