@@ -39,7 +39,7 @@ def write_results(result: PlanResult, out_dir: str | Path) -> Path:
     (staging / "scenario.yaml").write_text(yaml.safe_dump(result.scenario.to_yaml_dict(), sort_keys=False),
                                            encoding="utf-8")
     for name, table in RESULT_TABLES.items():
-        table(result).to_csv(staging / name, index=False, float_format="%.6g")
+        table(result).to_csv(staging / name, index=False)  # full precision: files can be evaluated again
     from optimizer.proposals import patient_proposals
 
     proposals = patient_proposals(result)

@@ -18,6 +18,7 @@ import pandas as pd
 from models.dataset import Dataset
 from models.errors import DatasetError, Problem
 from models.scenario import Scenario
+from optimizer.changes import apply_changes
 from optimizer.evaluate import Evaluation, evaluate_flows
 from optimizer.plan import PlanResult, dataset_for, plan, resolve_scenario
 
@@ -68,12 +69,12 @@ class ProposalEvaluation:
 
     scenario: Scenario
     evaluation: Evaluation
-    optimum: PlanResult
+    optimum_objective: float
 
     @property
     def gap(self) -> float:
         """Objective of the proposal minus the optimum (≥ 0 up to tolerance for a feasible proposal)."""
-        return self.evaluation.objective - self.optimum.objective
+        return self.evaluation.objective - self.optimum_objective
 
     def summary(self) -> dict:
         violations = self.evaluation.violations
@@ -82,9 +83,9 @@ class ProposalEvaluation:
             "feasible": bool(violations.empty),
             "objective": self.evaluation.objective,
             "objective_terms": self.evaluation.objective_terms(),
-            "optimum_objective": self.optimum.objective,
+            "optimum_objective": self.optimum_objective,
             "gap_to_optimum": self.gap,
-            "gap_relative": self.gap / abs(self.optimum.objective) if self.optimum.objective else None,
+            "gap_relative": self.gap / abs(self.optimum_objective) if self.optimum_objective else None,
             "violations": violations.to_dict(orient="records"),
         }
 
@@ -95,13 +96,22 @@ def evaluate_proposal(
     *,
     dataset: Dataset | None = None,
     optimum: PlanResult | None = None,
+    optimum_objective: float | None = None,
 ) -> ProposalEvaluation:
-    """Evaluate hand-made flows under `scenario`: KPIs, every violated constraint, gap to the optimum."""
+    """Evaluate hand-made flows under `scenario`: KPIs, every violated constraint, gap to the optimum.
+
+    The optimum is `optimum_objective` when known (e.g. a stored run's), else `optimum`'s objective,
+    else the scenario is planned here to find it.
+    """
     scenario, base_dir = resolve_scenario(scenario)
     if dataset is None:
         dataset = dataset_for(scenario, base_dir)
-    if optimum is None:
-        optimum = plan(scenario, dataset=dataset)
-    changed = optimum.instance.dataset  # the dataset with the scenario's changes applied
-    return ProposalEvaluation(scenario=scenario, evaluation=evaluate_flows(changed, scenario, allocations),
-                              optimum=optimum)
+    if optimum is not None:
+        changed = optimum.instance.dataset  # the dataset with the scenario's changes applied
+        optimum_objective = optimum.objective if optimum_objective is None else optimum_objective
+    else:
+        changed = apply_changes(dataset, scenario)
+        if optimum_objective is None:
+            optimum_objective = plan(scenario, dataset=dataset).objective
+    evaluation = evaluate_flows(changed, scenario, allocations)
+    return ProposalEvaluation(scenario=scenario, evaluation=evaluation, optimum_objective=optimum_objective)

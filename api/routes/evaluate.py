@@ -43,14 +43,8 @@ def _slots(request: Request, settings: Settings) -> threading.BoundedSemaphore:
         return request.app.state.evaluation_slots
 
 
-class _StoredOptimum:
-    """The optimum of a finished run, as `ProposalEvaluation` uses it (its objective)."""
-
-    def __init__(self, objective: float):
-        self.objective = objective
-
-
-def _optimum_of(session, run_id: str, scenario_id: str) -> _StoredOptimum:
+def _optimum_of(session, run_id: str, scenario_id: str) -> float:
+    """The objective of a finished run of the scenario: the optimum to measure the gap against."""
     run = crud.get_run(session, run_id=run_id)
     if run is None:
         raise not_found("run", run_id)
@@ -68,7 +62,7 @@ def _optimum_of(session, run_id: str, scenario_id: str) -> _StoredOptimum:
                 )
             ],
         )
-    return _StoredOptimum(float((run.summary or {})["objective"]))
+    return float((run.summary or {})["objective"])
 
 
 def _evaluate(
@@ -79,9 +73,7 @@ def _evaluate(
     flows: pd.DataFrame,
     optimum_run: str | None,
 ) -> dict:
-    from optimizer.changes import apply_changes
-    from optimizer.evaluate import evaluate_flows
-    from optimizer.proposals import ProposalEvaluation, evaluate_proposal
+    from optimizer.proposals import evaluate_proposal
     from optimizer.solve import InfeasibleScenarioError, SolveError
 
     row = crud.get_scenario(session, ref=ref)
@@ -94,11 +86,7 @@ def _evaluate(
         raise ApiError(503, "too many evaluations at once; try again shortly")
     try:
         dataset = stored_dataset(session, dataset_row, settings, scenario.start_week)
-        if optimum is None:
-            evaluation = evaluate_proposal(scenario, flows, dataset=dataset)
-        else:  # as evaluate_proposal does, against the stored optimum instead of planning it again
-            evaluated = evaluate_flows(apply_changes(dataset, scenario), scenario, flows)
-            evaluation = ProposalEvaluation(scenario=scenario, evaluation=evaluated, optimum=optimum)
+        evaluation = evaluate_proposal(scenario, flows, dataset=dataset, optimum_objective=optimum)
     except InfeasibleScenarioError as exc:
         raise ApiError(422, "the scenario has no feasible plan to compare with", conflicts=exc.conflicts) from None
     except SolveError as exc:
