@@ -6,9 +6,14 @@ over named variable blocks, computed with vectorised pandas/numpy over the sets 
 dense product). Two back ends read the same `Formulation`: `optimizer.build` makes the Pyomo model
 that the engine solves, and the benchmark's reference path hands the same arrays to highspy.
 
-Blocks: y (flows, `inst.flows`), S (cumulative treated, queue × week, flat q·T + t − 1),
-N90/N180/N365 (patients over θ, `breach_index[θ]`), x (extra theatre days, `rows["extra_capacity"]`),
-agreement_shortfall (only in the elastic feasibility study).
+Two exact forms of the breach costs exist. The default, `segments`, writes S_q(t) as four bounded
+segments between the breakpoints B³⁶⁵ ≤ B¹⁸⁰ ≤ B⁹⁰ ≤ A and needs no breach rows (a third of the
+rows; HiGHS IPM 6.7 s instead of 16 s on the default scenario, same objective). `hinge` is the
+design's literal N^θ ≥ B^θ − S, kept for checking: tests solve both and compare.
+
+Blocks: y (flows, `inst.flows`); segments S365/S180/S90/Srest (positions in `segment_index`), or in
+the hinge form S (queue × week, flat q·T + t − 1) and N90/N180/N365 (`breach_index[θ]`); x (extra
+theatre days, `extra_offers`); agreement_shortfall (only in the elastic feasibility study).
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ class Formulation:
     breach_index: dict[int, pd.DataFrame] = field(default_factory=dict)
     extra_offers: pd.DataFrame = field(default_factory=pd.DataFrame)
     objective_constant: float = 0.0
+    breach_form: str = "segments"
+    segment_index: dict[str, np.ndarray] = field(default_factory=dict)  # segment block → flat (q, t)
 
     def add_block(self, name: str, size: int, upper: np.ndarray | float = np.inf, cost: np.ndarray | float = 0.0
                   ) -> None:
@@ -88,8 +95,8 @@ class Formulation:
         return sum(len(t.coef) for f in self.families.values() for t in f.terms)
 
 
-def formulate(inst: Instance, elastic_agreements: bool = False, region_limits: dict[str, float] | None = None
-              ) -> Formulation:
+def formulate(inst: Instance, elastic_agreements: bool = False, region_limits: dict[str, float] | None = None,
+              breach: str = "segments") -> Formulation:
     """The LP of `inst` (DESIGN.md "The model").
 
     `elastic_agreements` adds a shortfall to agreement minimums and minimises only that (the
@@ -97,9 +104,15 @@ def formulate(inst: Instance, elastic_agreements: bool = False, region_limits: d
     breach-days (policy `no_region_worse_off`).
     """
     f = Formulation(instance=inst)
-    add_flow_variables(f)
-    add_queue_balance(f)
-    add_breach(f)
+    f.breach_form = breach
+    if breach == "segments":
+        add_flow_variables(f, cumulative=False)
+        add_breach_segments(f)
+        add_queue_balance(f)
+    else:
+        add_flow_variables(f)
+        add_queue_balance(f)
+        add_breach(f)
     add_extra_capacity(f)
     add_theatre_days(f)
     add_bed_days(f)
@@ -114,14 +127,40 @@ def formulate(inst: Instance, elastic_agreements: bool = False, region_limits: d
     return f
 
 
-def add_flow_variables(f: Formulation) -> None:
+def add_flow_variables(f: Formulation, cumulative: bool = True) -> None:
     """y[f] ≥ 0 per flow column (queue, hospital, week); S[q, t] ∈ [0, A_q(t)] cumulative treated.
 
-    S_q(t) ≤ A_q(t) is a bound: only patients who have arrived can be treated.
+    S_q(t) ≤ A_q(t) is a bound: only patients who have arrived can be treated. (With the segment
+    form of the breach costs, S is the sum of its segments instead of a variable of its own.)
     """
     inst = f.instance
     f.add_block("y", len(inst.flows))
-    f.add_block("S", inst.arrived.size, upper=inst.arrived.ravel())
+    if cumulative:
+        f.add_block("S", inst.arrived.size, upper=inst.arrived.ravel())
+
+
+#: Segments of S_q(t) in the segment form, steepest first: (block, lower breakpoint, upper breakpoint).
+SEGMENTS = (("S365", None, 365), ("S180", 365, 180), ("S90", 180, 90), ("Srest", 90, None))
+
+
+def add_breach_segments(f: Formulation) -> None:
+    """S_q(t) = S365 + S180 + S90 + Srest, segments between the breakpoints B³⁶⁵ ≤ B¹⁸⁰ ≤ B⁹⁰ ≤ A.
+
+    The breach cost Σ_θ w_θ·max(0, B^θ_q(t) − S_q(t)) is convex and piecewise linear in S, with
+    slope −(w365 + w180 + w90) below B³⁶⁵, −(w180 + w90) up to B¹⁸⁰, −w90 up to B⁹⁰ and 0 above.
+    Giving each segment its slope as cost, a minimising LP fills the steepest segment first, so
+    the objective equals the hinge form's (N^θ ≥ B^θ − S) exactly, with no breach rows at all:
+    about a third of the rows of the hinge form. Only segments of positive width get a column.
+    """
+    inst = f.instance
+    breakpoints = {365: inst.over[365], 180: inst.over[180], 90: inst.over[90], None: inst.arrived}
+    f.segment_index = {}
+    for name, low, high in SEGMENTS:
+        lower = np.zeros_like(inst.arrived) if low is None else breakpoints[low]
+        width = np.clip((inst.arrived if high is None else breakpoints[high]) - lower, 0.0, None).ravel()
+        positions = np.nonzero(width > 1e-12)[0]
+        f.segment_index[name] = positions  # flat (q, t) positions, as S[q, t] would be
+        f.add_block(name, len(positions), upper=width[positions])
 
 
 def s_position(inst: Instance, queue: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -130,19 +169,24 @@ def s_position(inst: Instance, queue: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def add_queue_balance(f: Formulation) -> None:
-    """queue_balance[q, t]:  S_q(t) − S_q(t−1) − Σ_h y[q, h, t] = 0   (S_q(0) = 0)."""
+    """queue_balance[q, t]:  S_q(t) − S_q(t−1) − Σ_h y[q, h, t] = 0   (S_q(0) = 0).
+
+    S_q(t) is the variable S, or in the segment form the sum of its segment variables: each enters
+    its own week's row with +1 and the next week's row with −1.
+    """
     inst = f.instance
     n_q, horizon = inst.arrived.shape
     rows = np.arange(n_q * horizon)
     q, t0 = np.divmod(rows, horizon)
-    later = t0 > 0
     flows = inst.flows
-    terms = [
-        Term("S", rows, rows, np.ones(len(rows))),
-        Term("S", rows[later], rows[later] - 1, -np.ones(int(later.sum()))),
-        Term("y", s_position(inst, flows["queue"].to_numpy(), flows["t"].to_numpy()), np.arange(len(flows)),
-             -np.ones(len(flows))),
-    ]
+    terms = [Term("y", s_position(inst, flows["queue"].to_numpy(), flows["t"].to_numpy()), np.arange(len(flows)),
+                  -np.ones(len(flows)))]
+    parts = f.segment_index if f.breach_form == "segments" else {"S": rows}
+    for block, positions in parts.items():
+        cols = np.arange(len(positions))
+        has_next = positions % horizon < horizon - 1
+        terms.append(Term(block, positions, cols, np.ones(len(positions))))
+        terms.append(Term(block, positions[has_next] + 1, cols[has_next], -np.ones(int(has_next.sum()))))
     f.add_family("queue_balance", pd.DataFrame({"queue": q, "t": t0 + 1}), terms, lower=0.0, upper=0.0)
 
 
@@ -273,6 +317,19 @@ def add_no_region_worse_off(f: Formulation, limits: dict[str, float]) -> None:
     position = {r: k for k, r in enumerate(regions)}
     queue_region = inst.queues["region_id"].to_numpy()
     terms = []
+    if f.breach_form == "segments":
+        # weighted breach-days of r = its untreated constant + Σ segment slope × segment
+        slopes = segment_breach_slopes(inst)
+        for name, positions in f.segment_index.items():
+            region_of = queue_region[positions // inst.horizon]
+            keep = np.nonzero(np.isin(region_of, regions) & (slopes[name] != 0))[0]
+            rows = np.array([position[r] for r in region_of[keep]], dtype=int)
+            terms.append(Term(name, rows, keep, np.full(len(rows), slopes[name])))
+        constants = [breach_constant(inst, np.nonzero(queue_region == r)[0]) for r in regions]
+        frame = pd.DataFrame({"region_id": regions, "limit": [limits[r] for r in regions]})
+        f.add_family("no_region_worse_off", frame, terms,
+                     upper=frame["limit"].to_numpy(dtype=float) - np.array(constants))
+        return
     for theta, weight in breach_weights(inst).items():
         region_of_row = queue_region[f.breach_index[theta]["queue"].to_numpy()]
         keep = np.nonzero(np.isin(region_of_row, regions))[0]
@@ -280,6 +337,18 @@ def add_no_region_worse_off(f: Formulation, limits: dict[str, float]) -> None:
         terms.append(Term(f"N{theta}", rows, keep, np.full(len(rows), 7.0 * weight)))
     frame = pd.DataFrame({"region_id": regions, "limit": [limits[r] for r in regions]})
     f.add_family("no_region_worse_off", frame, terms, upper=frame["limit"].to_numpy(dtype=float))
+
+
+def segment_breach_slopes(inst: Instance) -> dict[str, float]:
+    """Breach-days cost per patient treated in each segment: 7 × minus the weights still exceeded."""
+    w = breach_weights(inst)
+    return {"S365": -7.0 * (w[365] + w[180] + w[90]), "S180": -7.0 * (w[180] + w[90]), "S90": -7.0 * w[90],
+            "Srest": 0.0}
+
+
+def breach_constant(inst: Instance, queues: np.ndarray) -> float:
+    """Weighted breach-days of `queues` if nobody were treated: 7·Σ_t Σ_θ w_θ·B^θ_q(t)."""
+    return 7.0 * sum(weight * float(inst.over[theta][queues].sum()) for theta, weight in breach_weights(inst).items())
 
 
 def flow_objective_coefficients(inst: Instance) -> np.ndarray:
@@ -299,11 +368,17 @@ def add_objective(f: Formulation) -> None:
     inst = f.instance
     w = inst.scenario.weights
     f.blocks["y"].cost[:] = flow_objective_coefficients(inst)
+    f.blocks["x"].cost[:] = w.cost_per_ksek * f.extra_offers["extra_cost_per_day"].to_numpy() / 1000.0
+    f.objective_constant = 7.0 * w.waiting * float(inst.arrived.sum())
+    if f.breach_form == "segments":
+        slopes = segment_breach_slopes(inst)
+        for name in f.segment_index:
+            f.blocks[name].cost[:] = slopes[name] - 7.0 * w.waiting
+        f.objective_constant += breach_constant(inst, inst.queues.index.to_numpy())
+        return
     f.blocks["S"].cost[:] = -7.0 * w.waiting
     for theta, weight in breach_weights(inst).items():
         f.blocks[f"N{theta}"].cost[:] = 7.0 * weight
-    f.blocks["x"].cost[:] = w.cost_per_ksek * f.extra_offers["extra_cost_per_day"].to_numpy() / 1000.0
-    f.objective_constant = 7.0 * w.waiting * float(inst.arrived.sum())
 
 
 def set_feasibility_objective(f: Formulation) -> None:

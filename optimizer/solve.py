@@ -20,7 +20,6 @@ from pyomo.environ import Var
 from models.errors import CapplanError
 from models.scenario import SolveSettings
 from optimizer.build import BuiltModel
-from optimizer.instance import THRESHOLDS
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +49,6 @@ class Solution:
 
     objective: float
     y: np.ndarray  # per flow column (instance.flows)
-    S: np.ndarray  # per queue × week, shape (n_queues, T)
-    N: dict[int, np.ndarray]  # per breach row (built.breach_index[θ])
     x: np.ndarray  # extra theatre days bought per offer (built.rows["extra_capacity"])
     duals: dict[str, np.ndarray]  # per row family, HiGHS sign (∂objective/∂rhs)
     solve_seconds: float
@@ -105,7 +102,7 @@ def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
 
 
 def _read_solution(built: BuiltModel, results, seconds: float) -> Solution:
-    m, inst = built.model, built.instance
+    m = built.model
     loader = results.solution_loader
     primals = loader.get_vars()
 
@@ -131,8 +128,6 @@ def _read_solution(built: BuiltModel, results, seconds: float) -> Solution:
     return Solution(
         objective=float(results.incumbent_objective),
         y=np.maximum(values["y"], 0.0),
-        S=values["S"].reshape(inst.arrived.shape),
-        N={theta: values[f"N{theta}"] for theta in THRESHOLDS},
         x=values["x"],
         duals=duals,
         solve_seconds=seconds,

@@ -93,3 +93,19 @@ def test_integer_plan_is_short_of_the_lp_only_where_no_whole_patient_fits(seed):
             assert not (fits_theatre and fits_beds and fits_queue), f"queue {q} could take a patient on flow {f}"
     # the LP is a relaxation of the integer plan: rounding can never improve the objective
     assert result.integer.objective >= result.objective - 1e-6 * max(1.0, abs(result.objective))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_segment_and_hinge_forms_of_the_breach_costs_have_the_same_optimum(seed):
+    # The segment form (default) and the design's literal hinge rows N ≥ B − S are two exact
+    # formulations of the same LP: solved directly with HiGHS, their optima must agree.
+    from benchmarks.direct_highs import solve_direct
+    from optimizer.formulation import formulate
+    from optimizer.plan import prepare
+
+    sc = scenario(6, policy={"max_travel_km": 250, "budgets_sek": {"r1": 300_000}}, weights={"over_365": 3.0})
+    inst = prepare(sc, random_dataset(seed))
+    segments = solve_direct(lambda: formulate(inst, breach="segments"))
+    hinge = solve_direct(lambda: formulate(inst, breach="hinge"))
+    assert segments.status == hinge.status == "Optimal"
+    assert segments.objective == pytest.approx(hinge.objective, rel=1e-7, abs=1e-6)
