@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from pyomo.common.gc_manager import PauseGC
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.environ import Var
@@ -89,7 +90,8 @@ def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
     """Solve `built` and return its values; raise on anything but optimality."""
     solver = make_solver(settings)
     started = time.perf_counter()
-    results = solver.solve(built.model)
+    with PauseGC():  # the translation to highspy allocates per row and column, as the build does
+        results = solver.solve(built.model)
     seconds = time.perf_counter() - started
     condition = results.termination_condition
     if condition in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
