@@ -78,26 +78,33 @@ def _in_weeks(labels: pd.Series, weeks: WeekRange | None) -> np.ndarray:
     return ((mondays >= first) & (mondays <= last)).to_numpy()
 
 
+def _hospital_weeks(frame: pd.DataFrame, hospital_id: str, weeks: WeekRange | None) -> np.ndarray:
+    return (frame["hospital_id"] == hospital_id).to_numpy() & _in_weeks(frame["week"], weeks)
+
+
+def _scale_or_set(frame: pd.DataFrame, mask: np.ndarray, column: str, factor: float | None, value: float | None
+                  ) -> pd.DataFrame:
+    """A copy of `frame` with `column` multiplied by `factor`, or set to `value`, where `mask` holds."""
+    frame = frame.copy()
+    if factor is not None:
+        frame.loc[mask, column] *= factor
+    else:
+        frame.loc[mask, column] = value
+    return frame
+
+
 def _capacity(tables: dict, change: CapacityChange) -> dict:
-    capacity = tables["capacity"].copy()
-    mask = (capacity["hospital_id"] == change.hospital_id).to_numpy() & _in_weeks(capacity["week"], change.weeks)
+    capacity = tables["capacity"]
+    mask = _hospital_weeks(capacity, change.hospital_id, change.weeks)
     if change.specialty is not None:
         mask &= (capacity["specialty"] == change.specialty).to_numpy()
-    if change.factor is not None:
-        capacity.loc[mask, "theatre_days"] *= change.factor
-    else:
-        capacity.loc[mask, "theatre_days"] = change.theatre_days
-    return {"capacity": capacity}
+    return {"capacity": _scale_or_set(capacity, mask, "theatre_days", change.factor, change.theatre_days)}
 
 
 def _beds(tables: dict, change: BedChange) -> dict:
-    beds = tables["beds"].copy()
-    mask = (beds["hospital_id"] == change.hospital_id).to_numpy() & _in_weeks(beds["week"], change.weeks)
-    if change.factor is not None:
-        beds.loc[mask, "bed_days"] *= change.factor
-    else:
-        beds.loc[mask, "bed_days"] = change.bed_days
-    return {"beds": beds}
+    beds = tables["beds"]
+    mask = _hospital_weeks(beds, change.hospital_id, change.weeks)
+    return {"beds": _scale_or_set(beds, mask, "bed_days", change.factor, change.bed_days)}
 
 
 def _demand(tables: dict, change: DemandChange) -> dict:
@@ -112,10 +119,9 @@ def _demand(tables: dict, change: DemandChange) -> dict:
 
 
 def _close(tables: dict, change: CloseHospital) -> dict:
-    capacity = tables["capacity"].copy()
-    mask = (capacity["hospital_id"] == change.hospital_id).to_numpy() & _in_weeks(capacity["week"], change.weeks)
-    capacity.loc[mask, "theatre_days"] = 0.0
-    return {"capacity": capacity}
+    capacity = tables["capacity"]
+    mask = _hospital_weeks(capacity, change.hospital_id, change.weeks)
+    return {"capacity": _scale_or_set(capacity, mask, "theatre_days", None, 0.0)}
 
 
 def _capability(tables: dict, change: CapabilityChange) -> dict:
