@@ -226,6 +226,18 @@ class Scenario(_Strict):
         path = Path(self.dataset)
         return path if path.is_absolute() or base_dir is None else (base_dir / path)
 
+    def updated(self, **fields) -> Scenario:
+        """A validated copy with some fields replaced; `policy`, `weights` and `solve` given as dicts
+        are merged into the current ones (e.g. `updated(horizon_weeks=13, weights={"cost_per_ksek": 0})`).
+        Raises `ScenarioError` like a scenario file would."""
+        data = self.to_yaml_dict()
+        for key, value in fields.items():
+            if key in ("policy", "weights", "solve") and isinstance(value, dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return parse_scenario(data, f"scenario {self.name}")
+
     def to_yaml_dict(self) -> dict:
         """The scenario as a plain dict in the YAML form (changes tagged by type)."""
         data = self.model_dump(mode="json", exclude_none=True)

@@ -28,6 +28,7 @@ METRICS: dict[str, str] = {
     "treated": "sum",
     "treated_elsewhere": "sum",
     "cost_sek": "sum",
+    "extra_capacity_sek": "sum",
     "received_sek": "sum",
     "patient_km": "sum",
     "theatre_utilisation": "ratio",

@@ -223,9 +223,9 @@ def _theatre_rows(dataset: Dataset, scenario: Scenario, week_of: dict[str, int])
     rows = capacity.assign(t=capacity["week"].map(week_of))[["hospital_id", "specialty", "t", "theatre_days"]]
     extra = _extra_capacity(scenario, week_of)
     rows = rows.merge(extra, on=["hospital_id", "specialty", "t"], how="outer")
-    rows["theatre_days"] = rows["theatre_days"].fillna(0.0)
-    rows["extra_days"] = rows["extra_days"].fillna(0.0)
-    rows["extra_cost_per_day"] = rows["extra_cost_per_day"].fillna(0.0)
+    # float even when no extra capacity is offered (an outer merge with an empty frame gives object)
+    for column in ("theatre_days", "extra_days", "extra_cost_per_day"):
+        rows[column] = rows[column].astype(float).fillna(0.0)
     rows = rows[(rows["theatre_days"] > 0) | (rows["extra_days"] > 0)]
     return rows.sort_values(["hospital_id", "specialty", "t"]).reset_index(drop=True)
 

@@ -142,13 +142,14 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
         theatre_use=theatre,
         bed_use=bed_use(inst, y),
         payments=payments(inst, y),
-        region_totals=region_totals(inst, y, S),
+        region_totals=region_totals(inst, y, S, theatre),
     )
 
 
-def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray) -> pd.DataFrame:
+def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per home region over the horizon: breach-days per threshold, weighted breach-days, patients
-    over 90/180/365 at the end, treated, treated outside the region, SEK paid and patient-km."""
+    over 90/180/365 at the end, treated, treated outside the region, SEK paid under the price list,
+    SEK for extra theatre days bought at the region's own hospitals, and patient-km."""
     w = inst.scenario.weights
     weight_of = {90: w.over_90, 180: w.over_180, 365: w.over_365}
     region = inst.queues["region_id"].to_numpy()
@@ -170,6 +171,11 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray) -> pd.DataFrame:
     columns["cost_sek"] = np.bincount(queue, weights=paid, minlength=n)
     columns["patient_km"] = np.bincount(queue, weights=y * flows["travel_km"].to_numpy(), minlength=n)
     table = pd.DataFrame(columns).assign(region_id=region).groupby("region_id", as_index=False).sum()
+    theatre = theatre_use(inst, y) if theatre is None else theatre
+    hospital_region = inst.dataset.hospitals.set_index("hospital_id")["region_id"]
+    extra = (theatre["extra_days_used"] * theatre["extra_cost_per_day"]).groupby(
+        theatre["hospital_id"].map(hospital_region)).sum()
+    table["extra_capacity_sek"] = table["region_id"].map(extra).fillna(0.0).astype(float)
     return table
 
 

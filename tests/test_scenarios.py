@@ -142,3 +142,19 @@ def test_changes_naming_unknown_ids_are_errors():
     with pytest.raises(ScenarioError) as caught:
         prepare(sc, _dataset())
     assert {"changes.0.hospital_id", "policy.budgets_sek.atlantis"} <= set(_fields(caught.value))
+
+
+def test_updated_scenarios_are_validated_and_merge_nested_settings():
+    base = scenario(4, weights={"over_365": 3.0}, policy={"max_travel_km": 100})
+    changed = base.updated(horizon_weeks=8, weights={"cost_per_ksek": 0.0})
+    assert changed.horizon_weeks == 8
+    assert changed.weights.cost_per_ksek == 0.0 and changed.weights.over_365 == 3.0
+    assert changed.policy.max_travel_km == 100
+    with pytest.raises(ScenarioError) as caught:
+        base.updated(horizon_weeks=0)
+    assert "horizon_weeks" in _fields(caught.value)
+
+
+def test_theatre_capacity_columns_are_numeric_without_extra_capacity():
+    inst = prepare(scenario(4), _dataset())
+    assert all(inst.theatre[c].dtype == float for c in ("theatre_days", "extra_days", "extra_cost_per_day"))

@@ -1,0 +1,45 @@
+"""The side-by-side comparison table, from plans in memory and from result folders."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer.compare import METRICS, ResultView, compare
+from optimizer.output import write_results
+from optimizer.plan import plan
+from tests.factory import random_dataset, scenario
+
+EXTRA = [{"extra_capacity": {"hospital_id": "r1_county", "specialty": "orthopaedics", "theatre_days_per_week": 2,
+                             "cost_per_day_sek": 20_000}}]
+
+
+@pytest.fixture(scope="module")
+def plans():
+    ds = random_dataset(4)
+    return plan(scenario(6), dataset=ds), plan(scenario(6, changes=EXTRA, weights={"over_90": 50.0}), dataset=ds)
+
+
+def test_totals_add_up_and_ratios_lie_between_the_regions(plans, tmp_path):
+    write_results(plans[1], tmp_path / "second")
+    table = compare([ResultView.from_plan(plans[0]), ResultView.from_folder(tmp_path / "second")])
+    assert list(table["metric"].unique()) == list(METRICS)
+    for column in table.columns[2:]:
+        assert table[column].dtype == float
+        for metric, how in METRICS.items():
+            rows = table[table["metric"] == metric].set_index("region_id")[column]
+            regions, total = rows.drop("total"), rows["total"]
+            if how == "sum":
+                assert total == pytest.approx(regions.sum())
+            else:
+                assert regions.min() - 1e-9 <= total <= regions.max() + 1e-9, metric
+
+
+def test_cost_of_extra_theatre_days_is_in_the_comparison(plans):
+    _, with_extra = plans
+    table = compare([ResultView.from_plan(with_extra)])
+    total = table[(table["metric"] == "extra_capacity_sek") & (table["region_id"] == "total")].iloc[0, 2]
+    bought = (with_extra.lp.theatre_use["extra_days_used"] * with_extra.lp.theatre_use["extra_cost_per_day"]).sum()
+    assert bought > 0
+    assert total == pytest.approx(bought)
+    paid = table[(table["metric"] == "cost_sek") & (table["region_id"] == "total")].iloc[0, 2]
+    assert paid + total == pytest.approx(with_extra.lp.terms["cost_sek"])
