@@ -66,3 +66,18 @@ def test_region_kpis_match_week_by_week(seed):
     lp = result.lp.region_kpis.set_index(["region_id", "week"]).sort_index()
     for column in ("waiting", "over_90", "over_180", "over_365"):
         assert check[column].to_numpy() == pytest.approx(lp[column].to_numpy(), abs=1e-6), column
+
+
+def test_default_scenario_lp_and_patient_level_simulation_agree():
+    # The real thing: the bundled dataset and scenarios/default.yaml (26 weeks, 300 km). The backlog
+    # is 40,500 individual patients replayed oldest-first; forecast cohorts are fractional in both.
+    from models.scenario import DEFAULT_SCENARIO
+
+    result = plan(DEFAULT_SCENARIO)
+    check = evaluate_flows(result.instance.dataset, result.scenario, result.lp.allocations)
+    assert check.violations.empty, check.violations.head(20).to_string()
+    for term in TERMS:
+        assert check.objective_terms()[term] == pytest.approx(result.lp.terms[term], rel=1e-6), term
+    integer = evaluate_flows(result.instance.dataset, result.scenario, result.integer.allocations)
+    assert integer.violations.empty, integer.violations.head(20).to_string()
+    assert integer.breach_days[90] == pytest.approx(result.integer.terms["breach_days_90"], rel=1e-9)
