@@ -147,6 +147,7 @@ def plan(
     report("solving")
     solution = solve_model(built, scenario.solve)
     seconds["solve"] = solution.solve_seconds
+    seconds["read_solution"] = solution.read_seconds
 
     report("reporting")
     clock = time.perf_counter()

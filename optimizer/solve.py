@@ -55,6 +55,7 @@ class Solution:
     solve_seconds: float
     iterations: int
     values: dict[str, np.ndarray]  # every variable component by name (y, S, N90, ..., agreement_shortfall)
+    read_seconds: float = 0.0  # reading primal and dual values back from HiGHS
 
 
 class BatchedHighs(Highs):
@@ -100,7 +101,10 @@ def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
         raise explain_infeasibility(built.instance)
     if condition != TerminationCondition.convergenceCriteriaSatisfied:
         raise SolveError(f"HiGHS stopped without an optimal plan: {condition.name} after {seconds:.1f} s")
-    return _read_solution(built, results, seconds)
+    started = time.perf_counter()
+    solution = _read_solution(built, results, seconds)
+    solution.read_seconds = time.perf_counter() - started
+    return solution
 
 
 def _read_solution(built: BuiltModel, results, seconds: float) -> Solution:
