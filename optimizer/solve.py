@@ -68,8 +68,22 @@ class BatchedHighs(Highs):
     """
 
     def add_block(self, block):
-        self.add_variables(list(block.component_data_objects(Var, descend_into=True)))
+        self._var_components = list(block.component_objects(Var, descend_into=True))
+        self.add_variables([v for component in self._var_components for v in component.values()])
         super().add_block(block)
+
+    def primal_arrays(self) -> dict[str, np.ndarray]:
+        """Column values per variable component, read as one array from HiGHS.
+
+        Valid because `add_block` added every variable itself, component after component, before
+        anything else: HiGHS column k is the k-th of that list.
+        """
+        values = np.asarray(self._solver_model.getSolution().col_value)
+        arrays, start = {}, 0
+        for component in self._var_components:
+            arrays[component.local_name] = values[start : start + len(component)]
+            start += len(component)
+        return arrays
 
     def _add_variables(self, variables):
         if variables:  # the base class calls highspy even for an empty list, once per constraint
@@ -102,21 +116,14 @@ def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
     if condition != TerminationCondition.convergenceCriteriaSatisfied:
         raise SolveError(f"HiGHS stopped without an optimal plan: {condition.name} after {seconds:.1f} s")
     started = time.perf_counter()
-    solution = _read_solution(built, results, seconds)
+    solution = _read_solution(built, results, seconds, solver.primal_arrays())
     solution.read_seconds = time.perf_counter() - started
     return solution
 
 
-def _read_solution(built: BuiltModel, results, seconds: float) -> Solution:
+def _read_solution(built: BuiltModel, results, seconds: float, values: dict[str, np.ndarray]) -> Solution:
     m = built.model
     loader = results.solution_loader
-    primals = loader.get_vars()
-
-    values = {
-        var.local_name: np.fromiter((primals.get(v, 0.0) for v in var.values()), dtype=float, count=len(var))
-        for var in m.component_objects(Var, active=True)
-    }
-
     duals = {}
     for family in DUAL_FAMILIES:
         component = getattr(m, family)
