@@ -85,6 +85,7 @@ def _print_plan(result) -> None:
     console.print(
         f"model {result.size['variables']:,} variables, {result.size['constraints']:,} constraints | "
         f"load {s['load']:.2f}s prepare {s['prepare']:.2f}s build {s['build']:.2f}s solve {s['solve']:.2f}s "
+        f"(HiGHS {s['highs']:.2f}s) "
         f"read {s['read_solution']:.2f}s results {s['results']:.2f}s"
     )
 

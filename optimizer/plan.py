@@ -148,6 +148,7 @@ def plan(
     solution = solve_model(built, scenario.solve)
     seconds["solve"] = solution.solve_seconds
     seconds["read_solution"] = solution.read_seconds
+    seconds["highs"] = solution.highs_seconds
 
     report("reporting")
     clock = time.perf_counter()

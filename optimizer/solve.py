@@ -56,6 +56,7 @@ class Solution:
     iterations: int
     values: dict[str, np.ndarray]  # every variable component by name (y, S, N90, ..., agreement_shortfall)
     read_seconds: float = 0.0  # reading primal and dual values back from HiGHS
+    highs_seconds: float = 0.0  # HiGHS's own run time; solve_seconds − this = Pyomo's translation
 
 
 class BatchedHighs(Highs):
@@ -118,6 +119,7 @@ def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
     started = time.perf_counter()
     solution = _read_solution(built, results, seconds, solver.primal_arrays())
     solution.read_seconds = time.perf_counter() - started
+    solution.highs_seconds = float(getattr(results.timing_info, "highs_time", 0.0) or 0.0)
     return solution
 
 
