@@ -21,6 +21,10 @@ class DirectSolve:
     build_seconds: float
     solve_seconds: float
     status: str
+    columns: int = 0
+    rows: int = 0
+    nonzeros: int = 0
+    iterations: int = 0  # IPM + simplex (incl. crossover) iterations
 
 
 def to_highs(form: Formulation, options: dict | None = None) -> highspy.Highs:
@@ -74,4 +78,9 @@ def solve_direct(form_factory, options: dict | None = None) -> DirectSolve:
     h.run()
     solved = time.perf_counter()
     status = h.modelStatusToString(h.getModelStatus())
-    return DirectSolve(h.getInfo().objective_function_value, built - started, solved - built, status)
+    info = h.getInfo()
+    iterations = int(info.ipm_iteration_count) + int(info.simplex_iteration_count) + max(
+        int(info.crossover_iteration_count), 0)
+    return DirectSolve(info.objective_function_value, built - started, solved - built, status,
+                       columns=h.getNumCol(), rows=h.getNumRow(), nonzeros=h.getNumNz(),
+                       iterations=iterations)
