@@ -8,7 +8,8 @@ file `optimizer.output.write_results` writes, plus the HTML report and the patie
 the engine offers them). The schema is created and upgraded by Alembic (`api/migrations`).
 
 SQLite runs in WAL mode with a busy timeout, so the API process and the run processes can write
-at the same time; foreign keys are enforced so that deletes cascade.
+at the same time; foreign keys are enforced so that deletes cascade, and `secure_delete` overwrites
+what is deleted (patient-level data) instead of leaving it in free pages of the file.
 """
 
 from __future__ import annotations
@@ -173,6 +174,7 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA secure_delete=ON")  # a deleted dataset's pages are zeroed, not left readable
         cursor.close()
 
     return engine

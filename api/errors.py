@@ -76,6 +76,11 @@ def _validation_error(_request: Request, exc: RequestValidationError) -> JSONRes
 
 
 def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400:
+        # a body that cannot be parsed at all (not UTF-8 JSON, a broken multipart form): like every
+        # other invalid input, 422 naming what is wrong (the parsers' messages never quote the data)
+        problem = Problem("request", None, "body", str(exc.detail))
+        return JSONResponse(error_body("the request body cannot be read", [problem]), status_code=422)
     return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
 

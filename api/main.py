@@ -9,6 +9,7 @@ running stage as failed, and starts dispatching queued runs.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from contextlib import asynccontextmanager
@@ -125,8 +126,39 @@ def _openapi(app: FastAPI) -> dict:
             body = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(body.pop("$defs", {}))
             components[model.__name__] = body
+        _document_error_bodies(schema)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+_VALIDATION_ERROR = "#/components/schemas/HTTPValidationError"
+_ERROR_PUBLIC = "#/components/schemas/ErrorPublic"
+
+
+def _document_error_bodies(schema: dict) -> None:
+    """Error responses as the app sends them: JSON, and 422 with the `ErrorPublic` body.
+
+    FastAPI documents its own request-validation body (`HTTPValidationError`) for a route's 422, but
+    `api.errors` answers every error with `ErrorPublic`; and on a route whose response class is HTML
+    FastAPI files the error bodies under text/html, while they are sent as application/json.
+    """
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content")
+                if not content or status[:1] not in ("4", "5"):
+                    continue
+                body = next((c for c in content.values() if c.get("schema")), {})
+                if body.get("schema", {}).get("$ref") == _VALIDATION_ERROR:
+                    body = {"schema": {"$ref": _ERROR_PUBLIC}}
+                    response["description"] = "Invalid input: `problems` name file, row, column and message."
+                response["content"] = {"application/json": body}
+    used = json.dumps(schema.get("paths", {}))
+    components = schema.get("components", {}).get("schemas", {})
+    if _VALIDATION_ERROR not in used:
+        components.pop("HTTPValidationError", None)
+        if "#/components/schemas/ValidationError" not in used:
+            components.pop("ValidationError", None)
 
 
 app = create_app()

@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 Ref = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\- ]+$")
 
 
+#: Largest `offset` of a paged list: databases store 64-bit integers at most (SQLite overflows beyond).
+MAX_OFFSET = 1_000_000_000
+
 RunStatus = Literal["queued", "loading", "baseline", "building", "solving", "reporting", "done", "failed", "cancelled"]
 
 

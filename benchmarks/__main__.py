@@ -34,27 +34,42 @@ DEFAULT_OUT = Path("results") / "benchmarks.csv"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0],
-                                     epilog="\n".join(__doc__.splitlines()[2:]),
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__.splitlines()[0],
+        epilog="\n".join(__doc__.splitlines()[2:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--default", action="store_true", help="run the default-scenario group")
     parser.add_argument("--scaling", action="store_true", help="run the scaling series")
     parser.add_argument("--national", action="store_true", help="run the national instance (slow: many minutes)")
     parser.add_argument("--all", action="store_true", help="run every group")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these instances (names as printed)")
-    parser.add_argument("--time-limit", type=float, metavar="S",
-                        help="HiGHS time limit in seconds for both paths (default: none)")
-    parser.add_argument("--repeat", type=int, default=1, metavar="N",
-                        help="measure each path N times and keep the fastest (default 1)")
+    parser.add_argument(
+        "--time-limit", type=float, metavar="S", help="HiGHS time limit in seconds for both paths (default: none)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, metavar="N", help="measure each path N times and keep the fastest (default 1)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"CSV file to write (default {DEFAULT_OUT})")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                        help=f"folder for generated datasets (default {DEFAULT_CACHE})")
+    parser.add_argument(
+        "--cache", type=Path, default=DEFAULT_CACHE, help=f"folder for generated datasets (default {DEFAULT_CACHE})"
+    )
     parser.add_argument("--no-direct", action="store_true", help="skip the direct highspy path")
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="also run each instance once under cProfile; statistics to DIR/<instance>.txt|.prof")
-    parser.add_argument("--from-csv", nargs="+", type=Path, metavar="CSV",
-                        help="do not run: print (and --markdown) the results of earlier runs")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="also run each instance once under cProfile; statistics to DIR/<instance>.txt|.prof",
+    )
+    parser.add_argument(
+        "--from-csv",
+        nargs="+",
+        type=Path,
+        metavar="CSV",
+        help="do not run: print (and --markdown) the results of earlier runs",
+    )
     parser.add_argument("--list", action="store_true", help="list the instances and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log dataset generation")
     return parser.parse_args(argv)
@@ -85,16 +100,23 @@ def main(argv: list[str] | None = None) -> int:
         specs = [every[name] for name in args.only]
     if args.list:
         for spec in specs:
-            print(f"{spec.name:16} {spec.group:9} series={spec.series} scale={spec.scale} "
-                  f"weeks={spec.scenario['horizon_weeks']} {spec.generator or spec.dataset_dir}")
+            print(
+                f"{spec.name:16} {spec.group:9} series={spec.series} scale={spec.scale} "
+                f"weeks={spec.scenario['horizon_weeks']} {spec.generator or spec.dataset_dir}"
+            )
         return 0
     if args.from_csv:
         rows = [row for path in args.from_csv for row in read_csv(path)]
         render(rows)
         write_markdown(rows, args.markdown)
         return 0
-    options = RunOptions(time_limit=args.time_limit, repeat=args.repeat, cache=args.cache, direct=not args.no_direct,
-                         profile_dir=args.profile)
+    options = RunOptions(
+        time_limit=args.time_limit,
+        repeat=args.repeat,
+        cache=args.cache,
+        direct=not args.no_direct,
+        profile_dir=args.profile,
+    )
     env = environment()
     rows = run_benchmark(specs, options)
     env["loadavg after"] = environment()["loadavg"]
@@ -105,8 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     bad = disagreements(rows)
     if bad:
         for row in bad:
-            print(f"OBJECTIVES DISAGREE on {row['instance']}: engine {row['objective']!r}, direct "
-                  f"{row['direct_objective']!r} (relative difference {row['rel_diff']:.2e} > 1e-6)", file=sys.stderr)
+            print(
+                f"OBJECTIVES DISAGREE on {row['instance']}: engine {row['objective']!r}, direct "
+                f"{row['direct_objective']!r} (relative difference {row['rel_diff']:.2e} > 1e-6)",
+                file=sys.stderr,
+            )
         return 1
     return 0
 

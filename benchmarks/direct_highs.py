@@ -49,12 +49,15 @@ def to_highs(form: Formulation, options: dict | None = None) -> highspy.Highs:
     lp.num_col_, lp.num_row_ = n_cols, n_rows
     lp.col_cost_ = np.concatenate([b.cost for b in form.blocks.values()])
     lp.col_lower_ = np.concatenate([b.lower for b in form.blocks.values()])
-    lp.col_upper_ = np.concatenate([np.where(np.isinf(b.upper), highspy.kHighsInf, b.upper)
-                                    for b in form.blocks.values()])
-    lp.row_lower_ = np.concatenate([np.where(np.isinf(f.lower), -highspy.kHighsInf, f.lower)
-                                    for f in form.families.values()])
-    lp.row_upper_ = np.concatenate([np.where(np.isinf(f.upper), highspy.kHighsInf, f.upper)
-                                    for f in form.families.values()])
+    lp.col_upper_ = np.concatenate(
+        [np.where(np.isinf(b.upper), highspy.kHighsInf, b.upper) for b in form.blocks.values()]
+    )
+    lp.row_lower_ = np.concatenate(
+        [np.where(np.isinf(f.lower), -highspy.kHighsInf, f.lower) for f in form.families.values()]
+    )
+    lp.row_upper_ = np.concatenate(
+        [np.where(np.isinf(f.upper), highspy.kHighsInf, f.upper) for f in form.families.values()]
+    )
     lp.offset_ = form.objective_constant
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = col_start.astype(np.int32)
@@ -79,8 +82,16 @@ def solve_direct(form_factory, options: dict | None = None) -> DirectSolve:
     solved = time.perf_counter()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
-    iterations = int(info.ipm_iteration_count) + int(info.simplex_iteration_count) + max(
-        int(info.crossover_iteration_count), 0)
-    return DirectSolve(info.objective_function_value, built - started, solved - built, status,
-                       columns=h.getNumCol(), rows=h.getNumRow(), nonzeros=h.getNumNz(),
-                       iterations=iterations)
+    iterations = (
+        int(info.ipm_iteration_count) + int(info.simplex_iteration_count) + max(int(info.crossover_iteration_count), 0)
+    )
+    return DirectSolve(
+        info.objective_function_value,
+        built - started,
+        solved - built,
+        status,
+        columns=h.getNumCol(),
+        rows=h.getNumRow(),
+        nonzeros=h.getNumNz(),
+        iterations=iterations,
+    )

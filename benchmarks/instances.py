@@ -64,17 +64,26 @@ def default_instances() -> list[InstanceSpec]:
     scenario, base_dir = load_scenario(DEFAULT_SCENARIO)
     folder = str(scenario.dataset_path(base_dir))
     return [
-        InstanceSpec(f"default-{weeks}w", "default", default_scenario_dict(name=f"default-{weeks}w",
-                                                                          horizon_weeks=weeks),
-                     dataset_dir=folder, series="default-weeks", scale=weeks)
+        InstanceSpec(
+            f"default-{weeks}w",
+            "default",
+            default_scenario_dict(name=f"default-{weeks}w", horizon_weeks=weeks),
+            dataset_dir=folder,
+            series="default-weeks",
+            scale=weeks,
+        )
         for weeks in (26, 52)
     ]
 
 
 def generated_scenario(name: str, weeks: int) -> dict:
     """The default scenario's policy and weights on a generated dataset (dataset set when loaded)."""
-    return default_scenario_dict(name=name, horizon_weeks=weeks, dataset=name,
-                                 description="benchmark instance (synthetic, benchmarks/national.py)")
+    return default_scenario_dict(
+        name=name,
+        horizon_weeks=weeks,
+        dataset=name,
+        description="benchmark instance (synthetic, benchmarks/national.py)",
+    )
 
 
 def scaling_instances() -> list[InstanceSpec]:
@@ -85,14 +94,28 @@ def scaling_instances() -> list[InstanceSpec]:
     specs = []
     for copies in SCALING_COPIES:
         name = f"tiles-x{copies}"
-        specs.append(InstanceSpec(name, "scaling", generated_scenario(name, SCALING_COPIES_WEEKS),
-                                  generator={"regions": list(SCALING_BASE), "copies": copies, "weeks": 52},
-                                  series="hospitals", scale=copies))
+        specs.append(
+            InstanceSpec(
+                name,
+                "scaling",
+                generated_scenario(name, SCALING_COPIES_WEEKS),
+                generator={"regions": list(SCALING_BASE), "copies": copies, "weeks": 52},
+                series="hospitals",
+                scale=copies,
+            )
+        )
     for weeks in SCALING_WEEKS:
         name = f"tile-{weeks}w"
-        specs.append(InstanceSpec(name, "scaling", generated_scenario(name, weeks),
-                                  generator={"regions": list(SCALING_BASE), "copies": 1, "weeks": max(SCALING_WEEKS)},
-                                  series="weeks", scale=weeks))
+        specs.append(
+            InstanceSpec(
+                name,
+                "scaling",
+                generated_scenario(name, weeks),
+                generator={"regions": list(SCALING_BASE), "copies": 1, "weeks": max(SCALING_WEEKS)},
+                series="weeks",
+                scale=weeks,
+            )
+        )
     return specs
 
 

@@ -67,8 +67,11 @@ def changed_options(h: highspy.Highs) -> dict:
     if _DEFAULT_OPTIONS is None:
         _DEFAULT_OPTIONS = _option_values(highspy.Highs())
     return {
-        name: value for name, value in _option_values(h).items()
-        if name not in _IGNORED_OPTIONS and not name.startswith("mip_") and _DEFAULT_OPTIONS.get(name) != value
+        name: value
+        for name, value in _option_values(h).items()
+        if name not in _IGNORED_OPTIONS
+        and not name.startswith("mip_")
+        and _DEFAULT_OPTIONS.get(name) != value
         and isinstance(value, bool | int | float | str)
     }
 
@@ -99,8 +102,11 @@ def timed_highs_runs(runs: HighsRuns | None = None) -> Iterator[HighsRuns]:
             runs.calls += 1
             with contextlib.suppress(Exception):
                 info = self.getInfo()
-                runs.iterations += int(info.ipm_iteration_count) + int(info.simplex_iteration_count) + max(
-                    int(info.crossover_iteration_count), 0)
+                runs.iterations += (
+                    int(info.ipm_iteration_count)
+                    + int(info.simplex_iteration_count)
+                    + max(int(info.crossover_iteration_count), 0)
+                )
 
     highspy.Highs.run = run
     try:
@@ -144,23 +150,26 @@ def measure_engine(scenario: Scenario, load: Callable[[], Dataset], profile: Pat
             try:
                 if prof is not None:
                     prof.enable()
-                result = plan(scenario, dataset=dataset, progress=lambda stage: marks.append(
-                    (stage, time.perf_counter())))
+                result = plan(
+                    scenario, dataset=dataset, progress=lambda stage: marks.append((stage, time.perf_counter()))
+                )
             finally:
                 if prof is not None:
                     prof.disable()
                     _write_profile(prof, profile)
             out["plan_wall"] = time.perf_counter() - clock
         seconds = dict(result.seconds)
-        out.update({
-            "status": result.status,
-            "objective": float(result.objective),
-            "variables": int(result.size.get("variables", 0)),
-            "constraints": int(result.size.get("constraints", 0)),
-            "nonzeros": int(result.size.get("nonzeros", 0)),
-            "iterations": int(result.iterations),
-            "engine_seconds": seconds,
-        })
+        out.update(
+            {
+                "status": result.status,
+                "objective": float(result.objective),
+                "variables": int(result.size.get("variables", 0)),
+                "constraints": int(result.size.get("constraints", 0)),
+                "nonzeros": int(result.size.get("nonzeros", 0)),
+                "iterations": int(result.iterations),
+                "engine_seconds": seconds,
+            }
+        )
         for stage in ("prepare", "build", "solve", "results"):
             out[stage] = float(seconds.get(stage, 0.0))
         # the Pyomo path's solve: translation, HiGHS, and reading the solution back (a stage of its own
@@ -221,16 +230,18 @@ def measure_direct(scenario: Scenario, load: Callable[[], Dataset], options: dic
         inst = prepare(scenario, dataset)
         out["prepare"] = time.perf_counter() - clock
         solved = solve_direct(lambda: formulate(inst), options)
-        out.update({
-            "status": solved.status,
-            "objective": float(solved.objective),
-            "build": solved.build_seconds,
-            "solve": solved.solve_seconds,
-            "variables": solved.columns,
-            "constraints": solved.rows,
-            "nonzeros": solved.nonzeros,
-            "iterations": solved.iterations,
-        })
+        out.update(
+            {
+                "status": solved.status,
+                "objective": float(solved.objective),
+                "build": solved.build_seconds,
+                "solve": solved.solve_seconds,
+                "variables": solved.columns,
+                "constraints": solved.rows,
+                "nonzeros": solved.nonzeros,
+                "iterations": solved.iterations,
+            }
+        )
     except Exception as exc:
         out["status"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200]
         out["error"] = traceback.format_exc(limit=6)

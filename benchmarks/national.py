@@ -98,8 +98,15 @@ REGIONS = [
 # hospital_id, name, region_id, level, lat, lon, elective_weight (approximate coordinates; weights est.)
 _OTHER_HOSPITALS = [
     ("karolinska_solna", "Karolinska universitetssjukhuset Solna", "stockholm", "university", 59.350, 18.032, 0.6),
-    ("karolinska_huddinge", "Karolinska universitetssjukhuset Huddinge", "stockholm", "university", 59.221, 17.937,
-     0.7),
+    (
+        "karolinska_huddinge",
+        "Karolinska universitetssjukhuset Huddinge",
+        "stockholm",
+        "university",
+        59.221,
+        17.937,
+        0.7,
+    ),
     ("sodersjukhuset", "Södersjukhuset", "stockholm", "county", 59.310, 18.053, 1.0),
     ("danderyd", "Danderyds sjukhus", "stockholm", "county", 59.392, 18.040, 1.0),
     ("st_goran", "S:t Görans sjukhus", "stockholm", "county", 59.335, 18.021, 1.1),
@@ -154,22 +161,98 @@ HOSPITALS = [h for h in g.HOSPITALS if h[0] not in _NO_ELECTIVE] + _OTHER_HOSPIT
 # --- procedures ------------------------------------------------------------------------------------
 # Same columns as models.generate.PROCEDURE_COLUMNS; annual volumes per 2.15 M inhabitants (all est.).
 EXTRA_PROCEDURES = [
-    ("spine", "Spine surgery", "Ryggkirurgi", "orthopaedics", 2.5, 2.0, "NAG49;NAB69",
-     2_000, 520, 0.45, 1.40, 1.1, 1.5),
-    ("foot_ankle", "Foot and ankle surgery", "Fot- och fotledskirurgi", "orthopaedics", 4, 0.5, "NHG29;NHH19",
-     1_200, 300, 0.40, 0.50, 1.0, 1.2),
-    ("colorectal", "Benign colorectal surgery", "Kolorektal kirurgi, benign", "general_surgery", 2, 4.0,
-     "JFB30;JFH10", 700, 120, 0.30, 1.80, 0.9, 0.6),
-    ("bariatric", "Bariatric surgery", "Obesitaskirurgi", "general_surgery", 4, 1.0, "JDF11;JDF97",
-     900, 350, 0.50, 1.00, 1.2, 1.5),
-    ("prolapse", "Pelvic organ prolapse", "Framfall", "gynaecology", 4, 1.0, "LEF13;LEF03",
-     1_200, 300, 0.40, 0.55, 1.0, 1.0),
-    ("kidney_stones", "Kidney stones", "Njursten", "urology", 6, 0.5, "KAT00;KBJ22",
-     1_000, 200, 0.33, 0.45, 1.0, 0.8),
-    ("glaucoma", "Glaucoma surgery", "Glaukomkirurgi", "ophthalmology", 6, 0, "CHD20;CHD25",
-     500, 100, 0.30, 0.35, 0.9, 0.8),
-    ("ear_surgery", "Ear surgery", "Öronkirurgi", "ent", 4, 0.5, "DCA20;DDA00",
-     700, 180, 0.42, 0.50, 1.0, 1.2),
+    (
+        "spine",
+        "Spine surgery",
+        "Ryggkirurgi",
+        "orthopaedics",
+        2.5,
+        2.0,
+        "NAG49;NAB69",
+        2_000,
+        520,
+        0.45,
+        1.40,
+        1.1,
+        1.5,
+    ),
+    (
+        "foot_ankle",
+        "Foot and ankle surgery",
+        "Fot- och fotledskirurgi",
+        "orthopaedics",
+        4,
+        0.5,
+        "NHG29;NHH19",
+        1_200,
+        300,
+        0.40,
+        0.50,
+        1.0,
+        1.2,
+    ),
+    (
+        "colorectal",
+        "Benign colorectal surgery",
+        "Kolorektal kirurgi, benign",
+        "general_surgery",
+        2,
+        4.0,
+        "JFB30;JFH10",
+        700,
+        120,
+        0.30,
+        1.80,
+        0.9,
+        0.6,
+    ),
+    (
+        "bariatric",
+        "Bariatric surgery",
+        "Obesitaskirurgi",
+        "general_surgery",
+        4,
+        1.0,
+        "JDF11;JDF97",
+        900,
+        350,
+        0.50,
+        1.00,
+        1.2,
+        1.5,
+    ),
+    (
+        "prolapse",
+        "Pelvic organ prolapse",
+        "Framfall",
+        "gynaecology",
+        4,
+        1.0,
+        "LEF13;LEF03",
+        1_200,
+        300,
+        0.40,
+        0.55,
+        1.0,
+        1.0,
+    ),
+    ("kidney_stones", "Kidney stones", "Njursten", "urology", 6, 0.5, "KAT00;KBJ22", 1_000, 200, 0.33, 0.45, 1.0, 0.8),
+    (
+        "glaucoma",
+        "Glaucoma surgery",
+        "Glaukomkirurgi",
+        "ophthalmology",
+        6,
+        0,
+        "CHD20;CHD25",
+        500,
+        100,
+        0.30,
+        0.35,
+        0.9,
+        0.8,
+    ),
+    ("ear_surgery", "Ear surgery", "Öronkirurgi", "ent", 4, 0.5, "DCA20;DDA00", 700, 180, 0.42, 0.50, 1.0, 1.2),
 ]
 
 # --- capabilities (est.) ---------------------------------------------------------------------------
@@ -177,10 +260,27 @@ EXTRA_PROCEDURES = [
 COUNTY_OPTIONAL = {"breast_reduction": 0.3, "bariatric": 0.4, "spine": 0.5}
 #: District hospitals outside Mellansverige: procedure → probability of doing it.
 DISTRICT_PROCEDURES = {
-    "knee": 0.7, "hip": 0.75, "other_ortho": 0.9, "hallux_valgus": 0.7, "knee_arthroscopy": 0.9, "shoulder": 0.4,
-    "foot_ankle": 0.4, "inguinal_hernia": 0.95, "umbilical_hernia": 0.9, "gallstones": 0.8, "varicose_veins": 0.6,
-    "haemorrhoids": 0.4, "cataract": 0.6, "carpal_tunnel": 0.9, "other_hand": 0.3, "other_gyn": 0.4,
-    "hysterectomy": 0.3, "urinary_incontinence": 0.3, "prolapse": 0.3, "tonsillectomy": 0.4, "other_urology": 0.3,
+    "knee": 0.7,
+    "hip": 0.75,
+    "other_ortho": 0.9,
+    "hallux_valgus": 0.7,
+    "knee_arthroscopy": 0.9,
+    "shoulder": 0.4,
+    "foot_ankle": 0.4,
+    "inguinal_hernia": 0.95,
+    "umbilical_hernia": 0.9,
+    "gallstones": 0.8,
+    "varicose_veins": 0.6,
+    "haemorrhoids": 0.4,
+    "cataract": 0.6,
+    "carpal_tunnel": 0.9,
+    "other_hand": 0.3,
+    "other_gyn": 0.4,
+    "hysterectomy": 0.3,
+    "urinary_incontinence": 0.3,
+    "prolapse": 0.3,
+    "tonsillectomy": 0.4,
+    "other_urology": 0.3,
     "other_surgery": 0.3,
 }
 PRIVATE_PROFILES = {
@@ -227,15 +327,15 @@ def hospitals_table() -> pd.DataFrame:
 
 def procedures_table(population: int) -> pd.DataFrame:
     """40 procedure groups; `annual` scaled from the default's 2.15 M inhabitants to `population`."""
-    frame = pd.concat([g.procedures_table(), pd.DataFrame(EXTRA_PROCEDURES, columns=g.PROCEDURE_COLUMNS)],
-                      ignore_index=True)
+    frame = pd.concat(
+        [g.procedures_table(), pd.DataFrame(EXTRA_PROCEDURES, columns=g.PROCEDURE_COLUMNS)], ignore_index=True
+    )
     frame = frame.astype({"cases_per_theatre_day": float, "bed_days_per_case": float})
     frame["annual"] = frame["annual"] * population / DEFAULT_POPULATION
     return frame
 
 
-def build_capabilities(hospitals: pd.DataFrame, procedures: pd.DataFrame, rng: np.random.Generator
-                       ) -> pd.DataFrame:
+def build_capabilities(hospitals: pd.DataFrame, procedures: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """hospital_id, procedure_id, cases_per_theatre_day (NaN = the procedure's default)."""
     all_procedures = list(procedures["procedure_id"])
     default_rate = procedures.set_index("procedure_id")["cases_per_theatre_day"]
@@ -247,8 +347,11 @@ def build_capabilities(hospitals: pd.DataFrame, procedures: pd.DataFrame, rng: n
             done = all_procedures
         elif level == "county":
             excluded = g.COUNTY_EXCLUDED.get(base, ())
-            done = [p for p, u in zip(all_procedures, draws, strict=True)
-                    if p not in excluded and u < COUNTY_OPTIONAL.get(p, 1.0)]
+            done = [
+                p
+                for p, u in zip(all_procedures, draws, strict=True)
+                if p not in excluded and u < COUNTY_OPTIONAL.get(p, 1.0)
+            ]
         elif level == "private":
             profile = PRIVATE_PROFILES["eye" if "_eye_" in base else "ortho"]
             done = [p for p in all_procedures if p in profile]
@@ -279,17 +382,21 @@ def replicate(regions: pd.DataFrame, hospitals: pd.DataFrame, copies: int) -> tu
         suffix = "" if c == 0 else f"_c{c + 1}"
         label = "" if c == 0 else f" (kopia {c + 1})"
         region_parts.append(regions.assign(region_id=regions["region_id"] + suffix, name=regions["name"] + label))
-        hospital_parts.append(hospitals.assign(
-            hospital_id=hospitals["hospital_id"] + suffix, region_id=hospitals["region_id"] + suffix,
-            name=hospitals["name"] + label, lat=hospitals["lat"] + c * COPY_SHIFT_LAT))
+        hospital_parts.append(
+            hospitals.assign(
+                hospital_id=hospitals["hospital_id"] + suffix,
+                region_id=hospitals["region_id"] + suffix,
+                name=hospitals["name"] + label,
+                lat=hospitals["lat"] + c * COPY_SHIFT_LAT,
+            )
+        )
     return pd.concat(region_parts, ignore_index=True), pd.concat(hospital_parts, ignore_index=True)
 
 
 # --- waiting list ----------------------------------------------------------------------------------
 
 
-def waiting_margins(procedures: pd.DataFrame, regions: pd.DataFrame, waiting: int
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def waiting_margins(procedures: pd.DataFrame, regions: pd.DataFrame, waiting: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per procedure and per region: row counts per class (w_under, w_over, mp_under, mp_over).
 
     As `models.generate.procedure_margins` / `region_margins`, with totals from `waiting`.
@@ -303,8 +410,14 @@ def waiting_margins(procedures: pd.DataFrame, regions: pd.DataFrame, waiting: in
     rows = g.largest_remainder(procedures["over_90"].to_numpy() / share, total_rows)
     mp = g.largest_remainder(rows, mp_total)
     mp_over = g.largest_remainder(mp * share, mp_over_total)
-    proc = pd.DataFrame({"procedure_id": procedures["procedure_id"], "w_over": over - mp_over, "mp_over": mp_over,
-                         "mp_under": mp - mp_over})
+    proc = pd.DataFrame(
+        {
+            "procedure_id": procedures["procedure_id"],
+            "w_over": over - mp_over,
+            "mp_over": mp_over,
+            "mp_under": mp - mp_over,
+        }
+    )
     proc["w_under"] = rows - mp - proc["w_over"]
     if (proc[["w_over", "w_under", "mp_under"]] < 0).any().any():
         raise ValueError("inconsistent procedure margins: a class count is negative")
@@ -313,9 +426,13 @@ def waiting_margins(procedures: pd.DataFrame, regions: pd.DataFrame, waiting: in
     reg_waiting = g.largest_remainder(size, waiting)
     reg_mp = g.largest_remainder(size, mp_total)
     reg_share = regions["share_over_90"].to_numpy()
-    reg = pd.DataFrame({"region_id": regions["region_id"],
-                        "w_over": g.largest_remainder(reg_waiting * reg_share, w_over_total),
-                        "mp_over": g.largest_remainder(reg_mp * reg_share, mp_over_total)})
+    reg = pd.DataFrame(
+        {
+            "region_id": regions["region_id"],
+            "w_over": g.largest_remainder(reg_waiting * reg_share, w_over_total),
+            "mp_over": g.largest_remainder(reg_mp * reg_share, mp_over_total),
+        }
+    )
     reg["w_under"] = reg_waiting - reg["w_over"]
     reg["mp_under"] = reg_mp - reg["mp_over"]
     reg["over_365"] = np.minimum(np.round(reg_waiting * regions["share_365"].to_numpy()), reg["w_over"]).astype(int)
@@ -338,12 +455,21 @@ def class_counts(proc: pd.DataFrame, reg: pd.DataFrame, rng: np.random.Generator
     return counts
 
 
-def draw_listed_hospitals(rows: pd.DataFrame, capabilities: pd.DataFrame, normal: pd.DataFrame,
-                          hospitals: pd.DataFrame, procedures: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+def draw_listed_hospitals(
+    rows: pd.DataFrame,
+    capabilities: pd.DataFrame,
+    normal: pd.DataFrame,
+    hospitals: pd.DataFrame,
+    procedures: pd.DataFrame,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """As `models.generate.draw_listed_hospitals` (a capable home hospital ∝ its theatre days), grouped
     with pandas instead of one scan of all rows per (region, procedure): fast for 300,000 rows."""
-    cand = capabilities.merge(hospitals[["hospital_id", "region_id"]]).merge(
-        procedures[["procedure_id", "specialty"]]).merge(normal[["hospital_id", "specialty", "days"]])
+    cand = (
+        capabilities.merge(hospitals[["hospital_id", "region_id"]])
+        .merge(procedures[["procedure_id", "specialty"]])
+        .merge(normal[["hospital_id", "specialty", "days"]])
+    )
     by_key = {k: grp for k, grp in cand.groupby(["region_id", "procedure_id"], sort=True)}
     listed = np.full(len(rows), None, dtype=object)
     for key, idx in sorted(rows.groupby(["region_id", "procedure_id"], sort=True).indices.items()):
@@ -355,9 +481,15 @@ def draw_listed_hospitals(rows: pd.DataFrame, capabilities: pd.DataFrame, normal
     return listed
 
 
-def build_waiting_list(regions: pd.DataFrame, procedures: pd.DataFrame, capabilities: pd.DataFrame,
-                       normal: pd.DataFrame, hospitals: pd.DataFrame, waiting: int, rng: np.random.Generator
-                       ) -> pd.DataFrame:
+def build_waiting_list(
+    regions: pd.DataFrame,
+    procedures: pd.DataFrame,
+    capabilities: pd.DataFrame,
+    normal: pd.DataFrame,
+    hospitals: pd.DataFrame,
+    waiting: int,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """waiting_list.csv as in `models.generate.build_waiting_list`, with national totals."""
     proc, reg = waiting_margins(procedures, regions, waiting)
     rows = g.expand_counts(class_counts(proc, reg, rng))
@@ -367,18 +499,23 @@ def build_waiting_list(regions: pd.DataFrame, procedures: pd.DataFrame, capabili
     status = np.where(rng.random(len(rows)) < g.SHARE_PVV, "PvV", "MoV")
     days = g.draw_days_waited(rows, reg.assign(tail_scale=regions["tail_scale"].to_numpy()), procedures, rng)
     listed = draw_listed_hospitals(rows, capabilities, normal, hospitals, procedures, rng)
-    p_travel = (regions["travel"].to_numpy()[rows["r"]] * procedures["travel_factor"].to_numpy()[rows["p"]]
-                * np.where(days > 90, g.OVER_90_TRAVEL_BOOST, 1.0))
+    p_travel = (
+        regions["travel"].to_numpy()[rows["r"]]
+        * procedures["travel_factor"].to_numpy()[rows["p"]]
+        * np.where(days > 90, g.OVER_90_TRAVEL_BOOST, 1.0)
+    )
     travel = (rng.random(len(rows)) < np.clip(p_travel, 0.05, 0.9)) | pd.isna(listed)
-    out = pd.DataFrame({
-        "patient_id": _patient_ids(len(rows), rng),
-        "region_id": rows["region_id"],
-        "procedure_id": rows["procedure_id"],
-        "decision_date": pd.Timestamp(g.PLAN_START) - pd.to_timedelta(days, unit="D"),
-        "status": np.where(mov_pvv, status, "waiting"),
-        "accepts_travel": travel,
-        "listed_hospital_id": listed,
-    })
+    out = pd.DataFrame(
+        {
+            "patient_id": _patient_ids(len(rows), rng),
+            "region_id": rows["region_id"],
+            "procedure_id": rows["procedure_id"],
+            "decision_date": pd.Timestamp(g.PLAN_START) - pd.to_timedelta(days, unit="D"),
+            "status": np.where(mov_pvv, status, "waiting"),
+            "accepts_travel": travel,
+            "listed_hospital_id": listed,
+        }
+    )
     return out.sort_values("patient_id", kind="stable").reset_index(drop=True)
 
 
@@ -392,9 +529,15 @@ def _patient_ids(n: int, rng: np.random.Generator) -> np.ndarray:
 # --- the whole dataset -----------------------------------------------------------------------------
 
 
-def national_tables(seed: int = NATIONAL_SEED, *, regions: tuple[str, ...] | None = None, copies: int = 1,
-                    weeks: int = 52, waiting: int | None = None, start_week: str = START_WEEK
-                    ) -> dict[str, pd.DataFrame]:
+def national_tables(
+    seed: int = NATIONAL_SEED,
+    *,
+    regions: tuple[str, ...] | None = None,
+    copies: int = 1,
+    weeks: int = 52,
+    waiting: int | None = None,
+    start_week: str = START_WEEK,
+) -> dict[str, pd.DataFrame]:
     """The 9 tables (contract columns) of a national instance; see the module docstring.
 
     `regions` selects region ids (default all 21); `waiting` is the number of waiting patients
@@ -432,8 +575,7 @@ def national_tables(seed: int = NATIONAL_SEED, *, regions: tuple[str, ...] | Non
         "capabilities.csv": capabilities,
         "capacity.csv": capacity,
         "beds.csv": g.build_beds(capacity, capabilities, procedures, need, hospitals, rng),
-        "waiting_list.csv": build_waiting_list(region_frame, procedures, capabilities, normal, hospitals, waiting,
-                                               rng),
+        "waiting_list.csv": build_waiting_list(region_frame, procedures, capabilities, normal, hospitals, waiting, rng),
         "demand.csv": g.build_demand(region_frame, procedures, cal),
         "prices.csv": g.build_prices(capabilities, hospitals, procedures, rng),
     }
@@ -467,8 +609,15 @@ def _typed(values: pd.Series, column_type: str) -> pd.Series:
     raise ValueError(f"unknown column type {column_type}")
 
 
-def national_dataset(seed: int = NATIONAL_SEED, *, regions: tuple[str, ...] | None = None, copies: int = 1,
-                     weeks: int = 52, waiting: int | None = None, name: str | None = None) -> Dataset:
+def national_dataset(
+    seed: int = NATIONAL_SEED,
+    *,
+    regions: tuple[str, ...] | None = None,
+    copies: int = 1,
+    weeks: int = 52,
+    waiting: int | None = None,
+    name: str | None = None,
+) -> Dataset:
     """The national synthetic instance as a `Dataset` in memory (arguments as in `national_tables`)."""
     tables = national_tables(seed, regions=regions, copies=copies, weeks=weeks, waiting=waiting)
     return to_dataset(tables, name or f"national-{seed}")

@@ -30,16 +30,54 @@ REL_TOLERANCE = 1e-6
 
 #: Every column of the CSV, in order. Seconds unless the name says otherwise.
 CSV_COLUMNS = [
-    "instance", "group", "series", "scale", "weeks", "regions", "hospitals", "procedures", "waiting",
-    "variables", "constraints", "nonzeros",
-    "load", "prepare", "build", "solve", "highs", "translate", "read_solution", "results", "end_to_end",
-    "peak_rss_mib", "base_rss_mib",
-    "direct_build", "direct_solve", "direct_prepare", "direct_peak_rss_mib",
-    "direct_variables", "direct_constraints", "direct_nonzeros",
-    "ratio", "ratio_same_highs", "overhead_ratio",
-    "objective", "direct_objective", "rel_diff", "agree",
-    "status", "direct_status", "iterations", "highs_iterations", "direct_iterations", "highs_calls",
-    "highs_options", "engine_seconds", "time_limit", "repeats", "loadavg",
+    "instance",
+    "group",
+    "series",
+    "scale",
+    "weeks",
+    "regions",
+    "hospitals",
+    "procedures",
+    "waiting",
+    "variables",
+    "constraints",
+    "nonzeros",
+    "load",
+    "prepare",
+    "build",
+    "solve",
+    "highs",
+    "translate",
+    "read_solution",
+    "results",
+    "end_to_end",
+    "peak_rss_mib",
+    "base_rss_mib",
+    "direct_build",
+    "direct_solve",
+    "direct_prepare",
+    "direct_peak_rss_mib",
+    "direct_variables",
+    "direct_constraints",
+    "direct_nonzeros",
+    "ratio",
+    "ratio_same_highs",
+    "overhead_ratio",
+    "objective",
+    "direct_objective",
+    "rel_diff",
+    "agree",
+    "status",
+    "direct_status",
+    "iterations",
+    "highs_iterations",
+    "direct_iterations",
+    "highs_calls",
+    "highs_options",
+    "engine_seconds",
+    "time_limit",
+    "repeats",
+    "loadavg",
 ]
 
 #: The printed table: (column, header, format). Seconds with 2 decimals, sizes with thousands.
@@ -64,8 +102,20 @@ TABLE_COLUMNS = [
 ]
 
 #: Measures whose growth is shown per doubling in a scaling series.
-GROWTH_MEASURES = ["variables", "nonzeros", "load", "prepare", "build", "translate", "highs", "results",
-                   "end_to_end", "peak_rss_mib", "direct_build", "direct_solve"]
+GROWTH_MEASURES = [
+    "variables",
+    "nonzeros",
+    "load",
+    "prepare",
+    "build",
+    "translate",
+    "highs",
+    "results",
+    "end_to_end",
+    "peak_rss_mib",
+    "direct_build",
+    "direct_solve",
+]
 
 
 @dataclass
@@ -92,15 +142,21 @@ def run_worker(task: dict, options: RunOptions) -> dict:
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     timeout = None if options.time_limit is None else 4 * options.time_limit + 900
     try:
-        proc = subprocess.run([options.python, "-m", "benchmarks.worker", handle.name], cwd=REPO_ROOT, env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [options.python, "-m", "benchmarks.worker", handle.name],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return {"status": f"worker timed out after {timeout:.0f} s"}
     finally:
         os.unlink(handle.name)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
-            return json.loads(line[len(RESULT_MARKER):])
+            return json.loads(line[len(RESULT_MARKER) :])
     tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
     return {"status": f"worker failed (exit {proc.returncode})", "error": tail}
 
@@ -117,18 +173,51 @@ def is_optimal(status: str | None) -> bool:
 
 def combine(spec: InstanceSpec, engine: dict, direct: dict | None, time_limit: float | None) -> dict:
     """One table row from the two measurements of an instance."""
-    row = {"instance": spec.name, "group": spec.group, "series": spec.series, "scale": spec.scale,
-           "weeks": spec.scenario.get("horizon_weeks"), "time_limit": time_limit}
+    row = {
+        "instance": spec.name,
+        "group": spec.group,
+        "series": spec.series,
+        "scale": spec.scale,
+        "weeks": spec.scenario.get("horizon_weeks"),
+        "time_limit": time_limit,
+    }
     row.update(engine.get("dataset", {}))
-    for key in ("variables", "constraints", "nonzeros", "load", "prepare", "build", "solve", "highs", "results",
-                "end_to_end", "peak_rss_mib", "base_rss_mib", "objective", "status", "iterations", "read_solution",
-                "highs_iterations", "highs_calls"):
+    for key in (
+        "variables",
+        "constraints",
+        "nonzeros",
+        "load",
+        "prepare",
+        "build",
+        "solve",
+        "highs",
+        "results",
+        "end_to_end",
+        "peak_rss_mib",
+        "base_rss_mib",
+        "objective",
+        "status",
+        "iterations",
+        "read_solution",
+        "highs_iterations",
+        "highs_calls",
+    ):
         row[key] = engine.get(key)
     row["highs_options"] = json.dumps(engine.get("highs_options") or {}, sort_keys=True)
     row["engine_seconds"] = json.dumps({k: round(v, 4) for k, v in (engine.get("engine_seconds") or {}).items()})
     direct = direct or {}
-    for key in ("build", "solve", "prepare", "peak_rss_mib", "variables", "constraints", "nonzeros", "objective",
-                "status", "iterations"):
+    for key in (
+        "build",
+        "solve",
+        "prepare",
+        "peak_rss_mib",
+        "variables",
+        "constraints",
+        "nonzeros",
+        "objective",
+        "status",
+        "iterations",
+    ):
         row[f"direct_{key}"] = direct.get(key)
     return derive(row)
 
@@ -138,8 +227,12 @@ def derive(row: dict) -> dict:
     if row.get("solve") is not None and row.get("highs") is not None:
         row["translate"] = row["solve"] - row["highs"]
     both_optimal = is_optimal(row.get("status")) and is_optimal(row.get("direct_status"))
-    if both_optimal and None not in (row.get("build"), row.get("solve"), row.get("direct_build"),
-                                     row.get("direct_solve")):
+    if both_optimal and None not in (
+        row.get("build"),
+        row.get("solve"),
+        row.get("direct_build"),
+        row.get("direct_solve"),
+    ):
         row["ratio"] = (row["build"] + row["solve"]) / max(row["direct_build"] + row["direct_solve"], 1e-9)
         if row.get("translate") is not None:
             row["overhead_ratio"] = (row["build"] + row["translate"]) / max(row["direct_build"], 1e-9)
@@ -171,8 +264,9 @@ def run_instance(spec: InstanceSpec, options: RunOptions) -> dict:
             started = time.perf_counter()
             directs.append(run_worker({**task, "path": "direct", "highs_options": highs_options}, options))
             options.log(f"  {spec.name}: direct {directs[-1].get('status')} in {time.perf_counter() - started:.1f} s")
-        if k == 0 and not (is_optimal(engines[0].get("status")) and (not directs or is_optimal(
-                directs[0].get("status")))):
+        if k == 0 and not (
+            is_optimal(engines[0].get("status")) and (not directs or is_optimal(directs[0].get("status")))
+        ):
             break  # a failed or time-limited instance is not repeated
     engine, direct = fastest(engines), fastest(directs) if directs else None
     if options.profile_dir is not None:
@@ -287,8 +381,7 @@ def growth(rows: list[dict]) -> dict[str, list[dict]]:
             if first and last and first > 0 and last > 0:
                 exponent = math.log(last / first) / math.log(members[-1]["scale"] / members[0]["scale"])
             table.append({"measure": measure, "steps": steps, "exponent": exponent})
-        out[name] = [{"scales": [m["scale"] for m in members], "instances": [m["instance"] for m in members]},
-                     *table]
+        out[name] = [{"scales": [m["scale"] for m in members], "instances": [m["instance"] for m in members]}, *table]
     return out
 
 
@@ -297,8 +390,9 @@ def environment() -> dict[str, str]:
 
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
-                                  ).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
@@ -340,15 +434,20 @@ def render(rows: list[dict], env: dict[str, str] | None = None, file=None, width
             g.add_column(f"{a:g}→{b:g}", justify="right")
         g.add_column("exponent", justify="right")
         for m in measures:
-            g.add_row(m["measure"], *[format_cell(s, "r") for s in m["steps"]],
-                      "–" if m["exponent"] is None else f"{m['exponent']:.2f}")
+            g.add_row(
+                m["measure"],
+                *[format_cell(s, "r") for s in m["steps"]],
+                "–" if m["exponent"] is None else f"{m['exponent']:.2f}",
+            )
         console.print(g)
 
 
 def markdown_table(rows: list[dict]) -> str:
     """The printed table as Markdown (for the README)."""
-    lines = ["| " + " | ".join(h for _, h, _ in TABLE_COLUMNS) + " |",
-             "|" + "|".join("---" if kind in ("s", "a") else "---:" for _, _, kind in TABLE_COLUMNS) + "|"]
+    lines = [
+        "| " + " | ".join(h for _, h, _ in TABLE_COLUMNS) + " |",
+        "|" + "|".join("---" if kind in ("s", "a") else "---:" for _, _, kind in TABLE_COLUMNS) + "|",
+    ]
     lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(rows)]
     return "\n".join(lines)
 
@@ -359,8 +458,12 @@ def markdown_growth(rows: list[dict]) -> str:
     for name, (head, *measures) in growth(rows).items():
         scales = head["scales"]
         steps = [f"{a:g}→{b:g}" for a, b in zip(scales, scales[1:], strict=False)]
-        lines = [f"Series `{name}` ({', '.join(head['instances'])}):", "",
-                 "| measure | " + " | ".join(steps) + " | exponent |", "|---|" + "---:|" * (len(steps) + 1)]
+        lines = [
+            f"Series `{name}` ({', '.join(head['instances'])}):",
+            "",
+            "| measure | " + " | ".join(steps) + " | exponent |",
+            "|---|" + "---:|" * (len(steps) + 1),
+        ]
         for m in measures:
             cells = [format_cell(s, "r") for s in m["steps"]]
             exponent = "–" if m["exponent"] is None else f"{m['exponent']:.2f}"

@@ -223,8 +223,9 @@ def serve(
 def evaluate(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML the proposal is made for.")],
     proposal: Annotated[Path, typer.Argument(help="Proposal CSV in the allocations.csv format.")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write evaluation.json and violations.csv here.")]
-    = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write evaluation.json and violations.csv here.")
+    ] = None,
 ) -> None:
     """Evaluate a hand-made proposal: its KPIs, every violated constraint with its size, and its gap to the optimum."""
     import json

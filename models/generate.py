@@ -136,8 +136,17 @@ SEED_NOISE_SIGMA = 0.15
 # the average, share_over_90 among waiting, over_365 = waiting over 365 days, capacity_ratio = normal
 # week theatre capacity / demand, travel = base probability of accepting travel, tail_scale = days
 # scale of the 91-365 band (all est.).
-REGION_COLUMNS = ["region_id", "name", "population", "list_factor", "share_over_90", "over_365",
-                  "capacity_ratio", "travel", "tail_scale"]
+REGION_COLUMNS = [
+    "region_id",
+    "name",
+    "population",
+    "list_factor",
+    "share_over_90",
+    "over_365",
+    "capacity_ratio",
+    "travel",
+    "tail_scale",
+]
 REGIONS = [
     ("uppsala", "Region Uppsala", 405_000, 1.00, 0.360, 350, 1.07, 0.45, 110),
     ("orebro", "Region Örebro län", 307_000, 1.10, 0.420, 220, 1.02, 0.42, 110),
@@ -192,75 +201,433 @@ PRIVATE_DAYS = {
 # procedure_id, name, name_sv (DOMAIN for the 22 groups), specialty, cases_per_theatre_day,
 # bed_days_per_case, kva_codes, annual decisions, over_90 incl. MoV/PvV (DOMAIN for the 22 groups),
 # share_over_90 (relative list shape), drg weight, travel factor, long-tail weight (est. unless noted).
-PROCEDURE_COLUMNS = ["procedure_id", "name", "name_sv", "specialty", "cases_per_theatre_day",
-                     "bed_days_per_case", "kva_codes", "annual", "over_90", "share_over_90",
-                     "drg_weight", "travel_factor", "tail_weight"]
+PROCEDURE_COLUMNS = [
+    "procedure_id",
+    "name",
+    "name_sv",
+    "specialty",
+    "cases_per_theatre_day",
+    "bed_days_per_case",
+    "kva_codes",
+    "annual",
+    "over_90",
+    "share_over_90",
+    "drg_weight",
+    "travel_factor",
+    "tail_weight",
+]
 PROCEDURES = [
-    ("cataract", "Cataract", "Gråstarr", "ophthalmology", 14, 0, "CJE20;CJE15",
-     28_000, 2000, 0.30, 0.17, 1.2, 0.5),
-    ("knee", "Knee arthroplasty", "Knäledsprotes", "orthopaedics", 3.5, 2.5, "NGB29;NGB39;NGB49",
-     4_100, 1100, 0.45, 1.70, 1.15, 1.5),
-    ("other_eye", "Other eye surgery", "Ögon övriga", "ophthalmology", 8, 0, "CKD65;CHD20;CJC10",
-     6_000, 1029, 0.33, 0.25, 0.9, 1.0),
-    ("other_surgery", "Other general surgery", "Kirurgi övriga", "general_surgery", 4, 1.5, "JFB46;JDF10;JAH01",
-     8_000, 928, 0.34, 0.60, 0.9, 1.0),
-    ("other_ortho", "Other orthopaedics", "Ortopedi övriga", "orthopaedics", 4, 1.0, "NHJ69;NGL19;NFK49",
-     7_000, 908, 0.38, 0.55, 1.0, 1.0),
-    ("hearing_aid", "Hearing aid fitting", "Hörapparat", "ent", 10, 0, "DF026;DF027",
-     6_000, 840, 0.48, 0.15, 0.5, 2.0),
-    ("other_ent", "Other ENT surgery", "ÖNH övriga", "ent", 6, 0, "DMB10;DNB10;EDC30",
-     5_000, 765, 0.40, 0.30, 0.8, 1.0),
-    ("hip", "Hip arthroplasty", "Höftledsprotes", "orthopaedics", 3.5, 2.5, "NFB29;NFB39;NFB49",
-     4_000, 600, 0.38, 1.75, 1.15, 1.3),
-    ("other_urology", "Other urology", "Urologi övriga", "urology", 5, 1.0, "KCD32;KCG10;KFH00",
-     5_000, 553, 0.34, 0.45, 0.9, 1.0),
-    ("other_plastic", "Other plastic surgery", "Plastikkirurgi övriga", "plastic_surgery", 5, 0, "QBB00;QAB10",
-     2_500, 497, 0.50, 0.35, 0.9, 2.5),
-    ("varicose_veins", "Varicose veins", "Åderbråck", "general_surgery", 6, 0, "PHD40;PHB10",
-     2_500, 421, 0.45, 0.35, 1.1, 1.5),
-    ("inguinal_hernia", "Inguinal hernia", "Ljumskbråck", "general_surgery", 5.5, 0, "JAB30;JAB11",
-     3_200, 420, 0.32, 0.45, 1.1, 0.8),
-    ("carpal_tunnel", "Carpal tunnel release", "Karpaltunnel", "hand_surgery", 10, 0, "ACC51",
-     3_000, 402, 0.35, 0.12, 1.0, 0.7),
-    ("hallux_valgus", "Hallux valgus / hammer toe", "Hallux valgus/hammartå", "orthopaedics", 5, 0, "NHK14;NHK04;NHG46",
-     1_500, 342, 0.45, 0.40, 1.0, 1.5),
-    ("benign_skin_tumour", "Benign skin tumour", "Hudtumör godartad", "plastic_surgery", 10, 0, "QBE00;QDE00",
-     2_500, 340, 0.40, 0.10, 0.8, 1.2),
-    ("tonsillectomy", "Tonsillectomy", "Halsmandel", "ent", 7, 1.0, "EMB10;EMB20",
-     2_600, 294, 0.40, 0.35, 0.6, 1.0),
-    ("other_hand", "Other hand surgery", "Handkirurgi övriga", "hand_surgery", 6, 0, "NDM09;NDL19",
-     2_000, 272, 0.38, 0.22, 0.9, 1.0),
-    ("other_gyn", "Other gynaecology", "Gyn övriga", "gynaecology", 6, 0, "LCA10;LEE10;LBA00",
-     3_500, 253, 0.30, 0.35, 0.8, 0.8),
-    ("prostate", "Benign prostate enlargement", "Prostataförstoring", "urology", 4, 2.0, "KED22;KED33",
-     1_200, 248, 0.40, 0.65, 1.0, 1.0),
-    ("gallstones", "Gallstones", "Gallsten", "general_surgery", 4, 1.0, "JKA21;JKA20",
-     2_600, 240, 0.30, 0.75, 1.0, 0.7),
-    ("thyroid", "Thyroid surgery", "Sköldkörtel", "general_surgery", 3, 1.5, "BAA10;BAA50",
-     800, 237, 0.38, 0.90, 0.9, 0.5),
-    ("nasal_septum", "Nasal septum", "Nässkiljevägg", "ent", 5, 0, "DQD40",
-     1_200, 207, 0.45, 0.35, 1.0, 1.5),
+    ("cataract", "Cataract", "Gråstarr", "ophthalmology", 14, 0, "CJE20;CJE15", 28_000, 2000, 0.30, 0.17, 1.2, 0.5),
+    (
+        "knee",
+        "Knee arthroplasty",
+        "Knäledsprotes",
+        "orthopaedics",
+        3.5,
+        2.5,
+        "NGB29;NGB39;NGB49",
+        4_100,
+        1100,
+        0.45,
+        1.70,
+        1.15,
+        1.5,
+    ),
+    (
+        "other_eye",
+        "Other eye surgery",
+        "Ögon övriga",
+        "ophthalmology",
+        8,
+        0,
+        "CKD65;CHD20;CJC10",
+        6_000,
+        1029,
+        0.33,
+        0.25,
+        0.9,
+        1.0,
+    ),
+    (
+        "other_surgery",
+        "Other general surgery",
+        "Kirurgi övriga",
+        "general_surgery",
+        4,
+        1.5,
+        "JFB46;JDF10;JAH01",
+        8_000,
+        928,
+        0.34,
+        0.60,
+        0.9,
+        1.0,
+    ),
+    (
+        "other_ortho",
+        "Other orthopaedics",
+        "Ortopedi övriga",
+        "orthopaedics",
+        4,
+        1.0,
+        "NHJ69;NGL19;NFK49",
+        7_000,
+        908,
+        0.38,
+        0.55,
+        1.0,
+        1.0,
+    ),
+    ("hearing_aid", "Hearing aid fitting", "Hörapparat", "ent", 10, 0, "DF026;DF027", 6_000, 840, 0.48, 0.15, 0.5, 2.0),
+    (
+        "other_ent",
+        "Other ENT surgery",
+        "ÖNH övriga",
+        "ent",
+        6,
+        0,
+        "DMB10;DNB10;EDC30",
+        5_000,
+        765,
+        0.40,
+        0.30,
+        0.8,
+        1.0,
+    ),
+    (
+        "hip",
+        "Hip arthroplasty",
+        "Höftledsprotes",
+        "orthopaedics",
+        3.5,
+        2.5,
+        "NFB29;NFB39;NFB49",
+        4_000,
+        600,
+        0.38,
+        1.75,
+        1.15,
+        1.3,
+    ),
+    (
+        "other_urology",
+        "Other urology",
+        "Urologi övriga",
+        "urology",
+        5,
+        1.0,
+        "KCD32;KCG10;KFH00",
+        5_000,
+        553,
+        0.34,
+        0.45,
+        0.9,
+        1.0,
+    ),
+    (
+        "other_plastic",
+        "Other plastic surgery",
+        "Plastikkirurgi övriga",
+        "plastic_surgery",
+        5,
+        0,
+        "QBB00;QAB10",
+        2_500,
+        497,
+        0.50,
+        0.35,
+        0.9,
+        2.5,
+    ),
+    (
+        "varicose_veins",
+        "Varicose veins",
+        "Åderbråck",
+        "general_surgery",
+        6,
+        0,
+        "PHD40;PHB10",
+        2_500,
+        421,
+        0.45,
+        0.35,
+        1.1,
+        1.5,
+    ),
+    (
+        "inguinal_hernia",
+        "Inguinal hernia",
+        "Ljumskbråck",
+        "general_surgery",
+        5.5,
+        0,
+        "JAB30;JAB11",
+        3_200,
+        420,
+        0.32,
+        0.45,
+        1.1,
+        0.8,
+    ),
+    (
+        "carpal_tunnel",
+        "Carpal tunnel release",
+        "Karpaltunnel",
+        "hand_surgery",
+        10,
+        0,
+        "ACC51",
+        3_000,
+        402,
+        0.35,
+        0.12,
+        1.0,
+        0.7,
+    ),
+    (
+        "hallux_valgus",
+        "Hallux valgus / hammer toe",
+        "Hallux valgus/hammartå",
+        "orthopaedics",
+        5,
+        0,
+        "NHK14;NHK04;NHG46",
+        1_500,
+        342,
+        0.45,
+        0.40,
+        1.0,
+        1.5,
+    ),
+    (
+        "benign_skin_tumour",
+        "Benign skin tumour",
+        "Hudtumör godartad",
+        "plastic_surgery",
+        10,
+        0,
+        "QBE00;QDE00",
+        2_500,
+        340,
+        0.40,
+        0.10,
+        0.8,
+        1.2,
+    ),
+    ("tonsillectomy", "Tonsillectomy", "Halsmandel", "ent", 7, 1.0, "EMB10;EMB20", 2_600, 294, 0.40, 0.35, 0.6, 1.0),
+    (
+        "other_hand",
+        "Other hand surgery",
+        "Handkirurgi övriga",
+        "hand_surgery",
+        6,
+        0,
+        "NDM09;NDL19",
+        2_000,
+        272,
+        0.38,
+        0.22,
+        0.9,
+        1.0,
+    ),
+    (
+        "other_gyn",
+        "Other gynaecology",
+        "Gyn övriga",
+        "gynaecology",
+        6,
+        0,
+        "LCA10;LEE10;LBA00",
+        3_500,
+        253,
+        0.30,
+        0.35,
+        0.8,
+        0.8,
+    ),
+    (
+        "prostate",
+        "Benign prostate enlargement",
+        "Prostataförstoring",
+        "urology",
+        4,
+        2.0,
+        "KED22;KED33",
+        1_200,
+        248,
+        0.40,
+        0.65,
+        1.0,
+        1.0,
+    ),
+    (
+        "gallstones",
+        "Gallstones",
+        "Gallsten",
+        "general_surgery",
+        4,
+        1.0,
+        "JKA21;JKA20",
+        2_600,
+        240,
+        0.30,
+        0.75,
+        1.0,
+        0.7,
+    ),
+    (
+        "thyroid",
+        "Thyroid surgery",
+        "Sköldkörtel",
+        "general_surgery",
+        3,
+        1.5,
+        "BAA10;BAA50",
+        800,
+        237,
+        0.38,
+        0.90,
+        0.9,
+        0.5,
+    ),
+    ("nasal_septum", "Nasal septum", "Nässkiljevägg", "ent", 5, 0, "DQD40", 1_200, 207, 0.45, 0.35, 1.0, 1.5),
     # smaller named groups beyond the 22 of DOMAIN (all est.)
-    ("shoulder", "Shoulder surgery", "Axelkirurgi", "orthopaedics", 4, 1.0, "NBH51;NBG19;NBB49",
-     2_000, 700, 0.42, 0.55, 1.1, 1.3),
-    ("knee_arthroscopy", "Knee arthroscopy", "Knäartroskopi", "orthopaedics", 8, 0, "NGA11;NGD01",
-     1_500, 420, 0.38, 0.25, 1.1, 1.0),
-    ("umbilical_hernia", "Umbilical hernia", "Navelbråck", "general_surgery", 6, 0, "JAF10;JAF20",
-     1_200, 360, 0.38, 0.40, 1.1, 1.0),
-    ("haemorrhoids", "Haemorrhoids", "Hemorrojder", "general_surgery", 7, 0, "JHC10;JHC20",
-     1_000, 320, 0.36, 0.25, 1.0, 1.0),
-    ("hysterectomy", "Hysterectomy (benign)", "Hysterektomi", "gynaecology", 3, 2.0, "LCD00;LCD10;LCD11",
-     1_500, 450, 0.36, 0.90, 1.0, 1.0),
-    ("sinus_surgery", "Sinus surgery", "Bihålekirurgi", "ent", 4, 0, "DNF00;DNF10",
-     800, 380, 0.45, 0.45, 1.0, 1.5),
-    ("strabismus", "Strabismus surgery", "Skelning", "ophthalmology", 5, 0, "CBC10;CBC30",
-     500, 260, 0.42, 0.35, 0.7, 1.2),
-    ("urinary_incontinence", "Urinary incontinence surgery", "Inkontinenskirurgi", "gynaecology", 5, 0, "KFG46;LEG10",
-     900, 420, 0.40, 0.40, 1.0, 1.2),
-    ("breast_reduction", "Breast reduction", "Bröstreduktion", "plastic_surgery", 2.5, 1.0, "HAD30;HAD35",
-     700, 640, 0.55, 0.80, 1.0, 3.0),
-    ("dupuytren", "Dupuytren's contracture", "Dupuytrens kontraktur", "hand_surgery", 5, 0, "NDM19;NDM29",
-     900, 450, 0.40, 0.30, 1.0, 1.0),
+    (
+        "shoulder",
+        "Shoulder surgery",
+        "Axelkirurgi",
+        "orthopaedics",
+        4,
+        1.0,
+        "NBH51;NBG19;NBB49",
+        2_000,
+        700,
+        0.42,
+        0.55,
+        1.1,
+        1.3,
+    ),
+    (
+        "knee_arthroscopy",
+        "Knee arthroscopy",
+        "Knäartroskopi",
+        "orthopaedics",
+        8,
+        0,
+        "NGA11;NGD01",
+        1_500,
+        420,
+        0.38,
+        0.25,
+        1.1,
+        1.0,
+    ),
+    (
+        "umbilical_hernia",
+        "Umbilical hernia",
+        "Navelbråck",
+        "general_surgery",
+        6,
+        0,
+        "JAF10;JAF20",
+        1_200,
+        360,
+        0.38,
+        0.40,
+        1.1,
+        1.0,
+    ),
+    (
+        "haemorrhoids",
+        "Haemorrhoids",
+        "Hemorrojder",
+        "general_surgery",
+        7,
+        0,
+        "JHC10;JHC20",
+        1_000,
+        320,
+        0.36,
+        0.25,
+        1.0,
+        1.0,
+    ),
+    (
+        "hysterectomy",
+        "Hysterectomy (benign)",
+        "Hysterektomi",
+        "gynaecology",
+        3,
+        2.0,
+        "LCD00;LCD10;LCD11",
+        1_500,
+        450,
+        0.36,
+        0.90,
+        1.0,
+        1.0,
+    ),
+    ("sinus_surgery", "Sinus surgery", "Bihålekirurgi", "ent", 4, 0, "DNF00;DNF10", 800, 380, 0.45, 0.45, 1.0, 1.5),
+    (
+        "strabismus",
+        "Strabismus surgery",
+        "Skelning",
+        "ophthalmology",
+        5,
+        0,
+        "CBC10;CBC30",
+        500,
+        260,
+        0.42,
+        0.35,
+        0.7,
+        1.2,
+    ),
+    (
+        "urinary_incontinence",
+        "Urinary incontinence surgery",
+        "Inkontinenskirurgi",
+        "gynaecology",
+        5,
+        0,
+        "KFG46;LEG10",
+        900,
+        420,
+        0.40,
+        0.40,
+        1.0,
+        1.2,
+    ),
+    (
+        "breast_reduction",
+        "Breast reduction",
+        "Bröstreduktion",
+        "plastic_surgery",
+        2.5,
+        1.0,
+        "HAD30;HAD35",
+        700,
+        640,
+        0.55,
+        0.80,
+        1.0,
+        3.0,
+    ),
+    (
+        "dupuytren",
+        "Dupuytren's contracture",
+        "Dupuytrens kontraktur",
+        "hand_surgery",
+        5,
+        0,
+        "NDM19;NDM29",
+        900,
+        450,
+        0.40,
+        0.30,
+        1.0,
+        1.0,
+    ),
 ]
 
 # --- capabilities (est.) ---------------------------------------------------------------------------
@@ -271,25 +638,90 @@ _ORTHO_DAY = ("other_ortho", "hallux_valgus", "knee_arthroscopy")
 _HERNIA = ("inguinal_hernia", "umbilical_hernia")
 #: District hospitals and private providers: the procedures each one does.
 SITE_CAPABILITIES: dict[str, tuple[str, ...]] = {
-    "enkoping": (*_JOINTS, *_ORTHO_DAY, "shoulder", *_HERNIA, "gallstones", "varicose_veins", "cataract",
-                 "carpal_tunnel", "other_hand"),
+    "enkoping": (
+        *_JOINTS,
+        *_ORTHO_DAY,
+        "shoulder",
+        *_HERNIA,
+        "gallstones",
+        "varicose_veins",
+        "cataract",
+        "carpal_tunnel",
+        "other_hand",
+    ),
     "karlskoga": (*_JOINTS, *_ORTHO_DAY, *_HERNIA, "gallstones", "carpal_tunnel"),
-    "lindesberg": (*_JOINTS, *_ORTHO_DAY, "shoulder", *_HERNIA, "gallstones", "haemorrhoids", "cataract",
-                   "carpal_tunnel"),
-    "nykoping": (*_JOINTS, *_ORTHO_DAY, *_HERNIA, "gallstones", "varicose_veins", "haemorrhoids", "cataract",
-                 "other_gyn", "hysterectomy", "urinary_incontinence", "tonsillectomy", "carpal_tunnel"),
+    "lindesberg": (
+        *_JOINTS,
+        *_ORTHO_DAY,
+        "shoulder",
+        *_HERNIA,
+        "gallstones",
+        "haemorrhoids",
+        "cataract",
+        "carpal_tunnel",
+    ),
+    "nykoping": (
+        *_JOINTS,
+        *_ORTHO_DAY,
+        *_HERNIA,
+        "gallstones",
+        "varicose_veins",
+        "haemorrhoids",
+        "cataract",
+        "other_gyn",
+        "hysterectomy",
+        "urinary_incontinence",
+        "tonsillectomy",
+        "carpal_tunnel",
+    ),
     "katrineholm": (*_JOINTS, *_ORTHO_DAY, "shoulder", *_HERNIA, "varicose_veins", "cataract", "carpal_tunnel"),
     "koping": ("hip", "other_ortho", "knee_arthroscopy", *_HERNIA, "gallstones", "carpal_tunnel"),
     "sala": ("hallux_valgus", "knee_arthroscopy", *_HERNIA, "varicose_veins", "cataract", "carpal_tunnel"),
-    "mora": (*_JOINTS, *_ORTHO_DAY, *_HERNIA, "gallstones", "varicose_veins", "cataract", "other_gyn",
-             "tonsillectomy", "carpal_tunnel"),
-    "ludvika": ("hallux_valgus", "knee_arthroscopy", *_HERNIA, "gallstones", "varicose_veins", "cataract",
-                "carpal_tunnel"),
-    "avesta": ("knee_arthroscopy", *_HERNIA, "varicose_veins", "haemorrhoids", "cataract", "other_gyn",
-               "carpal_tunnel"),
+    "mora": (
+        *_JOINTS,
+        *_ORTHO_DAY,
+        *_HERNIA,
+        "gallstones",
+        "varicose_veins",
+        "cataract",
+        "other_gyn",
+        "tonsillectomy",
+        "carpal_tunnel",
+    ),
+    "ludvika": (
+        "hallux_valgus",
+        "knee_arthroscopy",
+        *_HERNIA,
+        "gallstones",
+        "varicose_veins",
+        "cataract",
+        "carpal_tunnel",
+    ),
+    "avesta": (
+        "knee_arthroscopy",
+        *_HERNIA,
+        "varicose_veins",
+        "haemorrhoids",
+        "cataract",
+        "other_gyn",
+        "carpal_tunnel",
+    ),
     "borlange": ("hallux_valgus", "knee_arthroscopy", *_HERNIA, "varicose_veins", "carpal_tunnel"),
-    "hudiksvall": (*_JOINTS, *_ORTHO_DAY, "shoulder", *_HERNIA, "gallstones", "varicose_veins", "haemorrhoids",
-                   "cataract", "other_gyn", "hysterectomy", "tonsillectomy", "carpal_tunnel", "other_urology"),
+    "hudiksvall": (
+        *_JOINTS,
+        *_ORTHO_DAY,
+        "shoulder",
+        *_HERNIA,
+        "gallstones",
+        "varicose_veins",
+        "haemorrhoids",
+        "cataract",
+        "other_gyn",
+        "hysterectomy",
+        "tonsillectomy",
+        "carpal_tunnel",
+        "other_urology",
+    ),
     "bollnas": (*_JOINTS, *_ORTHO_DAY, *_HERNIA, "gallstones", "varicose_veins", "carpal_tunnel"),
     "arvika": (*_JOINTS, *_ORTHO_DAY, *_HERNIA, "gallstones", "varicose_veins", "cataract", "carpal_tunnel"),
     "torsby": (*_JOINTS, *_ORTHO_DAY, *_HERNIA, "gallstones", "varicose_veins", "carpal_tunnel"),
@@ -363,9 +795,18 @@ def swedish_holidays(year: int) -> list[dt.date]:
     easter = easter_sunday(year)
     midsummer_eve = next(dt.date(year, 6, d) for d in range(19, 26) if dt.date(year, 6, d).weekday() == 4)
     return [
-        dt.date(year, 1, 1), dt.date(year, 1, 6), easter - dt.timedelta(days=2), easter + dt.timedelta(days=1),
-        dt.date(year, 5, 1), easter + dt.timedelta(days=39), dt.date(year, 6, 6), midsummer_eve,
-        dt.date(year, 12, 24), dt.date(year, 12, 25), dt.date(year, 12, 26), dt.date(year, 12, 31),
+        dt.date(year, 1, 1),
+        dt.date(year, 1, 6),
+        easter - dt.timedelta(days=2),
+        easter + dt.timedelta(days=1),
+        dt.date(year, 5, 1),
+        easter + dt.timedelta(days=39),
+        dt.date(year, 6, 6),
+        midsummer_eve,
+        dt.date(year, 12, 24),
+        dt.date(year, 12, 25),
+        dt.date(year, 12, 26),
+        dt.date(year, 12, 31),
     ]
 
 
@@ -377,20 +818,20 @@ def calendar(start_week: str = START_WEEK, weeks: int = HORIZON_WEEKS) -> pd.Dat
     first = parse_iso_week(start_week)
     mondays = [first + dt.timedelta(weeks=k) for k in range(weeks)]
     holidays = {d for year in {m.year for m in mondays} | {mondays[-1].year + 1} for d in swedish_holidays(year)}
-    working = np.array([
-        sum(1 for k in range(5) if m + dt.timedelta(days=k) not in holidays) / 5 for m in mondays
-    ])
+    working = np.array([sum(1 for k in range(5) if m + dt.timedelta(days=k) not in holidays) / 5 for m in mondays])
     week_no = np.array([m.isocalendar()[1] for m in mondays])
     summer_cap = np.array([SUMMER_CAPACITY.get(int(w), 1.0) for w in week_no])
     summer_dem = np.array([SUMMER_DEMAND.get(int(w), 1.0) for w in week_no])
-    return pd.DataFrame({
-        "week": [format_iso_week(m) for m in mondays],
-        "monday": mondays,
-        "week_no": week_no,
-        "working_share": working,
-        "capacity_factor": working * summer_cap,
-        "demand_factor": working * summer_dem,
-    })
+    return pd.DataFrame(
+        {
+            "week": [format_iso_week(m) for m in mondays],
+            "monday": mondays,
+            "week_no": week_no,
+            "working_share": working,
+            "capacity_factor": working * summer_cap,
+            "demand_factor": working * summer_dem,
+        }
+    )
 
 
 # --- small numeric helpers -------------------------------------------------------------------------
@@ -452,19 +893,22 @@ def build_capabilities(hospitals: pd.DataFrame, procedures: pd.DataFrame) -> pd.
     return pd.DataFrame(rows, columns=["hospital_id", "procedure_id", "cases_per_theatre_day"])
 
 
-def build_prices(capabilities: pd.DataFrame, hospitals: pd.DataFrame, procedures: pd.DataFrame,
-                 rng: np.random.Generator) -> pd.DataFrame:
+def build_prices(
+    capabilities: pd.DataFrame, hospitals: pd.DataFrame, procedures: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """One price per capability row: DRG weight × point price; private providers at a discount."""
     regional = procedures.set_index("procedure_id")["drg_weight"] * DRG_POINT_SEK
     price = capabilities["procedure_id"].map(regional).to_numpy()
     private = capabilities["hospital_id"].map(hospitals.set_index("hospital_id")["level"]).eq("private").to_numpy()
     factor = np.round(rng.uniform(*PRIVATE_PRICE_FACTOR, size=len(capabilities)), 2)
     price = np.where(private, np.round(price * factor, -2), np.round(price))
-    return pd.DataFrame({
-        "procedure_id": capabilities["procedure_id"],
-        "hospital_id": capabilities["hospital_id"],
-        "price_sek": price.astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "procedure_id": capabilities["procedure_id"],
+            "hospital_id": capabilities["hospital_id"],
+            "price_sek": price.astype(np.int64),
+        }
+    )
 
 
 def build_demand(regions: pd.DataFrame, procedures: pd.DataFrame, cal: pd.DataFrame) -> pd.DataFrame:
@@ -472,8 +916,9 @@ def build_demand(regions: pd.DataFrame, procedures: pd.DataFrame, cal: pd.DataFr
     share = regions["population"].to_numpy() / regions["population"].sum()
     weekly = procedures["annual"].to_numpy() / cal["demand_factor"].sum()
     values = share[:, None, None] * weekly[None, :, None] * cal["demand_factor"].to_numpy()[None, None, :]
-    index = pd.MultiIndex.from_product([regions["region_id"], procedures["procedure_id"], cal["week"]],
-                                       names=["region_id", "procedure_id", "week"])
+    index = pd.MultiIndex.from_product(
+        [regions["region_id"], procedures["procedure_id"], cal["week"]], names=["region_id", "procedure_id", "week"]
+    )
     return pd.DataFrame({"expected_decisions": np.round(values.ravel(), 2)}, index=index).reset_index()
 
 
@@ -489,22 +934,29 @@ def theatre_day_need(regions: pd.DataFrame, procedures: pd.DataFrame, cal: pd.Da
     return frame.stack().rename("need_days").reset_index().merge(procedures[["procedure_id", "specialty"]])
 
 
-def normal_week_days(regions: pd.DataFrame, hospitals: pd.DataFrame, procedures: pd.DataFrame,
-                     capabilities: pd.DataFrame, cal: pd.DataFrame) -> pd.DataFrame:
+def normal_week_days(
+    regions: pd.DataFrame,
+    hospitals: pd.DataFrame,
+    procedures: pd.DataFrame,
+    capabilities: pd.DataFrame,
+    cal: pd.DataFrame,
+) -> pd.DataFrame:
     """Normal-week theatre days per hospital × specialty (see the module docstring, "Capacity")."""
     need = theatre_day_need(regions, procedures, cal)
     target = need.groupby(["region_id", "specialty"], as_index=False)["need_days"].sum()
     target["target"] = target["need_days"] * target["region_id"].map(regions.set_index("region_id")["capacity_ratio"])
     spec_need = need.groupby("procedure_id")["need_days"].sum()
     cap = capabilities.merge(procedures[["procedure_id", "specialty"]]).merge(
-        hospitals[["hospital_id", "region_id", "level", "elective_weight"]])
+        hospitals[["hospital_id", "region_id", "level", "elective_weight"]]
+    )
     cap["need"] = cap["procedure_id"].map(spec_need)
     spec_total = need.groupby("specialty")["need_days"].sum()
     unit_keys = ["hospital_id", "region_id", "level", "elective_weight", "specialty"]
     units = cap.groupby(unit_keys, as_index=False)["need"].sum()
     units["coverage"] = units["need"] / units["specialty"].map(spec_total)
-    units["private_days"] = [PRIVATE_DAYS.get((h, s), 0.0) for h, s in zip(units["hospital_id"], units["specialty"],
-                                                                            strict=True)]
+    units["private_days"] = [
+        PRIVATE_DAYS.get((h, s), 0.0) for h, s in zip(units["hospital_id"], units["specialty"], strict=True)
+    ]
     units["weight"] = units["elective_weight"] * units["coverage"]
     units = units.merge(target[["region_id", "specialty", "target"]], how="left")
     private_sum = units.groupby(["region_id", "specialty"])["private_days"].transform("sum")
@@ -539,8 +991,11 @@ def build_capacity(normal: pd.DataFrame, hospitals: pd.DataFrame, cal: pd.DataFr
 
 def bed_days_per_theatre_day(capabilities: pd.DataFrame, procedures: pd.DataFrame, need: pd.Series) -> pd.DataFrame:
     """Bed-days one theatre day needs per hospital × specialty, the mix ∝ demand over its procedures."""
-    cap = capabilities.merge(procedures[["procedure_id", "specialty", "cases_per_theatre_day", "bed_days_per_case"]],
-                             on="procedure_id", suffixes=("", "_default"))
+    cap = capabilities.merge(
+        procedures[["procedure_id", "specialty", "cases_per_theatre_day", "bed_days_per_case"]],
+        on="procedure_id",
+        suffixes=("", "_default"),
+    )
     rate = cap["cases_per_theatre_day"].fillna(cap["cases_per_theatre_day_default"])
     cap["tdays"] = cap["procedure_id"].map(need)  # theatre-day share of the mix
     cap["beds"] = cap["tdays"] * rate * cap["bed_days_per_case"]
@@ -549,8 +1004,14 @@ def bed_days_per_theatre_day(capabilities: pd.DataFrame, procedures: pd.DataFram
     return grouped[["hospital_id", "specialty", "bed_days_per_day"]]
 
 
-def build_beds(capacity: pd.DataFrame, capabilities: pd.DataFrame, procedures: pd.DataFrame, need: pd.Series,
-               hospitals: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def build_beds(
+    capacity: pd.DataFrame,
+    capabilities: pd.DataFrame,
+    procedures: pd.DataFrame,
+    need: pd.Series,
+    hospitals: pd.DataFrame,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """beds.csv: bed-days the week's theatre days would need × a hospital factor in BED_FACTOR."""
     per_day = bed_days_per_theatre_day(capabilities, procedures, need)
     frame = capacity.merge(per_day, on=["hospital_id", "specialty"])
@@ -588,10 +1049,16 @@ def region_margins(regions: pd.DataFrame, mp_over_total: int) -> pd.DataFrame:
     mp = largest_remainder(size, MOV_PVV_ROWS)
     waiting = rows - mp
     share = regions["share_over_90"].to_numpy()
-    out = pd.DataFrame({"region_id": regions["region_id"], "waiting": waiting, "mp": mp,
-                        "w_over": largest_remainder(waiting * share, WAITING_OVER_90),
-                        "mp_over": largest_remainder(mp * share, mp_over_total),
-                        "over_365": regions["over_365"].to_numpy()})
+    out = pd.DataFrame(
+        {
+            "region_id": regions["region_id"],
+            "waiting": waiting,
+            "mp": mp,
+            "w_over": largest_remainder(waiting * share, WAITING_OVER_90),
+            "mp_over": largest_remainder(mp * share, mp_over_total),
+            "over_365": regions["over_365"].to_numpy(),
+        }
+    )
     out["w_under"] = out["waiting"] - out["w_over"]
     out["mp_under"] = out["mp"] - out["mp_over"]
     return out
@@ -617,8 +1084,9 @@ def expand_counts(counts: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def draw_days_waited(rows: pd.DataFrame, regions: pd.DataFrame, procedures: pd.DataFrame,
-                     rng: np.random.Generator) -> np.ndarray:
+def draw_days_waited(
+    rows: pd.DataFrame, regions: pd.DataFrame, procedures: pd.DataFrame, rng: np.random.Generator
+) -> np.ndarray:
     """Days waited at D0 for every row, by band (see "Days waited" in the module docstring)."""
     days = np.zeros(len(rows), dtype=np.int64)
     cls, r = rows["cls"].to_numpy(), rows["r"].to_numpy()
@@ -639,12 +1107,20 @@ def draw_days_waited(rows: pd.DataFrame, regions: pd.DataFrame, procedures: pd.D
     return days
 
 
-def draw_listed_hospitals(rows: pd.DataFrame, capabilities: pd.DataFrame, normal: pd.DataFrame,
-                          hospitals: pd.DataFrame, procedures: pd.DataFrame,
-                          rng: np.random.Generator) -> np.ndarray:
+def draw_listed_hospitals(
+    rows: pd.DataFrame,
+    capabilities: pd.DataFrame,
+    normal: pd.DataFrame,
+    hospitals: pd.DataFrame,
+    procedures: pd.DataFrame,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """A capable hospital of the home region per row, ∝ its theatre days; None where there is none."""
-    cand = capabilities.merge(hospitals[["hospital_id", "region_id"]]).merge(
-        procedures[["procedure_id", "specialty"]]).merge(normal[["hospital_id", "specialty", "days"]])
+    cand = (
+        capabilities.merge(hospitals[["hospital_id", "region_id"]])
+        .merge(procedures[["procedure_id", "specialty"]])
+        .merge(normal[["hospital_id", "specialty", "days"]])
+    )
     listed = np.full(len(rows), None, dtype=object)
     keys = rows["region_id"].to_numpy() + "|" + rows["procedure_id"].to_numpy()
     cand_key = cand["region_id"] + "|" + cand["procedure_id"]
@@ -665,8 +1141,14 @@ def patient_ids(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.char.add("P", np.char.zfill(numbers.astype(str), 7))
 
 
-def build_waiting_list(regions: pd.DataFrame, procedures: pd.DataFrame, capabilities: pd.DataFrame,
-                       normal: pd.DataFrame, hospitals: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def build_waiting_list(
+    regions: pd.DataFrame,
+    procedures: pd.DataFrame,
+    capabilities: pd.DataFrame,
+    normal: pd.DataFrame,
+    hospitals: pd.DataFrame,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """waiting_list.csv, calibrated by construction (see "Waiting list" in the module docstring)."""
     proc = procedure_margins(procedures)
     reg = region_margins(regions, int(proc["mp_over"].sum()))
@@ -679,18 +1161,23 @@ def build_waiting_list(regions: pd.DataFrame, procedures: pd.DataFrame, capabili
     days = draw_days_waited(rows, regions, procedures, rng)
     rows["decision_date"] = (pd.Timestamp(PLAN_START) - pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
     listed = draw_listed_hospitals(rows, capabilities, normal, hospitals, procedures, rng)
-    p_travel = (regions["travel"].to_numpy()[rows["r"]] * procedures["travel_factor"].to_numpy()[rows["p"]]
-                * np.where(days > 90, OVER_90_TRAVEL_BOOST, 1.0))
+    p_travel = (
+        regions["travel"].to_numpy()[rows["r"]]
+        * procedures["travel_factor"].to_numpy()[rows["p"]]
+        * np.where(days > 90, OVER_90_TRAVEL_BOOST, 1.0)
+    )
     travel = (rng.random(len(rows)) < np.clip(p_travel, 0.05, 0.9)) | pd.isna(listed)
-    out = pd.DataFrame({
-        "patient_id": patient_ids(len(rows), rng),
-        "region_id": rows["region_id"],
-        "procedure_id": rows["procedure_id"],
-        "decision_date": rows["decision_date"],
-        "status": rows["status"],
-        "accepts_travel": np.where(travel, "true", "false"),
-        "listed_hospital_id": listed,
-    })
+    out = pd.DataFrame(
+        {
+            "patient_id": patient_ids(len(rows), rng),
+            "region_id": rows["region_id"],
+            "procedure_id": rows["procedure_id"],
+            "decision_date": rows["decision_date"],
+            "status": rows["status"],
+            "accepts_travel": np.where(travel, "true", "false"),
+            "listed_hospital_id": listed,
+        }
+    )
     return out.sort_values("patient_id", kind="stable").reset_index(drop=True)
 
 
@@ -729,8 +1216,12 @@ def log_capacity_balance(tables: dict[str, pd.DataFrame], cal: pd.DataFrame) -> 
     d = demand[demand["week"] == normal_week].merge(procedures[["procedure_id", "specialty", "cases_per_theatre_day"]])
     need_days = (d["expected_decisions"] / d["cases_per_theatre_day"]).groupby(d["specialty"]).sum()
     for specialty in sorted(days.index):
-        log.info("%-16s %6.1f theatre days/normal week, capacity/demand %.2f", specialty, days[specialty],
-                 days[specialty] / need_days[specialty])
+        log.info(
+            "%-16s %6.1f theatre days/normal week, capacity/demand %.2f",
+            specialty,
+            days[specialty],
+            days[specialty] / need_days[specialty],
+        )
 
 
 def write_dataset(tables: dict[str, pd.DataFrame], out: Path) -> None:

@@ -108,6 +108,10 @@ def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame 
     if data.startswith(b"\xef\xbb\xbf"):
         problems.add(name, 1, None, "file starts with a byte-order mark (BOM): save it as UTF-8 without BOM")
         return None
+    if b"\x00" in data:  # UTF-16 without a BOM, or a binary file: NUL is valid UTF-8 and csv accepts it
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        problems.add(name, line, None, "contains NUL bytes: not a UTF-8 text file (UTF-16?); save the file as UTF-8")
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -71,8 +71,9 @@ def build_model(
         return _materialise(inst, formulation, extra_functionality)
 
 
-def _materialise(inst: Instance, formulation: Formulation, extra_functionality: ExtraFunctionality | None
-                 ) -> BuiltModel:
+def _materialise(
+    inst: Instance, formulation: Formulation, extra_functionality: ExtraFunctionality | None
+) -> BuiltModel:
     m = pyo.ConcreteModel(name=inst.name)
     built = BuiltModel(model=m, instance=inst, formulation=formulation)
     for block in formulation.blocks.values():
@@ -80,8 +81,11 @@ def _materialise(inst: Instance, formulation: Formulation, extra_functionality: 
         if np.isinf(upper).all():
             var = pyo.Var(range(block.size), domain=pyo.NonNegativeReals)
         else:
-            var = pyo.Var(range(block.size), domain=pyo.NonNegativeReals,
-                          bounds=lambda _, i, lo=lower, up=upper: (lo[i], None if np.isinf(up[i]) else up[i]))
+            var = pyo.Var(
+                range(block.size),
+                domain=pyo.NonNegativeReals,
+                bounds=lambda _, i, lo=lower, up=upper: (lo[i], None if np.isinf(up[i]) else up[i]),
+            )
         m.add_component(block.name, var)
         built.variables[block.name] = list(var.values())
     for family in formulation.families.values():
@@ -110,8 +114,11 @@ def _add_objective(built: BuiltModel) -> None:
         coefs.append(block.cost[keep])
         refs = built.variables[block.name]
         variables.extend(refs[i] for i in keep.tolist())
-    expr = LinearExpression(constant=built.formulation.objective_constant,
-                            linear_coefs=np.concatenate(coefs).tolist(), linear_vars=variables)
+    expr = LinearExpression(
+        constant=built.formulation.objective_constant,
+        linear_coefs=np.concatenate(coefs).tolist(),
+        linear_vars=variables,
+    )
     built.model.objective = pyo.Objective(expr=expr, sense=pyo.minimize)
 
 

@@ -82,8 +82,9 @@ def _hospital_weeks(frame: pd.DataFrame, hospital_id: str, weeks: WeekRange | No
     return (frame["hospital_id"] == hospital_id).to_numpy() & _in_weeks(frame["week"], weeks)
 
 
-def _scale_or_set(frame: pd.DataFrame, mask: np.ndarray, column: str, factor: float | None, value: float | None
-                  ) -> pd.DataFrame:
+def _scale_or_set(
+    frame: pd.DataFrame, mask: np.ndarray, column: str, factor: float | None, value: float | None
+) -> pd.DataFrame:
     """A copy of `frame` with `column` multiplied by `factor`, or set to `value`, where `mask` holds."""
     frame = frame.copy()
     if factor is not None:

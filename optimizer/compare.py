@@ -92,8 +92,9 @@ class ResultView:
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return pd.Series(np.where(denominator > 0, numerator / denominator.where(denominator > 0, 1), 0.0),
-                     index=numerator.index)
+    return pd.Series(
+        np.where(denominator > 0, numerator / denominator.where(denominator > 0, 1), 0.0), index=numerator.index
+    )
 
 
 def compare(views: list[ResultView]) -> pd.DataFrame:

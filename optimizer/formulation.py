@@ -78,16 +78,24 @@ class Formulation:
     breach_form: str = "segments"
     segment_index: dict[str, np.ndarray] = field(default_factory=dict)  # segment block → flat (q, t)
 
-    def add_block(self, name: str, size: int, upper: np.ndarray | float = np.inf, cost: np.ndarray | float = 0.0
-                  ) -> None:
-        self.blocks[name] = Block(name, np.zeros(size), np.broadcast_to(np.asarray(upper, float), (size,)).copy(),
-                                  np.broadcast_to(np.asarray(cost, float), (size,)).copy())
+    def add_block(
+        self, name: str, size: int, upper: np.ndarray | float = np.inf, cost: np.ndarray | float = 0.0
+    ) -> None:
+        self.blocks[name] = Block(
+            name,
+            np.zeros(size),
+            np.broadcast_to(np.asarray(upper, float), (size,)).copy(),
+            np.broadcast_to(np.asarray(cost, float), (size,)).copy(),
+        )
 
     def add_family(self, name: str, frame: pd.DataFrame, terms: list[Term], lower=-np.inf, upper=np.inf) -> None:
         n = len(frame)
         self.families[name] = Family(
-            name, frame.reset_index(drop=True), np.broadcast_to(np.asarray(lower, float), (n,)).copy(),
-            np.broadcast_to(np.asarray(upper, float), (n,)).copy(), terms,
+            name,
+            frame.reset_index(drop=True),
+            np.broadcast_to(np.asarray(lower, float), (n,)).copy(),
+            np.broadcast_to(np.asarray(upper, float), (n,)).copy(),
+            terms,
         )
 
     @property
@@ -95,8 +103,12 @@ class Formulation:
         return sum(len(t.coef) for f in self.families.values() for t in f.terms)
 
 
-def formulate(inst: Instance, elastic_agreements: bool = False, region_limits: dict[str, float] | None = None,
-              breach: str = "segments") -> Formulation:
+def formulate(
+    inst: Instance,
+    elastic_agreements: bool = False,
+    region_limits: dict[str, float] | None = None,
+    breach: str = "segments",
+) -> Formulation:
     """The LP of `inst` (DESIGN.md "The model").
 
     `elastic_agreements` adds a shortfall to agreement minimums and minimises only that (the
@@ -179,8 +191,14 @@ def add_queue_balance(f: Formulation) -> None:
     rows = np.arange(n_q * horizon)
     q, t0 = np.divmod(rows, horizon)
     flows = inst.flows
-    terms = [Term("y", s_position(inst, flows["queue"].to_numpy(), flows["t"].to_numpy()), np.arange(len(flows)),
-                  -np.ones(len(flows)))]
+    terms = [
+        Term(
+            "y",
+            s_position(inst, flows["queue"].to_numpy(), flows["t"].to_numpy()),
+            np.arange(len(flows)),
+            -np.ones(len(flows)),
+        )
+    ]
     parts = f.segment_index if f.breach_form == "segments" else {"S": rows}
     for block, positions in parts.items():
         cols = np.arange(len(positions))
@@ -202,8 +220,10 @@ def add_breach(f: Formulation) -> None:
         f.breach_index[theta] = index
         f.add_block(f"N{theta}", len(index))
         rows = np.arange(len(index))
-        terms = [Term(f"N{theta}", rows, rows, np.ones(len(rows))),
-                 Term("S", rows, s_position(inst, q, t0 + 1), np.ones(len(rows)))]
+        terms = [
+            Term(f"N{theta}", rows, rows, np.ones(len(rows))),
+            Term("S", rows, s_position(inst, q, t0 + 1), np.ones(len(rows))),
+        ]
         f.add_family(f"breach_{theta}", index, terms, lower=index["over"].to_numpy())
 
 
@@ -223,12 +243,14 @@ def add_theatre_days(f: Formulation) -> None:
     used = inst.flows[keys + ["rate"]].reset_index(names="flow").merge(theatre[keys + ["theatre_row"]], on=keys)
     rows_used = np.unique(used["theatre_row"].to_numpy())
     position = pd.Series(np.arange(len(rows_used)), index=rows_used)
-    terms = [Term("y", position[used["theatre_row"]].to_numpy(), used["flow"].to_numpy(),
-                  1.0 / used["rate"].to_numpy())]
+    terms = [
+        Term("y", position[used["theatre_row"]].to_numpy(), used["flow"].to_numpy(), 1.0 / used["rate"].to_numpy())
+    ]
     offers = theatre.merge(f.extra_offers[keys].reset_index(names="offer"), on=keys)
     offers = offers[offers["theatre_row"].isin(rows_used)]
-    terms.append(Term("x", position[offers["theatre_row"]].to_numpy(), offers["offer"].to_numpy(),
-                      -np.ones(len(offers))))
+    terms.append(
+        Term("x", position[offers["theatre_row"]].to_numpy(), offers["offer"].to_numpy(), -np.ones(len(offers)))
+    )
     frame = theatre.loc[rows_used].drop(columns="theatre_row")
     f.add_family("theatre_days", frame, terms, upper=frame["theatre_days"].to_numpy())
 
@@ -238,12 +260,16 @@ def add_bed_days(f: Formulation) -> None:
     inst = f.instance
     beds = inst.beds.reset_index(names="bed_row")
     inpatient = inst.flows[inst.flows["bed_days_per_case"] > 0]
-    used = inpatient[["hospital_id", "t", "bed_days_per_case"]].reset_index(names="flow").merge(
-        beds, on=["hospital_id", "t"])
+    used = (
+        inpatient[["hospital_id", "t", "bed_days_per_case"]]
+        .reset_index(names="flow")
+        .merge(beds, on=["hospital_id", "t"])
+    )
     rows_used = np.unique(used["bed_row"].to_numpy())
     position = pd.Series(np.arange(len(rows_used)), index=rows_used)
-    terms = [Term("y", position[used["bed_row"]].to_numpy(), used["flow"].to_numpy(),
-                  used["bed_days_per_case"].to_numpy())]
+    terms = [
+        Term("y", position[used["bed_row"]].to_numpy(), used["flow"].to_numpy(), used["bed_days_per_case"].to_numpy())
+    ]
     frame = beds.loc[rows_used].drop(columns="bed_row")
     f.add_family("bed_days", frame, terms, upper=frame["bed_days"].to_numpy())
 
@@ -278,15 +304,23 @@ def add_agreements(f: Formulation, elastic: bool = False) -> None:
     terms = [Term("y", row, col, np.ones(len(row)))]
     if elastic:
         f.add_block("agreement_shortfall", len(agreements))
-        terms.append(Term("agreement_shortfall", np.arange(len(agreements)), np.arange(len(agreements)),
-                          np.ones(len(agreements))))
+        terms.append(
+            Term(
+                "agreement_shortfall", np.arange(len(agreements)), np.arange(len(agreements)), np.ones(len(agreements))
+            )
+        )
     frame = pd.DataFrame(
         [a.model_dump() for a in agreements],
         columns=["payer_region", "provider_hospital", "provider_region", "procedure_id", "min_cases", "max_cases"],
     )
     upper = [np.inf if a.max_cases is None else a.max_cases for a in agreements]
-    f.add_family("agreements", frame, terms, lower=np.array([a.min_cases for a in agreements], dtype=float),
-                 upper=np.array(upper, dtype=float))
+    f.add_family(
+        "agreements",
+        frame,
+        terms,
+        lower=np.array([a.min_cases for a in agreements], dtype=float),
+        upper=np.array(upper, dtype=float),
+    )
 
 
 def add_budgets(f: Formulation) -> None:
@@ -327,8 +361,9 @@ def add_no_region_worse_off(f: Formulation, limits: dict[str, float]) -> None:
             terms.append(Term(name, rows, keep, np.full(len(rows), slopes[name])))
         constants = [breach_constant(inst, np.nonzero(queue_region == r)[0]) for r in regions]
         frame = pd.DataFrame({"region_id": regions, "limit": [limits[r] for r in regions]})
-        f.add_family("no_region_worse_off", frame, terms,
-                     upper=frame["limit"].to_numpy(dtype=float) - np.array(constants))
+        f.add_family(
+            "no_region_worse_off", frame, terms, upper=frame["limit"].to_numpy(dtype=float) - np.array(constants)
+        )
         return
     for theta, weight in breach_weights(inst).items():
         region_of_row = queue_region[f.breach_index[theta]["queue"].to_numpy()]
@@ -342,8 +377,12 @@ def add_no_region_worse_off(f: Formulation, limits: dict[str, float]) -> None:
 def segment_breach_slopes(inst: Instance) -> dict[str, float]:
     """Breach-days cost per patient treated in each segment: 7 × minus the weights still exceeded."""
     w = breach_weights(inst)
-    return {"S365": -7.0 * (w[365] + w[180] + w[90]), "S180": -7.0 * (w[180] + w[90]), "S90": -7.0 * w[90],
-            "Srest": 0.0}
+    return {
+        "S365": -7.0 * (w[365] + w[180] + w[90]),
+        "S180": -7.0 * (w[180] + w[90]),
+        "S90": -7.0 * w[90],
+        "Srest": 0.0,
+    }
 
 
 def breach_constant(inst: Instance, queues: np.ndarray) -> float:

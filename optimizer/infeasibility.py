@@ -25,8 +25,9 @@ MAX_LIMITING_ROWS = 8
 def describe_agreement(k: int, agreement: Agreement) -> str:
     provider = agreement.provider_hospital or f"region {agreement.provider_region}"
     what = f" for {agreement.procedure_id}" if agreement.procedure_id else ""
-    bounds = f"min {agreement.min_cases:g}" + (f", max {agreement.max_cases:g}" if agreement.max_cases is not None
-                                                else "")
+    bounds = f"min {agreement.min_cases:g}" + (
+        f", max {agreement.max_cases:g}" if agreement.max_cases is not None else ""
+    )
     return f"agreement {k + 1} ({agreement.payer_region} → {provider}{what}, {bounds} cases)"
 
 
@@ -55,8 +56,10 @@ def explain_infeasibility(inst: Instance):
     for k, agreement in enumerate(agreements):
         if shortfall[k] > 1e-6:
             reached = agreement.min_cases - shortfall[k]
-            conflicts.append(f"{describe_agreement(k, agreement)}: at most {reached:.1f} cases can be delivered, "
-                             f"{shortfall[k]:.1f} short of the minimum")
+            conflicts.append(
+                f"{describe_agreement(k, agreement)}: at most {reached:.1f} cases can be delivered, "
+                f"{shortfall[k]:.1f} short of the minimum"
+            )
     conflicts.extend(_limiting_rows(study, solution))
     return InfeasibleScenarioError("The scenario is infeasible: these constraints are in conflict", conflicts)
 
@@ -67,8 +70,10 @@ def _limiting_rows(study, solution) -> list[str]:
     rows = study.rows
     theatre = rows["theatre_days"].assign(dual=solution.duals["theatre_days"])
     for r in theatre[theatre["dual"].abs() > 1e-9].head(MAX_LIMITING_ROWS).itertuples():
-        named.append(f"theatre days at {r.hospital_id}/{r.specialty} in week {study.instance.weeks[r.t - 1]} "
-                     f"({r.theatre_days:g} available)")
+        named.append(
+            f"theatre days at {r.hospital_id}/{r.specialty} in week {study.instance.weeks[r.t - 1]} "
+            f"({r.theatre_days:g} available)"
+        )
     beds = rows["bed_days"].assign(dual=solution.duals["bed_days"])
     for r in beds[beds["dual"].abs() > 1e-9].head(MAX_LIMITING_ROWS).itertuples():
         named.append(f"bed-days at {r.hospital_id} in week {study.instance.weeks[r.t - 1]} ({r.bed_days:g} available)")
@@ -80,6 +85,8 @@ def _limiting_rows(study, solution) -> list[str]:
         if agreement_duals[k] > 1e-9 and agreement.max_cases is not None:
             named.append(f"maximum of {describe_agreement(k, agreement)}")
     if not named:
-        named.append("the patients available: the payer region has fewer waiting patients who accept travel "
-                     "(within the travel limit) than the agreements require")
+        named.append(
+            "the patients available: the payer region has fewer waiting patients who accept travel "
+            "(within the travel limit) than the agreements require"
+        )
     return named

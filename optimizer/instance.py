@@ -82,11 +82,25 @@ def build_instance(dataset: Dataset, scenario: Scenario, standalone: bool = Fals
     flows = _flows(arcs, queues, theatre, beds, arrived)
     log.info(
         "instance %s: %d queues, %d arcs, %d flow columns, %d weeks",
-        scenario.name, len(queues), len(arcs), len(flows), len(weeks),
+        scenario.name,
+        len(queues),
+        len(arcs),
+        len(flows),
+        len(weeks),
     )
     return Instance(
-        name=scenario.name, scenario=scenario, dataset=dataset, weeks=weeks, queues=queues, arcs=arcs,
-        flows=flows, arrived=arrived, over=over, theatre=theatre, beds=beds, distances=distances,
+        name=scenario.name,
+        scenario=scenario,
+        dataset=dataset,
+        weeks=weeks,
+        queues=queues,
+        arcs=arcs,
+        flows=flows,
+        arrived=arrived,
+        over=over,
+        theatre=theatre,
+        beds=beds,
+        distances=distances,
         cohorts=cohorts[["queue", "offset_days", "arrival_t", "count"]],
     )
 
@@ -138,6 +152,8 @@ def _cohorts(
     ]
     columns = ["region_id", "procedure_id", "class", "offset_days", "arrival_t", "count"]
     cohorts = pd.concat([backlog[columns]] + [s[columns] for s in split], ignore_index=True)
+    # explicit types: an empty forecast (no demand row in the plan's weeks) would leave them object
+    cohorts = cohorts.astype({"offset_days": "int64", "arrival_t": "int64", "count": "float64"})
     return cohorts[cohorts["count"] > 0].reset_index(drop=True)
 
 
@@ -198,8 +214,9 @@ def _arcs(queues: pd.DataFrame, dataset: Dataset, distances: pd.DataFrame, scena
     capable = capable.merge(
         dataset.hospitals[["hospital_id", "region_id", "level"]].rename(columns={"region_id": "provider_region"})
     )
-    arcs = queues.reset_index(names="queue").merge(capable[["hospital_id", "procedure_id", "rate", "provider_region",
-                                                            "level"]], on="procedure_id")
+    arcs = queues.reset_index(names="queue").merge(
+        capable[["hospital_id", "procedure_id", "rate", "provider_region", "level"]], on="procedure_id"
+    )
     arcs = arcs.merge(distances, on=["region_id", "hospital_id"], how="left")
     in_home = arcs["provider_region"] == arcs["region_id"]
     within_reach = np.ones(len(arcs), dtype=bool)
@@ -212,8 +229,21 @@ def _arcs(queues: pd.DataFrame, dataset: Dataset, distances: pd.DataFrame, scena
     arcs = arcs[~arcs["charged"] | arcs["price_sek"].notna()]  # a charged arc needs a price
     arcs["price_sek"] = arcs["price_sek"].where(arcs["charged"], 0.0).fillna(0.0)
     arcs["travel_km"] = np.where(arcs["provider_region"] != arcs["region_id"], arcs["km"].fillna(0.0), 0.0)
-    columns = ["queue", "region_id", "procedure_id", "class", "specialty", "bed_days_per_case", "hospital_id",
-               "provider_region", "rate", "charged", "price_sek", "km", "travel_km"]
+    columns = [
+        "queue",
+        "region_id",
+        "procedure_id",
+        "class",
+        "specialty",
+        "bed_days_per_case",
+        "hospital_id",
+        "provider_region",
+        "rate",
+        "charged",
+        "price_sek",
+        "km",
+        "travel_km",
+    ]
     return arcs[columns].sort_values(["queue", "hospital_id"]).reset_index(drop=True)
 
 
@@ -239,8 +269,9 @@ def _extra_capacity(scenario: Scenario, week_of: dict[str, int]) -> pd.DataFrame
             continue
         for label, t in week_of.items():
             if change.weeks is None or change.weeks.contains(label):
-                records.append((change.hospital_id, change.specialty, t, change.theatre_days_per_week,
-                                change.cost_per_day_sek))
+                records.append(
+                    (change.hospital_id, change.specialty, t, change.theatre_days_per_week, change.cost_per_day_sek)
+                )
     frame = pd.DataFrame(records, columns=["hospital_id", "specialty", "t", "extra_days", "extra_cost_per_day"])
     # several offers at the same place and week: add the days, keep the dearest price (conservative)
     return frame.groupby(["hospital_id", "specialty", "t"], as_index=False).agg(

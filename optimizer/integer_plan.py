@@ -27,8 +27,9 @@ from optimizer.results import cumulative_treated
 _TOLERANCE = 1e-6
 
 
-def integer_flows(inst: Instance, y: np.ndarray, x: np.ndarray | None = None, extra_rows: pd.DataFrame | None = None
-                  ) -> np.ndarray:
+def integer_flows(
+    inst: Instance, y: np.ndarray, x: np.ndarray | None = None, extra_rows: pd.DataFrame | None = None
+) -> np.ndarray:
     """Whole-patient flows close to `y` that respect every capacity constraint (see module docstring)."""
     whole = np.floor(y + _TOLERANCE)
     flows = inst.flows
@@ -86,8 +87,9 @@ class _Slack:
             bought = extra_rows[["hospital_id", "specialty", "t"]].assign(bought=x)
             extra = theatre.merge(bought, how="left", on=["hospital_id", "specialty", "t"])["bought"].fillna(0.0)
             extra = extra.to_numpy()
-        self.theatre_row = flows.merge(theatre[["hospital_id", "specialty", "t", "row"]], how="left",
-                                       on=["hospital_id", "specialty", "t"])["row"].to_numpy()
+        self.theatre_row = flows.merge(
+            theatre[["hospital_id", "specialty", "t", "row"]], how="left", on=["hospital_id", "specialty", "t"]
+        )["row"].to_numpy()
         used = np.bincount(self.theatre_row, weights=whole / self.rate, minlength=len(theatre))
         self.theatre_room = theatre["theatre_days"].to_numpy() + extra - used
         beds = inst.beds.reset_index(names="row")
@@ -114,7 +116,7 @@ class _Slack:
             return False
         if self.bed[f] > 0 and (self.bed_row[f] < 0 or self.bed_room[self.bed_row[f]] < self.bed[f] - _TOLERANCE):
             return False
-        if (self.queue_room[q, t - 1:] < 1 - _TOLERANCE).any():
+        if (self.queue_room[q, t - 1 :] < 1 - _TOLERANCE).any():
             return False
         room = self.budget_room.get(self.region[f])
         if room is not None and self.price[f] > room + _TOLERANCE:
@@ -126,7 +128,7 @@ class _Slack:
         self.theatre_room[self.theatre_row[f]] -= 1 / self.rate[f]
         if self.bed[f] > 0:
             self.bed_room[self.bed_row[f]] -= self.bed[f]
-        self.queue_room[q, t - 1:] -= 1
+        self.queue_room[q, t - 1 :] -= 1
         if self.region[f] in self.budget_room:
             self.budget_room[self.region[f]] -= self.price[f]
         for entry in self.agreements:

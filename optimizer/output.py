@@ -36,8 +36,9 @@ def write_results(result: PlanResult, out_dir: str | Path) -> Path:
     (staging / "summary.json").write_text(json.dumps(result.summary(), indent=2), encoding="utf-8")
     import yaml
 
-    (staging / "scenario.yaml").write_text(yaml.safe_dump(result.scenario.to_yaml_dict(), sort_keys=False),
-                                           encoding="utf-8")
+    (staging / "scenario.yaml").write_text(
+        yaml.safe_dump(result.scenario.to_yaml_dict(), sort_keys=False), encoding="utf-8"
+    )
     for name, table in RESULT_TABLES.items():
         table(result).to_csv(staging / name, index=False)  # full precision: files can be evaluated again
     from optimizer.proposals import patient_proposals

@@ -156,13 +156,16 @@ def plan(
     seconds["results"] = time.perf_counter() - clock
     result.seconds = seconds
     result.standalone = baseline
-    log.info("planned %s: objective %.1f, %s", scenario.name, result.objective,
-             ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()))
+    log.info(
+        "planned %s: objective %.1f, %s",
+        scenario.name,
+        result.objective,
+        ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()),
+    )
     return result
 
 
-def plan_standalone(scenario: Scenario, dataset: Dataset | None = None, progress: Progress | None = None
-                    ) -> PlanResult:
+def plan_standalone(scenario: Scenario, dataset: Dataset | None = None, progress: Progress | None = None) -> PlanResult:
     """The standalone baseline of `scenario`: each region treats only its own patients."""
     return plan(standalone_scenario(scenario), dataset=dataset, progress=progress, standalone=True)
 
@@ -172,8 +175,15 @@ def collaboration_value(joint: PlanResult, standalone: PlanResult) -> pd.DataFra
 
     A positive `*_saved` column means the joint plan is better for that region than going alone.
     """
-    columns = ["weighted_breach_days", "breach_days_90", "breach_days_180", "breach_days_365", "over_90_end",
-               "cost_sek", "treated_elsewhere"]
+    columns = [
+        "weighted_breach_days",
+        "breach_days_90",
+        "breach_days_180",
+        "breach_days_365",
+        "over_90_end",
+        "cost_sek",
+        "treated_elsewhere",
+    ]
     a = joint.lp.region_totals.set_index("region_id")[columns]
     b = standalone.lp.region_totals.set_index("region_id")[columns].reindex(a.index).fillna(0.0)
     table = pd.concat({"joint": a, "standalone": b}, axis=1)

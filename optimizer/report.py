@@ -31,8 +31,12 @@ from optimizer.results import cumulative_treated, waiting_bands
 #: Region names of Sjukvårdsregion Mellansverige by the bundled dataset's ids, used when a table
 #: carries only ids (a comparison of result folders) and no dataset names are given.
 KNOWN_REGION_NAMES = {
-    "dalarna": "Region Dalarna", "gavleborg": "Region Gävleborg", "sormland": "Region Sörmland",
-    "uppsala": "Region Uppsala", "varmland": "Region Värmland", "vastmanland": "Region Västmanland",
+    "dalarna": "Region Dalarna",
+    "gavleborg": "Region Gävleborg",
+    "sormland": "Region Sörmland",
+    "uppsala": "Region Uppsala",
+    "varmland": "Region Värmland",
+    "vastmanland": "Region Västmanland",
     "orebro": "Region Örebro län",
 }
 REGION_PALETTE = qualitative.Safe[:10] + qualitative.Dark2
@@ -44,18 +48,36 @@ FONT = "Segoe UI, Helvetica, Arial, sans-serif"
 
 #: Plain-language column headings of the HTML tables (the Excel sheets keep the file column names).
 LABELS = {
-    "region_id": "Region", "payer_region": "Home region (pays)", "provider_region": "Treating region",
-    "hospital_id": "Hospital", "resource": "Resource", "specialty": "Specialty", "week": "Week",
-    "metric": "Measure", "patients": "Patients", "amount_sek": "Amount (SEK)",
-    "breach_days_90": "Breach-days > 90", "breach_days_180": "Breach-days > 180",
-    "breach_days_365": "Breach-days > 365", "weighted_breach_days": "Weighted breach-days",
-    "over_90_end": "Over 90 days at end", "over_180_end": "Over 180 days at end",
-    "over_365_end": "Over 365 days at end", "share_over_90_end": "Share over 90 days at end",
-    "treated": "Treated", "treated_elsewhere": "Treated in another region", "cost_sek": "Paid (SEK)",
-    "received_sek": "Received (SEK)", "patient_km": "Patient-km", "theatre_utilisation": "Theatre utilisation",
-    "saving_per_extra_day": "Objective saved per extra day", "waiting_days": "Waiting days",
-    "weighted_breach_days_saved": "Weighted breach-days saved", "breach_days_90_saved": "Breach-days > 90 saved",
-    "over_90_end_saved": "Over 90 at end: fewer", "extra_cost_sek": "Extra cost (SEK)",
+    "region_id": "Region",
+    "payer_region": "Home region (pays)",
+    "provider_region": "Treating region",
+    "hospital_id": "Hospital",
+    "resource": "Resource",
+    "specialty": "Specialty",
+    "week": "Week",
+    "metric": "Measure",
+    "patients": "Patients",
+    "amount_sek": "Amount (SEK)",
+    "breach_days_90": "Breach-days > 90",
+    "breach_days_180": "Breach-days > 180",
+    "breach_days_365": "Breach-days > 365",
+    "weighted_breach_days": "Weighted breach-days",
+    "over_90_end": "Over 90 days at end",
+    "over_180_end": "Over 180 days at end",
+    "over_365_end": "Over 365 days at end",
+    "share_over_90_end": "Share over 90 days at end",
+    "treated": "Treated",
+    "treated_elsewhere": "Treated in another region",
+    "cost_sek": "Paid (SEK)",
+    "received_sek": "Received (SEK)",
+    "patient_km": "Patient-km",
+    "theatre_utilisation": "Theatre utilisation",
+    "saving_per_extra_day": "Objective saved per extra day",
+    "waiting_days": "Waiting days",
+    "weighted_breach_days_saved": "Weighted breach-days saved",
+    "breach_days_90_saved": "Breach-days > 90 saved",
+    "over_90_end_saved": "Over 90 at end: fewer",
+    "extra_cost_sek": "Extra cost (SEK)",
 }
 PERCENT_COLUMNS = ("share_over_90_end", "theatre_utilisation", "utilisation", "share_over_90")
 
@@ -117,9 +139,14 @@ def _table_html(table: pd.DataFrame, percent: tuple[str, ...] = PERCENT_COLUMNS,
 
 def _layout(fig: go.Figure, title: str, height: int = 480, **axes) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"}, height=height, template="plotly_white",
-        font={"family": FONT, "size": 13}, separators=". ", margin={"l": 70, "r": 30, "t": 80, "b": 60},
-        legend={"orientation": "v"}, **axes,
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        height=height,
+        template="plotly_white",
+        font={"family": FONT, "size": 13},
+        separators=". ",
+        margin={"l": 70, "r": 30, "t": 80, "b": 60},
+        legend={"orientation": "v"},
+        **axes,
     )
     return fig
 
@@ -137,25 +164,61 @@ BANDS_REGION_TITLE = "Waiting-time bands per region, plan start and end of horiz
 
 def waiting_figure(kpis: pd.DataFrame, names: Mapping[str, str], colours: Mapping[str, str]) -> go.Figure:
     """Patients waiting (solid) and over 90 days (dashed) per region and week; share over 90 below."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.09, row_heights=[0.6, 0.4],
-                        subplot_titles=("Patients waiting (solid) and waiting over 90 days (dashed)",
-                                        "Share of waiting patients over 90 days"))
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.09,
+        row_heights=[0.6, 0.4],
+        subplot_titles=(
+            "Patients waiting (solid) and waiting over 90 days (dashed)",
+            "Share of waiting patients over 90 days",
+        ),
+    )
     groups = dict(list(kpis.sort_values("t").groupby("region_id", sort=True)))
     for region in sorted(groups, key=lambda r: swedish_key(names.get(r, r))):
         rows = groups[region]
         name, colour = names.get(region, region), colours.get(region, "grey")
         common = {"x": rows["week"], "legendgroup": region, "line": {"color": colour}}
-        fig.add_trace(go.Scatter(y=rows["waiting"], name=name, mode="lines+markers", marker={"size": 4},
-                                 hovertemplate=f"{html.escape(name)}<br>%{{x}}: %{{y:,.0f}} waiting<extra></extra>",
-                                 **common), row=1, col=1)
+        fig.add_trace(
+            go.Scatter(
+                y=rows["waiting"],
+                name=name,
+                mode="lines+markers",
+                marker={"size": 4},
+                hovertemplate=f"{html.escape(name)}<br>%{{x}}: %{{y:,.0f}} waiting<extra></extra>",
+                **common,
+            ),
+            row=1,
+            col=1,
+        )
         hover = f"{html.escape(name)}<br>%{{x}}: "
-        fig.add_trace(go.Scatter(y=rows["over_90"], name=f"{name}, over 90 days", mode="lines", showlegend=False,
-                                 line={"color": colour, "dash": "dash", "width": 2.5}, x=rows["week"],
-                                 legendgroup=region, hovertemplate=hover + "%{y:,.0f} over 90 days<extra></extra>"),
-                      row=1, col=1)
-        fig.add_trace(go.Scatter(y=100 * rows["share_over_90"], name=name, mode="lines", showlegend=False,
-                                 hovertemplate=hover + "%{y:.1f} % over 90 days<extra></extra>", **common),
-                      row=2, col=1)
+        fig.add_trace(
+            go.Scatter(
+                y=rows["over_90"],
+                name=f"{name}, over 90 days",
+                mode="lines",
+                showlegend=False,
+                line={"color": colour, "dash": "dash", "width": 2.5},
+                x=rows["week"],
+                legendgroup=region,
+                hovertemplate=hover + "%{y:,.0f} over 90 days<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                y=100 * rows["share_over_90"],
+                name=name,
+                mode="lines",
+                showlegend=False,
+                hovertemplate=hover + "%{y:.1f} % over 90 days<extra></extra>",
+                **common,
+            ),
+            row=2,
+            col=1,
+        )
     fig.update_yaxes(title_text="patients", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="% over 90 days", rangemode="tozero", ticksuffix=" %", row=2, col=1)
     fig.update_xaxes(type="category", row=1, col=1)
@@ -168,14 +231,16 @@ def _hospital_labels(result: PlanResult, names: Mapping[str, str]) -> pd.DataFra
     hospitals = result.instance.dataset.hospitals.copy()
     hospitals["region_name"] = hospitals["region_id"].map(lambda r: names.get(r, r))
     hospitals["order"] = hospitals["level"].map(LEVEL_ORDER).fillna(9)
-    hospitals = hospitals.sort_values(["region_name", "order", "name"], key=lambda c: c.map(swedish_key)
-                                      if c.name != "order" else c)
+    hospitals = hospitals.sort_values(
+        ["region_name", "order", "name"], key=lambda c: c.map(swedish_key) if c.name != "order" else c
+    )
     hospitals["label"] = hospitals["name"].astype(str) + " · " + hospitals["region_name"]
     return hospitals[["hospital_id", "label"]]
 
 
-def utilisation_heatmap(use: pd.DataFrame, used: str, available: str, labels: pd.DataFrame, weeks: list[str],
-                        title: str, unit: str) -> go.Figure:
+def utilisation_heatmap(
+    use: pd.DataFrame, used: str, available: str, labels: pd.DataFrame, weeks: list[str], title: str, unit: str
+) -> go.Figure:
     """Heat map hospital × week of Σused / Σavailable; blank where the hospital has nothing available."""
     sums = use.groupby(["hospital_id", "week"])[[used, available]].sum()
     share = (sums[used] / sums[available].where(sums[available] > 0)).unstack("week")
@@ -185,14 +250,24 @@ def utilisation_heatmap(use: pd.DataFrame, used: str, available: str, labels: pd
     avail_grid = sums[available].unstack("week").reindex(index=order["hospital_id"], columns=weeks)
     z = 100 * share.to_numpy(dtype=float)
     text = {"texttemplate": "%{z:.0f}", "textfont": {"size": 9}} if z.size <= 400 else {}  # else hover only
-    fig = go.Figure(go.Heatmap(
-        z=z, x=weeks, y=order["label"].tolist(), zmin=0, zmax=max(100.0, float(np.nanmax(z, initial=0.0))),
-        colorscale="Blues", colorbar={"title": {"text": "% used"}, "ticksuffix": " %"},
-        xgap=1, ygap=1, **text,
-        customdata=np.dstack([used_grid.to_numpy(dtype=float), avail_grid.to_numpy(dtype=float)]),
-        hovertemplate="%{y}<br>%{x}: %{z:.0f} % used<br>%{customdata[0]:,.1f} of %{customdata[1]:,.1f} "
-                      + unit + "<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=weeks,
+            y=order["label"].tolist(),
+            zmin=0,
+            zmax=max(100.0, float(np.nanmax(z, initial=0.0))),
+            colorscale="Blues",
+            colorbar={"title": {"text": "% used"}, "ticksuffix": " %"},
+            xgap=1,
+            ygap=1,
+            **text,
+            customdata=np.dstack([used_grid.to_numpy(dtype=float), avail_grid.to_numpy(dtype=float)]),
+            hovertemplate="%{y}<br>%{x}: %{z:.0f} % used<br>%{customdata[0]:,.1f} of %{customdata[1]:,.1f} "
+            + unit
+            + "<extra></extra>",
+        )
+    )
     fig.update_xaxes(type="category", title_text="ISO week")
     fig.update_yaxes(autorange="reversed", title_text="")
     return _layout(fig, title, height=max(320, 140 + 24 * len(order)))
@@ -203,18 +278,30 @@ def flows_figure(result: PlanResult, names: Mapping[str, str]) -> go.Figure:
     alloc = result.lp.allocations
     provider = result.instance.dataset.hospitals.set_index("hospital_id")["region_id"]
     regions = sorted(set(result.instance.dataset.regions["region_id"]), key=lambda r: swedish_key(names.get(r, r)))
-    matrix = (alloc.assign(provider_region=alloc["hospital_id"].map(provider))
-              .pivot_table(index="region_id", columns="provider_region", values="patients", aggfunc="sum")
-              .reindex(index=regions, columns=regions).fillna(0.0))
+    matrix = (
+        alloc.assign(provider_region=alloc["hospital_id"].map(provider))
+        .pivot_table(index="region_id", columns="provider_region", values="patients", aggfunc="sum")
+        .reindex(index=regions, columns=regions)
+        .fillna(0.0)
+    )
     z = matrix.to_numpy(dtype=float)
     row_share = np.divide(z, z.sum(axis=1, keepdims=True), out=np.zeros_like(z), where=z.sum(axis=1, keepdims=True) > 0)
     labels = [names.get(r, r) for r in regions]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=labels, y=labels, colorscale="Purples", colorbar={"title": {"text": "patients"}},
-        texttemplate="%{z:,.0f}", xgap=2, ygap=2, customdata=100 * row_share,
-        hovertemplate="Home region %{y}<br>treated in %{x}: %{z:,.1f} patients"
-                      "<br>(%{customdata:.1f} % of the home region's planned operations)<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=labels,
+            colorscale="Purples",
+            colorbar={"title": {"text": "patients"}},
+            texttemplate="%{z:,.0f}",
+            xgap=2,
+            ygap=2,
+            customdata=100 * row_share,
+            hovertemplate="Home region %{y}<br>treated in %{x}: %{z:,.1f} patients"
+            "<br>(%{customdata:.1f} % of the home region's planned operations)<extra></extra>",
+        )
+    )
     fig.update_xaxes(title_text="treating region (hospital's region)", side="bottom")
     fig.update_yaxes(title_text="home region", autorange="reversed")
     return _layout(fig, FLOWS_TITLE + " (diagonal: treated at home)", height=max(380, 160 + 50 * len(regions)))
@@ -230,23 +317,39 @@ def band_tables(result: PlanResult) -> tuple[pd.DataFrame, pd.DataFrame]:
 def bands_figure(before: pd.DataFrame, after: pd.DataFrame, weeks: list[str]) -> go.Figure:
     """Grouped bars per band, summed over regions, with the 90-day line between 61-90 and 91-120."""
     fig = go.Figure()
-    for table, name, colour in ((before, f"Plan start ({weeks[0]})", "#9e9e9e"),
-                                (after, f"End of horizon ({weeks[-1]})", "#1f5fa8")):
+    for table, name, colour in (
+        (before, f"Plan start ({weeks[0]})", "#9e9e9e"),
+        (after, f"End of horizon ({weeks[-1]})", "#1f5fa8"),
+    ):
         totals = table.groupby("band", observed=False)["patients"].sum()
-        fig.add_trace(go.Bar(x=[str(b) for b in totals.index], y=totals.to_numpy(), name=name, marker_color=colour,
-                             texttemplate="%{y:,.0f}", textposition="outside",
-                             hovertemplate=f"{name}<br>%{{x}} days: %{{y:,.1f}} patients<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=[str(b) for b in totals.index],
+                y=totals.to_numpy(),
+                name=name,
+                marker_color=colour,
+                texttemplate="%{y:,.0f}",
+                textposition="outside",
+                hovertemplate=f"{name}<br>%{{x}} days: %{{y:,.1f}} patients<extra></extra>",
+            )
+        )
     bands = [str(b) for b in before["band"].cat.categories] if hasattr(before["band"], "cat") else []
     if "91-120" in bands:
-        fig.add_vline(x=bands.index("91-120") - 0.5, line_dash="dash", line_color="#c0392b",
-                      annotation_text="90-day care guarantee", annotation_position="top right")
+        fig.add_vline(
+            x=bands.index("91-120") - 0.5,
+            line_dash="dash",
+            line_color="#c0392b",
+            annotation_text="90-day care guarantee",
+            annotation_position="top right",
+        )
     fig.update_xaxes(type="category", title_text="days waited")
     fig.update_yaxes(title_text="patients waiting", rangemode="tozero")
     return _layout(fig, BANDS_TITLE, barmode="group")
 
 
-def bands_region_figure(before: pd.DataFrame, after: pd.DataFrame, names: Mapping[str, str],
-                        weeks: list[str]) -> go.Figure:
+def bands_region_figure(
+    before: pd.DataFrame, after: pd.DataFrame, names: Mapping[str, str], weeks: list[str]
+) -> go.Figure:
     """Stacked bands per region: one bar at the plan start and one at the end of the horizon."""
     whens = ["start", "end"]
     both = pd.concat([before.assign(when=whens[0]), after.assign(when=whens[1])])
@@ -255,12 +358,22 @@ def bands_region_figure(before: pd.DataFrame, after: pd.DataFrame, names: Mappin
     fig = go.Figure()
     bands = [str(b) for b in both["band"].cat.categories] if hasattr(both["band"], "cat") else sorted(both["band"])
     for band, colour in zip(bands, BAND_COLOURS * 2, strict=False):
-        grid = (both[both["band"].astype(str) == band].pivot_table(index="region", columns="when", values="patients",
-                                                                     aggfunc="sum")
-                .reindex(index=regions, columns=whens).fillna(0.0))
+        grid = (
+            both[both["band"].astype(str) == band]
+            .pivot_table(index="region", columns="when", values="patients", aggfunc="sum")
+            .reindex(index=regions, columns=whens)
+            .fillna(0.0)
+        )
         x = [[r for r in regions for _ in whens], [w for _ in regions for w in whens]]
-        fig.add_trace(go.Bar(x=x, y=grid.to_numpy().ravel(), name=f"{band} days", marker_color=colour,
-                             hovertemplate=f"%{{x}}<br>{band} days: %{{y:,.1f}} patients<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=grid.to_numpy().ravel(),
+                name=f"{band} days",
+                marker_color=colour,
+                hovertemplate=f"%{{x}}<br>{band} days: %{{y:,.1f}} patients<extra></extra>",
+            )
+        )
     fig.update_yaxes(title_text="patients waiting", rangemode="tozero")
     fig.update_xaxes(title_text=f"home region: start = plan start ({weeks[0]}), end = end of horizon ({weeks[-1]})")
     return _layout(fig, BANDS_REGION_TITLE, barmode="stack", legend_title_text="days waited")
@@ -270,7 +383,7 @@ def bands_region_figure(before: pd.DataFrame, after: pd.DataFrame, names: Mappin
 # HTML pages
 
 CSS = """
-body{font-family:%s;margin:0;color:#222;background:#fafafa}
+body{font-family:{font};margin:0;color:#222;background:#fafafa}
 main{max-width:1280px;margin:auto;padding:1em 2em 4em}
 h1{margin-bottom:.2em} h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
 .lead{font-size:1.1em;max-width:60em} .note{color:#555;max-width:60em}
@@ -280,20 +393,25 @@ th,td{border:1px solid #ddd;padding:.25em .6em} th{background:#eef2f7;text-align
 td.num{text-align:right;font-variant-numeric:tabular-nums} tbody tr:nth-child(even){background:#f7f7f7}
 .figure{background:#fff;border:1px solid #e5e5e5;margin:1em 0;padding:.5em}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1.5em} dt{font-weight:600}
-""" % FONT  # noqa: UP031 (braces of CSS would need doubling in an f-string)
+""".replace("{font}", FONT)  # CSS braces rule out str.format
 
 
 def _figure_html(fig: go.Figure) -> str:
-    return "<div class='figure'>" + fig.to_html(full_html=False, include_plotlyjs=False,
-                                                 config={"displaylogo": False, "responsive": True}) + "</div>"
+    return (
+        "<div class='figure'>"
+        + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+        + "</div>"
+    )
 
 
 def _page(title: str, body: list[str]) -> str:
     """A complete HTML page with plotly.js inline in the head (once, for every figure)."""
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style>"
-            f"<script type='text/javascript'>{get_plotlyjs()}</script></head>"
-            f"<body><main>{''.join(body)}</main></body></html>\n")
+    return (
+        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style>"
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n"
+    )
 
 
 def _write_atomic(path: str | os.PathLike, write) -> Path:
@@ -315,8 +433,9 @@ def _write_text(path: str | os.PathLike, text: str) -> Path:
     return _write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def _with_names(table: pd.DataFrame, names: Mapping[str, str], columns=("region_id", "payer_region",
-                                                                         "provider_region")) -> pd.DataFrame:
+def _with_names(
+    table: pd.DataFrame, names: Mapping[str, str], columns=("region_id", "payer_region", "provider_region")
+) -> pd.DataFrame:
     table = table.copy()
     for column in columns:
         if column in table:
@@ -331,10 +450,12 @@ def _header(result: PlanResult, before: pd.DataFrame, names: Mapping[str, str]) 
     kpis = result.lp.region_kpis
     last = kpis[kpis["t"] == kpis["t"].max()]
     over_90_end, waiting_end = float(last["over_90"].sum()), float(last["waiting"].sum())
-    lead = (f"Over {len(weeks)} weeks ({weeks[0]} to {weeks[-1]}) the plan schedules surgery for "
-            f"<b>{_number(terms['treated'], 0)}</b> patients from {len(names)} regions. Patients waiting more "
-            f"than 90 days (the care guarantee): <b>{_number(over_90_start, 0)}</b> at the start, "
-            f"<b>{_number(over_90_end, 0)}</b> of {_number(waiting_end, 0)} still waiting at the end of the horizon.")
+    lead = (
+        f"Over {len(weeks)} weeks ({weeks[0]} to {weeks[-1]}) the plan schedules surgery for "
+        f"<b>{_number(terms['treated'], 0)}</b> patients from {len(names)} regions. Patients waiting more "
+        f"than 90 days (the care guarantee): <b>{_number(over_90_start, 0)}</b> at the start, "
+        f"<b>{_number(over_90_end, 0)}</b> of {_number(waiting_end, 0)} still waiting at the end of the horizon."
+    )
     contributions = [
         ("Breach-days over 90 days", terms["breach_days_90"], w.over_90, w.over_90 * terms["breach_days_90"]),
         ("Breach-days over 180 days", terms["breach_days_180"], w.over_180, w.over_180 * terms["breach_days_180"]),
@@ -356,10 +477,15 @@ def _header(result: PlanResult, before: pd.DataFrame, names: Mapping[str, str]) 
         "Build / solve time": f"{seconds.get('build', 0.0):.2f} s / {seconds.get('solve', 0.0):.2f} s",
     }
     description = f"<p class='note'>{html.escape(scenario.description)}</p>" if scenario.description else ""
-    return (f"<h1>Surgery plan: {html.escape(scenario.name)}</h1>{description}<p class='lead'>{lead}</p>"
-            "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts.items()) + "</dl>"
-            + _table_html(objective, caption="The objective and its terms (breach-days = 7 × patients over the "
-                                             "threshold per week)"))
+    return (
+        f"<h1>Surgery plan: {html.escape(scenario.name)}</h1>{description}<p class='lead'>{lead}</p>"
+        "<dl>"
+        + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts.items())
+        + "</dl>"
+        + _table_html(
+            objective, caption="The objective and its terms (breach-days = 7 × patients over the threshold per week)"
+        )
+    )
 
 
 def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: PlanResult | None = None) -> Path:
@@ -381,36 +507,51 @@ def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: Pl
     hospital_name = result.instance.dataset.hospitals.set_index("hospital_id")["name"]
 
     body = [_header(result, before, names)]
-    body += ["<h2>Waiting over time</h2><p class='note'>Patients still waiting at the end of each week, per home "
-             "region (MoV/PvV excluded, as in the national statistics). Dashed lines count patients who have "
-             "waited more than 90 days: the care guarantee is broken for each of them.</p>",
-             _figure_html(waiting_figure(result.lp.region_kpis, names, colours))]
-    body += ["<h2>Capacity use</h2><p class='note'>Share of available theatre days (including extra days bought) "
-             "and of elective bed-days that the plan uses, per hospital and week. Blank: nothing available.</p>",
-             _figure_html(utilisation_heatmap(theatre, "used_days", "available", labels, weeks, THEATRE_TITLE,
-                                              "theatre days")),
-             _figure_html(utilisation_heatmap(result.lp.bed_use, "used_bed_days", "bed_days", labels, weeks,
-                                              BEDS_TITLE, "bed-days"))]
-    body += ["<h2>Flows between regions</h2><p class='note'>Planned operations over the horizon: rows are the "
-             "patients' home regions, columns the region of the hospital that operates.</p>",
-             _figure_html(flows_figure(result, names))]
-    body += ["<h2>Waiting-time bands</h2><p class='note'>Waiting patients by days waited, at the plan start "
-             "(backlog) and at the end of the horizon (first in, first out).</p>",
-             _figure_html(bands_figure(before, after, weeks)),
-             _figure_html(bands_region_figure(before, after, names, weeks))]
+    body += [
+        "<h2>Waiting over time</h2><p class='note'>Patients still waiting at the end of each week, per home "
+        "region (MoV/PvV excluded, as in the national statistics). Dashed lines count patients who have "
+        "waited more than 90 days: the care guarantee is broken for each of them.</p>",
+        _figure_html(waiting_figure(result.lp.region_kpis, names, colours)),
+    ]
+    body += [
+        "<h2>Capacity use</h2><p class='note'>Share of available theatre days (including extra days bought) "
+        "and of elective bed-days that the plan uses, per hospital and week. Blank: nothing available.</p>",
+        _figure_html(
+            utilisation_heatmap(theatre, "used_days", "available", labels, weeks, THEATRE_TITLE, "theatre days")
+        ),
+        _figure_html(
+            utilisation_heatmap(result.lp.bed_use, "used_bed_days", "bed_days", labels, weeks, BEDS_TITLE, "bed-days")
+        ),
+    ]
+    body += [
+        "<h2>Flows between regions</h2><p class='note'>Planned operations over the horizon: rows are the "
+        "patients' home regions, columns the region of the hospital that operates.</p>",
+        _figure_html(flows_figure(result, names)),
+    ]
+    body += [
+        "<h2>Waiting-time bands</h2><p class='note'>Waiting patients by days waited, at the plan start "
+        "(backlog) and at the end of the horizon (first in, first out).</p>",
+        _figure_html(bands_figure(before, after, weeks)),
+        _figure_html(bands_region_figure(before, after, names, weeks)),
+    ]
     totals = _with_names(result.lp.region_totals, names)
     totals = pd.concat([totals, totals.sum(numeric_only=True).to_frame().T.assign(region_id="Total")])
     payments = _with_names(result.lp.payments, names)
     prices = result.shadow_prices.head(20).copy()
     prices["hospital_id"] = prices["hospital_id"].map(lambda h: hospital_name.get(h, h))
-    body += ["<h2>Tables</h2>", _table_html(totals, caption="Region totals over the horizon (per home region)"),
-             _table_html(payments, caption="Payments under the price list (home region pays the treating region)"),
-             _table_html(prices, caption="Top 20 shadow prices: objective saved by one more theatre day or bed-day")]
+    body += [
+        "<h2>Tables</h2>",
+        _table_html(totals, caption="Region totals over the horizon (per home region)"),
+        _table_html(payments, caption="Payments under the price list (home region pays the treating region)"),
+        _table_html(prices, caption="Top 20 shadow prices: objective saved by one more theatre day or bed-day"),
+    ]
     if standalone is not None:
         value = _with_names(collaboration_value(result, standalone), names)
-        body += ["<h2>Value of collaboration</h2><p class='note'>The joint plan against each region planning "
-                 "alone on its own hospitals. Positive 'saved' columns: the region is better off together.</p>",
-                 _table_html(value, caption="Joint plan against the standalone baseline")]
+        body += [
+            "<h2>Value of collaboration</h2><p class='note'>The joint plan against each region planning "
+            "alone on its own hospitals. Positive 'saved' columns: the region is better off together.</p>",
+            _table_html(value, caption="Joint plan against the standalone baseline"),
+        ]
     return _write_text(path, _page(f"capplan: {result.scenario.name}", body))
 
 
@@ -423,38 +564,61 @@ COMPARE_COST_TITLE = "Cost per plan"
 COMPARE_SHARE_TITLE = "Share waiting over 90 days over time, all regions"
 
 
-def _plan_bars(table: pd.DataFrame, metric: str, plans: list[str], names: Mapping[str, str], title: str,
-               unit: str) -> go.Figure:
+def _plan_bars(
+    table: pd.DataFrame, metric: str, plans: list[str], names: Mapping[str, str], title: str, unit: str
+) -> go.Figure:
     rows = table[(table["metric"] == metric) & (table["region_id"] != "total")]
     rows = rows.sort_values("region_id", key=lambda c: c.map(lambda r: swedish_key(names.get(r, r))))
     regions = [names.get(r, r) for r in rows["region_id"]]
     fig = go.Figure()
     for i, plan_name in enumerate(plans):
-        fig.add_trace(go.Bar(x=regions, y=rows[plan_name].to_numpy(dtype=float), name=plan_name,
-                             marker_color=PLAN_PALETTE[i % len(PLAN_PALETTE)],
-                             hovertemplate=f"{html.escape(plan_name)}<br>%{{x}}: %{{y:,.0f}} {unit}<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=regions,
+                y=rows[plan_name].to_numpy(dtype=float),
+                name=plan_name,
+                marker_color=PLAN_PALETTE[i % len(PLAN_PALETTE)],
+                hovertemplate=f"{html.escape(plan_name)}<br>%{{x}}: %{{y:,.0f}} {unit}<extra></extra>",
+            )
+        )
     fig.update_yaxes(title_text=unit, rangemode="tozero")
     fig.update_xaxes(title_text="home region")
     return _layout(fig, title, barmode="group", legend_title_text="plan")
 
 
-def _cost_figure(table: pd.DataFrame, views: list[ResultView], plans: list[str], names: Mapping[str, str],
-                 colours: Mapping[str, str]) -> go.Figure:
+def _cost_figure(
+    table: pd.DataFrame, views: list[ResultView], plans: list[str], names: Mapping[str, str], colours: Mapping[str, str]
+) -> go.Figure:
     """Stacked MSEK per plan: paid by each home region, plus extra capacity bought (objective cost − paid)."""
     rows = table[(table["metric"] == "cost_sek") & (table["region_id"] != "total")]
     fig = go.Figure()
     for _, row in rows.iterrows():
         region = row["region_id"]
-        fig.add_trace(go.Bar(x=plans, y=row[plans].to_numpy(dtype=float) / 1e6, name=names.get(region, region),
-                             marker_color=colours.get(region, "grey"),
-                             hovertemplate="%{x}<br>" + html.escape(names.get(region, region))
-                                           + " pays %{y:,.2f} MSEK<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=plans,
+                y=row[plans].to_numpy(dtype=float) / 1e6,
+                name=names.get(region, region),
+                marker_color=colours.get(region, "grey"),
+                hovertemplate="%{x}<br>"
+                + html.escape(names.get(region, region))
+                + " pays %{y:,.2f} MSEK<extra></extra>",
+            )
+        )
     paid = rows[plans].sum().to_numpy(dtype=float)
-    total = np.array([float(v.summary.get("objective_terms", {}).get("cost_sek", p)) for v, p in zip(views, paid,
-                                                                                                    strict=True)])
+    total = np.array(
+        [float(v.summary.get("objective_terms", {}).get("cost_sek", p)) for v, p in zip(views, paid, strict=True)]
+    )
     if np.any(total - paid > 1.0):
-        fig.add_trace(go.Bar(x=plans, y=np.clip(total - paid, 0, None) / 1e6, name="extra capacity",
-                             marker_color="#555", hovertemplate="%{x}<br>extra capacity %{y:,.2f} MSEK<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=plans,
+                y=np.clip(total - paid, 0, None) / 1e6,
+                name="extra capacity",
+                marker_color="#555",
+                hovertemplate="%{x}<br>extra capacity %{y:,.2f} MSEK<extra></extra>",
+            )
+        )
     fig.update_yaxes(title_text="MSEK", rangemode="tozero")
     fig.update_xaxes(title_text="plan", type="category")
     return _layout(fig, COMPARE_COST_TITLE + " (MSEK, by paying region)", barmode="stack")
@@ -465,16 +629,24 @@ def _share_figure(views: list[ResultView], plans: list[str]) -> go.Figure:
     for i, (plan_name, view) in enumerate(zip(plans, views, strict=True)):
         sums = view.region_kpis.groupby(["t", "week"], as_index=False)[["over_90", "waiting"]].sum().sort_values("t")
         share = 100 * sums["over_90"] / sums["waiting"].where(sums["waiting"] > 0)
-        fig.add_trace(go.Scatter(x=sums["week"], y=share, name=plan_name, mode="lines+markers",
-                                 line={"color": PLAN_PALETTE[i % len(PLAN_PALETTE)]},
-                                 hovertemplate=f"{html.escape(plan_name)}<br>%{{x}}: %{{y:.1f}} %<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=sums["week"],
+                y=share,
+                name=plan_name,
+                mode="lines+markers",
+                line={"color": PLAN_PALETTE[i % len(PLAN_PALETTE)]},
+                hovertemplate=f"{html.escape(plan_name)}<br>%{{x}}: %{{y:.1f}} %<extra></extra>",
+            )
+        )
     fig.update_yaxes(title_text="% of waiting patients over 90 days", ticksuffix=" %", rangemode="tozero")
     fig.update_xaxes(title_text="ISO week (end of week)", type="category")
     return _layout(fig, COMPARE_SHARE_TITLE, legend_title_text="plan")
 
 
-def comparison_report_html(table: pd.DataFrame, views: list[ResultView], path: str | os.PathLike,
-                           region_names: Mapping[str, str] | None = None) -> Path:
+def comparison_report_html(
+    table: pd.DataFrame, views: list[ResultView], path: str | os.PathLike, region_names: Mapping[str, str] | None = None
+) -> Path:
     """Write one self-contained HTML comparison of plans and return its path.
 
     `table` is `compare(views)` (metric, region_id, one column per plan, in the order of `views`).
@@ -491,26 +663,37 @@ def comparison_report_html(table: pd.DataFrame, views: list[ResultView], path: s
     facts = []
     for plan_name, view in zip(plans, views, strict=True):
         s = view.summary
-        facts.append({"plan": plan_name, "status": s.get("status", ""), "start week": s.get("start_week", ""),
-                      "weeks": s.get("horizon_weeks", ""), "objective": float(s.get("objective", np.nan)),
-                      "treated": float(s.get("objective_terms", {}).get("treated", np.nan))})
+        facts.append(
+            {
+                "plan": plan_name,
+                "status": s.get("status", ""),
+                "start week": s.get("start_week", ""),
+                "weeks": s.get("horizon_weeks", ""),
+                "objective": float(s.get("objective", np.nan)),
+                "treated": float(s.get("objective_terms", {}).get("treated", np.nan)),
+            }
+        )
     shown = _with_names(table, names)
     shown["metric"] = shown["metric"].map(lambda m: LABELS.get(m, m.replace("_", " ")))
     percent_rows = table["metric"].isin(PERCENT_COLUMNS)
     for plan_name in plans:  # shares as percentages, formatted here because the table is long
-        shown[plan_name] = [f"{_number(100 * v)}\u00a0%" if p else v
-                            for v, p in zip(shown[plan_name], percent_rows, strict=True)]
-    body = [f"<h1>Comparison of {len(plans)} plans</h1>",
-            "<p class='lead'>Each plan's results per home region and in total. Breach-days count 7 days per "
-            "patient and week over the threshold; lower is better.</p>",
-            _table_html(pd.DataFrame(facts), caption="Plans compared"),
-            _figure_html(_plan_bars(table, "weighted_breach_days", plans, names, COMPARE_BREACH_TITLE,
-                                    "weighted breach-days")),
-            _figure_html(_plan_bars(table, "over_90_end", plans, names, COMPARE_OVER_90_TITLE, "patients")),
-            _figure_html(_cost_figure(table, views, plans, names, colours)),
-            _figure_html(_share_figure(views, plans)),
-            "<h2>Side by side</h2>",
-            _table_html(shown, percent=(), caption="Every measure per home region and in total")]
+        shown[plan_name] = [
+            f"{_number(100 * v)}\u00a0%" if p else v for v, p in zip(shown[plan_name], percent_rows, strict=True)
+        ]
+    body = [
+        f"<h1>Comparison of {len(plans)} plans</h1>",
+        "<p class='lead'>Each plan's results per home region and in total. Breach-days count 7 days per "
+        "patient and week over the threshold; lower is better.</p>",
+        _table_html(pd.DataFrame(facts), caption="Plans compared"),
+        _figure_html(
+            _plan_bars(table, "weighted_breach_days", plans, names, COMPARE_BREACH_TITLE, "weighted breach-days")
+        ),
+        _figure_html(_plan_bars(table, "over_90_end", plans, names, COMPARE_OVER_90_TITLE, "patients")),
+        _figure_html(_cost_figure(table, views, plans, names, colours)),
+        _figure_html(_share_figure(views, plans)),
+        "<h2>Side by side</h2>",
+        _table_html(shown, percent=(), caption="Every measure per home region and in total"),
+    ]
     return _write_text(path, _page("capplan: comparison of " + ", ".join(plans), body))
 
 
@@ -550,7 +733,7 @@ def _sheet_names(names) -> list[str]:
         candidate, i = base, 1
         while candidate.lower() in {o.lower() for o in out}:
             i += 1
-            candidate = f"{base[:31 - len(str(i)) - 1]}~{i}"
+            candidate = f"{base[: 31 - len(str(i)) - 1]}~{i}"
         out.append(candidate)
     return out
 

@@ -173,8 +173,11 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.Data
     table = pd.DataFrame(columns).assign(region_id=region).groupby("region_id", as_index=False).sum()
     theatre = theatre_use(inst, y) if theatre is None else theatre
     hospital_region = inst.dataset.hospitals.set_index("hospital_id")["region_id"]
-    extra = (theatre["extra_days_used"] * theatre["extra_cost_per_day"]).groupby(
-        theatre["hospital_id"].map(hospital_region)).sum()
+    extra = (
+        (theatre["extra_days_used"] * theatre["extra_cost_per_day"])
+        .groupby(theatre["hospital_id"].map(hospital_region))
+        .sum()
+    )
     table["extra_capacity_sek"] = table["region_id"].map(extra).fillna(0.0).astype(float)
     return table
 

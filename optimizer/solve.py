@@ -138,8 +138,9 @@ def _read_solution(built: BuiltModel, results, seconds: float, values: dict[str,
         else:
             duals[family] = np.zeros(len(built.rows[family]))
     extra = results.extra_info
-    iterations = int((getattr(extra, "simplex_iteration_count", 0) or 0) + (getattr(extra, "ipm_iteration_count", 0)
-                                                                              or 0))
+    iterations = int(
+        (getattr(extra, "simplex_iteration_count", 0) or 0) + (getattr(extra, "ipm_iteration_count", 0) or 0)
+    )
     return Solution(
         objective=float(results.incumbent_objective),
         y=np.maximum(values["y"], 0.0),

@@ -41,42 +41,61 @@ def make_dataset(
         ["hospital_id", "name", "region_id", "level", "lat", "lon"],
     )
     procedures_df = frame(
-        [{"name": p["procedure_id"], "name_sv": p["procedure_id"], "specialty": "orthopaedics",
-          "cases_per_theatre_day": 1.0, "bed_days_per_case": 0.0, "kva_codes": "", **p} for p in procedures],
+        [
+            {
+                "name": p["procedure_id"],
+                "name_sv": p["procedure_id"],
+                "specialty": "orthopaedics",
+                "cases_per_theatre_day": 1.0,
+                "bed_days_per_case": 0.0,
+                "kva_codes": "",
+                **p,
+            }
+            for p in procedures
+        ],
         ["procedure_id", "name", "name_sv", "specialty", "cases_per_theatre_day", "bed_days_per_case", "kva_codes"],
     )
-    caps = frame([{"cases_per_theatre_day": None, **c} for c in capabilities],
-                 ["hospital_id", "procedure_id", "cases_per_theatre_day"])
+    caps = frame(
+        [{"cases_per_theatre_day": None, **c} for c in capabilities],
+        ["hospital_id", "procedure_id", "cases_per_theatre_day"],
+    )
     caps["cases_per_theatre_day"] = caps["cases_per_theatre_day"].astype(float)
     waiting_rows = []
     for i, p in enumerate(patients):
-        waiting_rows.append({
-            "patient_id": p.get("patient_id", f"P{i:06d}"),
-            "region_id": p["region_id"],
-            "procedure_id": p["procedure_id"],
-            "decision_date": pd.Timestamp(D0 - dt.timedelta(days=p["waited"])),
-            "status": p.get("status", "waiting"),
-            "accepts_travel": p.get("accepts_travel", True),
-            "listed_hospital_id": p.get("listed_hospital_id"),
-        })
-    waiting = frame(waiting_rows, ["patient_id", "region_id", "procedure_id", "decision_date", "status",
-                                   "accepts_travel", "listed_hospital_id"])
+        waiting_rows.append(
+            {
+                "patient_id": p.get("patient_id", f"P{i:06d}"),
+                "region_id": p["region_id"],
+                "procedure_id": p["procedure_id"],
+                "decision_date": pd.Timestamp(D0 - dt.timedelta(days=p["waited"])),
+                "status": p.get("status", "waiting"),
+                "accepts_travel": p.get("accepts_travel", True),
+                "listed_hospital_id": p.get("listed_hospital_id"),
+            }
+        )
+    waiting = frame(
+        waiting_rows,
+        ["patient_id", "region_id", "procedure_id", "decision_date", "status", "accepts_travel", "listed_hospital_id"],
+    )
     waiting["decision_date"] = pd.to_datetime(waiting["decision_date"])
     waiting["accepts_travel"] = waiting["accepts_travel"].astype(bool)
     return Dataset(
         name=name,
         plan_start=D0,
-        regions=frame([{"region_id": r, "name": r, "population": 100_000} for r in regions],
-                      ["region_id", "name", "population"]),
+        regions=frame(
+            [{"region_id": r, "name": r, "population": 100_000} for r in regions], ["region_id", "name", "population"]
+        ),
         hospitals=hospitals_df,
         procedures=procedures_df,
         capabilities=caps,
         capacity=frame(list(capacity), ["hospital_id", "specialty", "week", "theatre_days"]).astype(
-            {"theatre_days": float}),
+            {"theatre_days": float}
+        ),
         beds=frame(list(beds), ["hospital_id", "week", "bed_days"]).astype({"bed_days": float}),
         waiting_list=waiting,
         demand=frame(list(demand), ["region_id", "procedure_id", "week", "expected_decisions"]).astype(
-            {"expected_decisions": float}),
+            {"expected_decisions": float}
+        ),
         prices=frame(list(prices), ["procedure_id", "hospital_id", "price_sek"]).astype({"price_sek": float}),
     )
 
@@ -91,8 +110,9 @@ def weekly(hospital_id: str, value: float, weeks: int, specialty: str | None = "
 
 def scenario(horizon_weeks: int = 1, **fields) -> Scenario:
     """A scenario on the tiny dataset; weights default to the design's unless given."""
-    return parse_scenario({"name": "test", "dataset": "tiny", "start_week": START_WEEK,
-                           "horizon_weeks": horizon_weeks, **fields})
+    return parse_scenario(
+        {"name": "test", "dataset": "tiny", "start_week": START_WEEK, "horizon_weeks": horizon_weeks, **fields}
+    )
 
 
 def random_dataset(seed: int, n_regions: int = 3, weeks: int = 6) -> Dataset:
@@ -112,8 +132,15 @@ def random_dataset(seed: int, n_regions: int = 3, weeks: int = 6) -> Dataset:
     for i, region in enumerate(regions):
         for level, procs in (("county", ["hip", "hernia", "cataract"]), ("district", ["hernia", "cataract"])):
             hid = f"{region}_{level}"
-            hospitals.append({"hospital_id": hid, "region_id": region, "level": level,
-                              "lat": 59.0 + 0.6 * i + rng.uniform(0, 0.3), "lon": 15.0 + rng.uniform(0, 2)})
+            hospitals.append(
+                {
+                    "hospital_id": hid,
+                    "region_id": region,
+                    "level": level,
+                    "lat": 59.0 + 0.6 * i + rng.uniform(0, 0.3),
+                    "lon": 15.0 + rng.uniform(0, 2),
+                }
+            )
             for p in procs:
                 rate = None if rng.random() < 0.7 else float(rng.integers(2, 14))
                 capabilities.append({"hospital_id": hid, "procedure_id": p, "cases_per_theatre_day": rate})
@@ -128,8 +155,14 @@ def random_dataset(seed: int, n_regions: int = 3, weeks: int = 6) -> Dataset:
         for s in sorted(specialties):
             for w in labels:
                 if rng.random() < 0.9:
-                    capacity.append({"hospital_id": h["hospital_id"], "specialty": s, "week": w,
-                                     "theatre_days": float(rng.integers(0, 4))})
+                    capacity.append(
+                        {
+                            "hospital_id": h["hospital_id"],
+                            "specialty": s,
+                            "week": w,
+                            "theatre_days": float(rng.integers(0, 4)),
+                        }
+                    )
         for w in labels:
             beds.append({"hospital_id": h["hospital_id"], "week": w, "bed_days": float(rng.integers(0, 12))})
     patients = []
@@ -137,11 +170,31 @@ def random_dataset(seed: int, n_regions: int = 3, weeks: int = 6) -> Dataset:
         for p in specialty_of:
             for _ in range(int(rng.integers(0, 25))):
                 status = rng.choice(["waiting", "waiting", "waiting", "waiting", "MoV", "PvV"])
-                patients.append({"region_id": region, "procedure_id": p, "waited": int(rng.integers(1, 500)),
-                                 "status": str(status), "accepts_travel": bool(rng.random() < 0.5)})
+                patients.append(
+                    {
+                        "region_id": region,
+                        "procedure_id": p,
+                        "waited": int(rng.integers(1, 500)),
+                        "status": str(status),
+                        "accepts_travel": bool(rng.random() < 0.5),
+                    }
+                )
     rng.shuffle(patients)
-    demand = [{"region_id": r, "procedure_id": p, "week": w, "expected_decisions": round(float(rng.uniform(0, 3)), 2)}
-              for r in regions for p in specialty_of for w in labels]
-    return make_dataset(regions=regions, hospitals=hospitals, procedures=procedures, capabilities=capabilities,
-                        capacity=capacity, beds=beds, patients=patients, demand=demand, prices=prices,
-                        name=f"random{seed}")
+    demand = [
+        {"region_id": r, "procedure_id": p, "week": w, "expected_decisions": round(float(rng.uniform(0, 3)), 2)}
+        for r in regions
+        for p in specialty_of
+        for w in labels
+    ]
+    return make_dataset(
+        regions=regions,
+        hospitals=hospitals,
+        procedures=procedures,
+        capabilities=capabilities,
+        capacity=capacity,
+        beds=beds,
+        patients=patients,
+        demand=demand,
+        prices=prices,
+        name=f"random{seed}",
+    )

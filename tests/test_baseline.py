@@ -27,7 +27,8 @@ def test_joint_plan_is_never_worse_in_total_than_standalone(seed):
     assert joint.objective <= alone.objective + 1e-6 * max(1.0, abs(alone.objective))
     table = collaboration_value(joint, alone).set_index("region_id")
     assert table.loc["total", "joint_weighted_breach_days"] == pytest.approx(
-        joint.lp.region_totals["weighted_breach_days"].sum())
+        joint.lp.region_totals["weighted_breach_days"].sum()
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)

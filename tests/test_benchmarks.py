@@ -32,8 +32,16 @@ def tiny_specs(tmp_path_factory) -> list[InstanceSpec]:
     for seed, weeks in ((3, 3), (3, 6)):
         folder = tmp_path_factory.mktemp("data") / f"random{seed}"
         save_dataset(random_dataset(seed, weeks=6), folder)
-        specs.append(InstanceSpec(f"random{seed}-{weeks}w", "test", scenario(horizon_weeks=weeks).to_yaml_dict(),
-                                  dataset_dir=str(folder), series="weeks", scale=weeks))
+        specs.append(
+            InstanceSpec(
+                f"random{seed}-{weeks}w",
+                "test",
+                scenario(horizon_weeks=weeks).to_yaml_dict(),
+                dataset_dir=str(folder),
+                series="weeks",
+                scale=weeks,
+            )
+        )
     return specs
 
 

@@ -22,11 +22,28 @@ TOLERANCE = 0.05
 
 #: DOMAIN.md: waiting over 90 days per procedure group, incl. MoV/PvV.
 OVER_90_BY_PROCEDURE = {
-    "cataract": 2000, "knee": 1100, "other_eye": 1029, "other_surgery": 928, "other_ortho": 908,
-    "hearing_aid": 840, "other_ent": 765, "hip": 600, "other_urology": 553, "other_plastic": 497,
-    "varicose_veins": 421, "inguinal_hernia": 420, "carpal_tunnel": 402, "hallux_valgus": 342,
-    "benign_skin_tumour": 340, "tonsillectomy": 294, "other_hand": 272, "other_gyn": 253, "prostate": 248,
-    "gallstones": 240, "thyroid": 237, "nasal_septum": 207,
+    "cataract": 2000,
+    "knee": 1100,
+    "other_eye": 1029,
+    "other_surgery": 928,
+    "other_ortho": 908,
+    "hearing_aid": 840,
+    "other_ent": 765,
+    "hip": 600,
+    "other_urology": 553,
+    "other_plastic": 497,
+    "varicose_veins": 421,
+    "inguinal_hernia": 420,
+    "carpal_tunnel": 402,
+    "hallux_valgus": 342,
+    "benign_skin_tumour": 340,
+    "tonsillectomy": 294,
+    "other_hand": 272,
+    "other_gyn": 253,
+    "prostate": 248,
+    "gallstones": 240,
+    "thyroid": 237,
+    "nasal_septum": 207,
 }
 #: DOMAIN.md: share over 90 (waiting), highest group first; every region of a group above every later one.
 SHARE_OVER_90_ORDER = [["varmland"], ["orebro"], ["dalarna"], ["uppsala", "sormland"], ["gavleborg", "vastmanland"]]

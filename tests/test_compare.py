@@ -9,8 +9,16 @@ from optimizer.output import write_results
 from optimizer.plan import plan
 from tests.factory import random_dataset, scenario
 
-EXTRA = [{"extra_capacity": {"hospital_id": "r1_county", "specialty": "orthopaedics", "theatre_days_per_week": 2,
-                             "cost_per_day_sek": 20_000}}]
+EXTRA = [
+    {
+        "extra_capacity": {
+            "hospital_id": "r1_county",
+            "specialty": "orthopaedics",
+            "theatre_days_per_week": 2,
+            "cost_per_day_sek": 20_000,
+        }
+    }
+]
 
 
 @pytest.fixture(scope="module")

@@ -88,5 +88,7 @@ def test_mask_agrees_with_the_scalar_check():
 
 def test_mask_on_string_dtype_and_empty_series():
     assert personal_number_mask(pd.Series(["19121212-1212", "P1"], dtype="string")).astype(bool).tolist() == [
-        True, False]
+        True,
+        False,
+    ]
     assert personal_number_mask(pd.Series([], dtype=str)).empty

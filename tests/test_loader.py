@@ -30,27 +30,54 @@ MELLANSVERIGE = SCENARIOS_DIR / "mellansverige"
 def tiny() -> Dataset:
     return make_dataset(
         regions=["r1", "r2"],
-        hospitals=[{"hospital_id": "h1", "name": "Sjukhuset i Skövde", "region_id": "r1"},
-                   {"hospital_id": "h2", "region_id": "r2", "level": "private", "lat": 59.37, "lon": 13.5}],
-        procedures=[{"procedure_id": "hip", "name": "Hip replacement", "name_sv": "Höftledsplastik",
-                     "cases_per_theatre_day": 3.0, "bed_days_per_case": 2.5, "kva_codes": "NFB29;NFB39"},
-                    {"procedure_id": "cataract", "specialty": "ophthalmology", "cases_per_theatre_day": 12.0}],
-        capabilities=[{"hospital_id": "h1", "procedure_id": "hip"},
-                      {"hospital_id": "h2", "procedure_id": "cataract", "cases_per_theatre_day": 10.0}],
+        hospitals=[
+            {"hospital_id": "h1", "name": "Sjukhuset i Skövde", "region_id": "r1"},
+            {"hospital_id": "h2", "region_id": "r2", "level": "private", "lat": 59.37, "lon": 13.5},
+        ],
+        procedures=[
+            {
+                "procedure_id": "hip",
+                "name": "Hip replacement",
+                "name_sv": "Höftledsplastik",
+                "cases_per_theatre_day": 3.0,
+                "bed_days_per_case": 2.5,
+                "kva_codes": "NFB29;NFB39",
+            },
+            {"procedure_id": "cataract", "specialty": "ophthalmology", "cases_per_theatre_day": 12.0},
+        ],
+        capabilities=[
+            {"hospital_id": "h1", "procedure_id": "hip"},
+            {"hospital_id": "h2", "procedure_id": "cataract", "cases_per_theatre_day": 10.0},
+        ],
         capacity=weekly("h1", 2.0, 3) + weekly("h2", 1.5, 3, specialty="ophthalmology"),
         beds=weekly("h1", 10.0, 3, specialty=None),
         patients=[
-            {"patient_id": "P0012345", "region_id": "r1", "procedure_id": "hip", "waited": 100,
-             "listed_hospital_id": "h1"},
-            {"patient_id": "X-2023-000123", "region_id": "r2", "procedure_id": "cataract", "waited": 10,
-             "status": "MoV", "accepts_travel": False},
+            {
+                "patient_id": "P0012345",
+                "region_id": "r1",
+                "procedure_id": "hip",
+                "waited": 100,
+                "listed_hospital_id": "h1",
+            },
+            {
+                "patient_id": "X-2023-000123",
+                "region_id": "r2",
+                "procedure_id": "cataract",
+                "waited": 10,
+                "status": "MoV",
+                "accepts_travel": False,
+            },
             {"patient_id": "P0012346", "region_id": "r2", "procedure_id": "hip", "waited": 400, "status": "PvV"},
             {"patient_id": "P0012347", "region_id": "r1", "procedure_id": "cataract", "waited": 1},
         ],
-        demand=[{"region_id": "r1", "procedure_id": "hip", "week": "2025-W14", "expected_decisions": 1.25},
-                {"region_id": "r2", "procedure_id": "cataract", "week": "2025-W15", "expected_decisions": 0.5}],
-        prices=[{"procedure_id": "hip", "hospital_id": "h2", "price_sek": 70_000.0},
-                {"procedure_id": "cataract", "hospital_id": "h2", "price_sek": 9_500.0}],
+        demand=[
+            {"region_id": "r1", "procedure_id": "hip", "week": "2025-W14", "expected_decisions": 1.25},
+            {"region_id": "r2", "procedure_id": "cataract", "week": "2025-W15", "expected_decisions": 0.5},
+        ],
+        prices=[
+            {"procedure_id": "hip", "hospital_id": "h2", "price_sek": 70_000.0},
+            {"procedure_id": "cataract", "hospital_id": "h2", "price_sek": 9_500.0},
+        ],
     )
 
 
@@ -293,30 +320,39 @@ def test_negative_number(folder, file, old, new, column):
     expect(problems_of(folder), file, line, column, "at least 0")
 
 
-@pytest.mark.parametrize(("file", "old", "column", "value"), [
-    ("prices.csv", "hip,h2,70000", "price_sek", "NaN"),
-    ("beds.csv", "2025-W14,10", "bed_days", "-Infinity"),
-    ("regions.csv", "r1,r1,100000", "population", "inf"),  # an int column: inf used to crash the cast
-])
+@pytest.mark.parametrize(
+    ("file", "old", "column", "value"),
+    [
+        ("prices.csv", "hip,h2,70000", "price_sek", "NaN"),
+        ("beds.csv", "2025-W14,10", "bed_days", "-Infinity"),
+        ("regions.csv", "r1,r1,100000", "population", "inf"),  # an int column: inf used to crash the cast
+    ],
+)
 def test_non_finite_number(folder, file, old, column, value):
     line = edit(folder, file, old, old.rsplit(",", 1)[0] + "," + value)
     expect(problems_of(folder), file, line, column, "not a finite number")
 
 
-@pytest.mark.parametrize(("file", "old", "column", "value"), [
-    ("capacity.csv", "2025-W14,2", "theatre_days", "1e300"),
-    ("regions.csv", "r1,r1,100000", "population", f"{MAX_NUMBER * 10:.0f}"),
-    ("prices.csv", "hip,h2,70000", "price_sek", "99999999999999999999999"),
-])
+@pytest.mark.parametrize(
+    ("file", "old", "column", "value"),
+    [
+        ("capacity.csv", "2025-W14,2", "theatre_days", "1e300"),
+        ("regions.csv", "r1,r1,100000", "population", f"{MAX_NUMBER * 10:.0f}"),
+        ("prices.csv", "hip,h2,70000", "price_sek", "99999999999999999999999"),
+    ],
+)
 def test_huge_number(folder, file, old, column, value):
     line = edit(folder, file, old, old.rsplit(",", 1)[0] + "," + value)
     expect(problems_of(folder), file, line, column, "implausibly large")
 
 
-@pytest.mark.parametrize(("file", "old", "new"), [
-    ("procedures.csv", "orthopaedics,3,2.5", "orthopaedics,0,2.5"),
-    ("capabilities.csv", "h2,cataract,10", "h2,cataract,0"),
-])
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("procedures.csv", "orthopaedics,3,2.5", "orthopaedics,0,2.5"),
+        ("capabilities.csv", "h2,cataract,10", "h2,cataract,0"),
+    ],
+)
 def test_zero_cases_per_theatre_day(folder, file, old, new):
     line = edit(folder, file, old, new)
     expect(problems_of(folder), file, line, "cases_per_theatre_day", "greater than 0")
@@ -422,8 +458,13 @@ def test_file_level_problems_in_several_files_are_reported_together(folder):
     duplicate = edit(folder, "waiting_list.csv", "P0012346,r2,hip", "P0012345,r2,hip")
     problems = problems_of(folder)
     assert {(p.file, p.row, p.column) for p in problems} == {
-        ("beds.csv", None, None), ("prices.csv", 1, None), ("regions.csv", 1, "pop"), ("regions.csv", 1, "population"),
-        ("capacity.csv", negative, "theatre_days"), ("waiting_list.csv", duplicate, "patient_id,procedure_id")}
+        ("beds.csv", None, None),
+        ("prices.csv", 1, None),
+        ("regions.csv", 1, "pop"),
+        ("regions.csv", 1, "population"),
+        ("capacity.csv", negative, "theatre_days"),
+        ("waiting_list.csv", duplicate, "patient_id,procedure_id"),
+    }
 
 
 def test_nothing_is_partially_loaded(folder):
@@ -533,12 +574,14 @@ def test_cli_validate_broken_dataset(folder):
     lines = result.output.splitlines()
     assert lines[0] == "4 problem(s):"
     # one problem per line, whole (long lines are not wrapped at the console width)
-    assert sorted(lines[1:]) == sorted([
-        f"beds.csv:{beds}:bed_days: must be at least 0",
-        f"hospitals.csv:{hospitals}:region_id: unknown region_id (not in regions.csv)",
-        f"waiting_list.csv:{pin}:patient_id: looks like a personal identity number; use pseudonymous ids",
-        f"waiting_list.csv:{late}:decision_date: decision date is not before the plan start 2025-03-31 (2025-W14)",
-    ])
+    assert sorted(lines[1:]) == sorted(
+        [
+            f"beds.csv:{beds}:bed_days: must be at least 0",
+            f"hospitals.csv:{hospitals}:region_id: unknown region_id (not in regions.csv)",
+            f"waiting_list.csv:{pin}:patient_id: looks like a personal identity number; use pseudonymous ids",
+            f"waiting_list.csv:{late}:decision_date: decision date is not before the plan start 2025-03-31 (2025-W14)",
+        ]
+    )
 
 
 def test_cli_validate_missing_folder(tmp_path):
@@ -549,8 +592,9 @@ def test_cli_validate_missing_folder(tmp_path):
 
 # --- the default dataset, when it has been generated ---------------------------------------------
 
-needs_default = pytest.mark.skipif(not (MELLANSVERIGE / "waiting_list.csv").is_file(),
-                                   reason="scenarios/mellansverige not generated yet")
+needs_default = pytest.mark.skipif(
+    not (MELLANSVERIGE / "waiting_list.csv").is_file(), reason="scenarios/mellansverige not generated yet"
+)
 
 
 @needs_default

@@ -32,8 +32,11 @@ def test_one_queue_one_hospital_treats_up_to_capacity():
     # 3 patients waited 100 days, 2 theatre days at 1 case/day, 1 week: all 3 are over 90 at E_1.
     # Treating 2 leaves 1 over 90 for the week: objective 7 × 1 = 7.
     ds = make_dataset(
-        regions=["a"], hospitals=[{"hospital_id": "h", "region_id": "a"}], procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}], capacity=weekly("h", 2, 1),
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 2, 1),
         patients=patients("a", 3, 100),
     )
     result = plan(scenario(1, weights=ONLY_90), dataset=ds)
@@ -45,8 +48,11 @@ def test_one_queue_one_hospital_treats_up_to_capacity():
 def test_patients_under_threshold_cost_nothing_until_they_cross_it():
     # Waited 80 days: 87 at E_1 (not over), 94 at E_2 (over). No capacity: 7 × (0 + 1) = 7.
     ds = make_dataset(
-        regions=["a"], hospitals=[{"hospital_id": "h", "region_id": "a"}], procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}], capacity=weekly("h", 0, 2),
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 0, 2),
         patients=patients("a", 1, 80),
     )
     result = plan(scenario(2, weights=ONLY_90), dataset=ds)
@@ -59,9 +65,12 @@ def test_two_regions_share_one_hospital_and_the_longer_waiting_go_first():
     # Treat a's two: objective 7 × (b's 2 × 1) = 14; treating b's instead would give 7 × 2 × 2 = 28.
     weights = {**ONLY_90, "over_180": 1}
     ds = make_dataset(
-        regions=["a", "b"], hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}], capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
-        capacity=weekly("h", 2, 1), patients=patients("a", 2, 200) + patients("b", 2, 100),
+        regions=["a", "b"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 2, 1),
+        patients=patients("a", 2, 200) + patients("b", 2, 100),
         prices=[{"procedure_id": "knee", "hospital_id": "h", "price_sek": 100_000}],
     )
     result = plan(scenario(1, weights=weights), dataset=ds)
@@ -74,10 +83,13 @@ def test_bed_days_bind_before_theatre_days():
     # 10 theatre days at 1 case/day, but 5 bed-days and 2.5 bed-days per case: at most 2 patients.
     # 4 over 90 → 2 remain: objective 7 × 2 = 14.
     ds = make_dataset(
-        regions=["a"], hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
         procedures=[{"procedure_id": "knee", "bed_days_per_case": 2.5}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}], capacity=weekly("h", 10, 1),
-        beds=weekly("h", 5, 1, specialty=None), patients=patients("a", 4, 100),
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 10, 1),
+        beds=weekly("h", 5, 1, specialty=None),
+        patients=patients("a", 4, 100),
     )
     result = plan(scenario(1, weights=ONLY_90), dataset=ds)
     assert result.objective == pytest.approx(14.0)
@@ -88,9 +100,12 @@ def test_budget_limits_purchases_from_another_region():
     # Region b has no hospital; its 3 mobile patients (over 90) can go to h in region a at 100,000 SEK.
     # Budget 150,000 SEK buys 1.5 patients: 1.5 remain over 90 → objective 7 × 1.5 = 10.5.
     ds = make_dataset(
-        regions=["a", "b"], hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}], capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
-        capacity=weekly("h", 10, 1), patients=patients("b", 3, 100),
+        regions=["a", "b"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 10, 1),
+        patients=patients("b", 3, 100),
         prices=[{"procedure_id": "knee", "hospital_id": "h", "price_sek": 100_000}],
     )
     result = plan(scenario(1, weights=ONLY_90, policy={"budgets_sek": {"b": 150_000}}), dataset=ds)
@@ -104,9 +119,12 @@ def test_local_patients_never_leave_their_region():
     # Region b's patients do not accept travel and b has no hospital: nobody can be treated.
     # 2 over 90 for 1 week → objective 14, nothing allocated.
     ds = make_dataset(
-        regions=["a", "b"], hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}], capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
-        capacity=weekly("h", 10, 1), patients=patients("b", 2, 100, accepts_travel=False),
+        regions=["a", "b"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 10, 1),
+        patients=patients("b", 2, 100, accepts_travel=False),
         prices=[{"procedure_id": "knee", "hospital_id": "h", "price_sek": 1}],
     )
     result = plan(scenario(1, weights=ONLY_90), dataset=ds)
@@ -119,11 +137,14 @@ def _agreement_dataset():
     # 10 days (no breach within one week). Capacity is ample everywhere.
     return make_dataset(
         regions=["a", "b"],
-        hospitals=[{"hospital_id": "ha", "region_id": "a", "lat": 59.0, "lon": 17.0},
-                   {"hospital_id": "hb", "region_id": "b", "lat": 59.0 + 100 / 1.25 / 111.195, "lon": 17.0}],
+        hospitals=[
+            {"hospital_id": "ha", "region_id": "a", "lat": 59.0, "lon": 17.0},
+            {"hospital_id": "hb", "region_id": "b", "lat": 59.0 + 100 / 1.25 / 111.195, "lon": 17.0},
+        ],
         procedures=[{"procedure_id": "knee"}],
         capabilities=[{"hospital_id": "ha", "procedure_id": "knee"}, {"hospital_id": "hb", "procedure_id": "knee"}],
-        capacity=weekly("ha", 10, 1) + weekly("hb", 10, 1), patients=patients("a", 3, 10),
+        capacity=weekly("ha", 10, 1) + weekly("hb", 10, 1),
+        patients=patients("a", 3, 10),
         prices=[{"procedure_id": "knee", "hospital_id": "hb", "price_sek": 50_000}],
     )
 
@@ -136,9 +157,16 @@ def test_agreement_forces_a_transfer():
     free = plan(scenario(1, weights=weights), dataset=_agreement_dataset())
     assert allocated(free, hospital_id="hb") == pytest.approx(0.0)
     assert free.objective == pytest.approx(0.0, abs=1e-6)
-    bound = plan(scenario(1, weights=weights, policy={"agreements": [
-        {"payer_region": "a", "provider_hospital": "hb", "procedure_id": "knee", "min_cases": 2}]}),
-        dataset=_agreement_dataset())
+    bound = plan(
+        scenario(
+            1,
+            weights=weights,
+            policy={
+                "agreements": [{"payer_region": "a", "provider_hospital": "hb", "procedure_id": "knee", "min_cases": 2}]
+            },
+        ),
+        dataset=_agreement_dataset(),
+    )
     assert allocated(bound, hospital_id="hb") == pytest.approx(2.0)
     assert bound.lp.terms["patient_km"] == pytest.approx(200.0, rel=1e-3)
     assert bound.objective == pytest.approx(2.0, rel=1e-3)
@@ -148,10 +176,12 @@ def test_agreement_above_capacity_is_explained_by_name():
     # hb has 1 theatre day (1 case) but the agreement asks for 2: infeasible, and the message names
     # the agreement and hb's theatre days.
     ds = _agreement_dataset()
-    ds = ds.with_tables(capacity=ds.capacity.assign(
-        theatre_days=ds.capacity["hospital_id"].map({"ha": 10.0, "hb": 1.0})))
-    sc = scenario(1, weights=ONLY_90, policy={"agreements": [
-        {"payer_region": "a", "provider_hospital": "hb", "min_cases": 2}]})
+    ds = ds.with_tables(
+        capacity=ds.capacity.assign(theatre_days=ds.capacity["hospital_id"].map({"ha": 10.0, "hb": 1.0}))
+    )
+    sc = scenario(
+        1, weights=ONLY_90, policy={"agreements": [{"payer_region": "a", "provider_hospital": "hb", "min_cases": 2}]}
+    )
     with pytest.raises(InfeasibleScenarioError) as caught:
         plan(sc, dataset=ds)
     text = str(caught.value)
@@ -165,12 +195,27 @@ def test_extra_capacity_is_bought_when_breaches_cost_more():
     # Weight cost 0.1 per kSEK → an extra day costs 1 objective unit; a patient left over 90 costs 7.
     # Buy 2 days, treat all 3: objective = 2 × 1 = 2.
     ds = make_dataset(
-        regions=["a"], hospitals=[{"hospital_id": "h", "region_id": "a"}], procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}], capacity=weekly("h", 1, 1),
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 1, 1),
         patients=patients("a", 3, 100),
     )
-    sc = scenario(1, weights={**ONLY_90, "cost_per_ksek": 0.1}, changes=[{"extra_capacity": {
-        "hospital_id": "h", "specialty": "orthopaedics", "theatre_days_per_week": 2, "cost_per_day_sek": 10_000}}])
+    sc = scenario(
+        1,
+        weights={**ONLY_90, "cost_per_ksek": 0.1},
+        changes=[
+            {
+                "extra_capacity": {
+                    "hospital_id": "h",
+                    "specialty": "orthopaedics",
+                    "theatre_days_per_week": 2,
+                    "cost_per_day_sek": 10_000,
+                }
+            }
+        ],
+    )
     result = plan(sc, dataset=ds)
     assert result.objective == pytest.approx(2.0)
     assert result.lp.terms["cost_sek"] == pytest.approx(20_000)
@@ -181,8 +226,11 @@ def test_forecast_decisions_cross_90_days_in_week_14():
     # when 3 < 7t − 90, i.e. t ≥ 14 (7·13 − 90 = 1 < 3). 1 decision, no capacity, 14 weeks:
     # breach-days = 7 × 1 (week 14 only).
     ds = make_dataset(
-        regions=["a"], hospitals=[{"hospital_id": "h", "region_id": "a"}], procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}], capacity=weekly("h", 0, 14),
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 0, 14),
         demand=[{"region_id": "a", "procedure_id": "knee", "week": "2025-W14", "expected_decisions": 1.0}],
     )
     result = plan(scenario(14, weights=ONLY_90, policy={"share_accepting_travel": 0.5}), dataset=ds)
@@ -195,8 +243,11 @@ def test_forecast_decisions_cross_90_days_in_week_14():
 def test_shadow_price_matches_one_more_theatre_day():
     # 5 patients over 90, 2 theatre days: each extra day treats one more patient and saves 7.
     ds = make_dataset(
-        regions=["a"], hospitals=[{"hospital_id": "h", "region_id": "a"}], procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}], capacity=weekly("h", 2, 1),
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 2, 1),
         patients=patients("a", 5, 100),
     )
     result = plan(scenario(1, weights=ONLY_90), dataset=ds)
@@ -205,3 +256,20 @@ def test_shadow_price_matches_one_more_theatre_day():
     more = plan(scenario(1, weights=ONLY_90), dataset=ds.with_tables(capacity=ds.capacity.assign(theatre_days=3.0)))
     assert saving == pytest.approx(7.0)
     assert result.objective - more.objective == pytest.approx(saving)
+
+
+def test_a_plan_window_without_any_forecast_plans_the_backlog_only():
+    # Demand exists only after the window (week 2025-W30; the plan covers W14-W15): no forecast
+    # arrives, the backlog alone is planned. 2 patients over 90, 1 theatre day a week at 1 case/day:
+    # week 1 leaves 1 over 90 (7 breach-days), week 2 none. Objective 7.
+    ds = make_dataset(
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        capacity=weekly("h", 1, 2),
+        patients=patients("a", 2, 100),
+        demand=[{"region_id": "a", "procedure_id": "knee", "week": "2025-W30", "expected_decisions": 5.0}],
+    )
+    result = plan(scenario(2, weights=ONLY_90), dataset=ds)
+    assert result.objective == pytest.approx(7.0)

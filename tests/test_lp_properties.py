@@ -88,8 +88,9 @@ def test_integer_plan_is_short_of_the_lp_only_where_no_whole_patient_fits(seed):
             row = flows.loc[f]
             fits_theatre = theatre_room[(row.hospital_id, row.specialty, row.t)] >= 1 / row.rate - 1e-6
             fits_beds = row.bed_days_per_case == 0 or bed_room.get((row.hospital_id, row.t), 0) >= (
-                row.bed_days_per_case - 1e-6)
-            fits_queue = (queue_room[q, row.t - 1:] >= 1 - 1e-6).all()
+                row.bed_days_per_case - 1e-6
+            )
+            fits_queue = (queue_room[q, row.t - 1 :] >= 1 - 1e-6).all()
             assert not (fits_theatre and fits_beds and fits_queue), f"queue {q} could take a patient on flow {f}"
     # the LP is a relaxation of the integer plan: rounding can never improve the objective
     assert result.integer.objective >= result.objective - 1e-6 * max(1.0, abs(result.objective))

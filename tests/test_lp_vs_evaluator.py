@@ -21,8 +21,16 @@ RICH_POLICY = {
     "budgets_sek": {"r1": 300_000},
     "agreements": [{"payer_region": "r0", "provider_region": "r1", "min_cases": 2, "max_cases": 20}],
 }
-EXTRA = [{"extra_capacity": {"hospital_id": "r2_county", "specialty": "orthopaedics", "theatre_days_per_week": 1,
-                             "cost_per_day_sek": 30_000}}]
+EXTRA = [
+    {
+        "extra_capacity": {
+            "hospital_id": "r2_county",
+            "specialty": "orthopaedics",
+            "theatre_days_per_week": 1,
+            "cost_per_day_sek": 30_000,
+        }
+    }
+]
 
 
 def _scenarios():

@@ -39,7 +39,8 @@ def test_oldest_patients_are_offered_first_within_each_queue(planned):
     ds, result = planned
     proposals = patient_proposals(result)
     waiting = ds.waiting_list[ds.waiting_list["status"] == "waiting"].assign(
-        cls=lambda w: w["accepts_travel"].map({True: "mobile", False: "local"}))
+        cls=lambda w: w["accepts_travel"].map({True: "mobile", False: "local"})
+    )
     offered = set(proposals["patient_id"])
     for (region, procedure, cls), queue in waiting.groupby(["region_id", "procedure_id", "cls"]):
         chosen = queue[queue["patient_id"].isin(offered)]

@@ -14,10 +14,20 @@ from optimizer.plan import plan
 from tests.factory import random_dataset, scenario
 
 REGION_NAMES = ["Region Uppsala", "Region Örebro län", "Region Värmland"]
-PLAN_TITLES = [report.WAITING_TITLE, report.THEATRE_TITLE, report.BEDS_TITLE, report.FLOWS_TITLE,
-               report.BANDS_TITLE, report.BANDS_REGION_TITLE]
-COMPARE_TITLES = [report.COMPARE_BREACH_TITLE, report.COMPARE_OVER_90_TITLE, report.COMPARE_COST_TITLE,
-                  report.COMPARE_SHARE_TITLE]
+PLAN_TITLES = [
+    report.WAITING_TITLE,
+    report.THEATRE_TITLE,
+    report.BEDS_TITLE,
+    report.FLOWS_TITLE,
+    report.BANDS_TITLE,
+    report.BANDS_REGION_TITLE,
+]
+COMPARE_TITLES = [
+    report.COMPARE_BREACH_TITLE,
+    report.COMPARE_OVER_90_TITLE,
+    report.COMPARE_COST_TITLE,
+    report.COMPARE_SHARE_TITLE,
+]
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +69,19 @@ def test_plan_report_without_standalone_has_no_collaboration_section(joint, tmp_
 
 def test_plan_tables_has_every_sheet_and_collaboration_when_attached(joint):
     tables = report.plan_tables(joint)
-    assert list(tables) == ["allocations", "integer_plan", "region_kpis", "region_totals", "theatre_use", "bed_use",
-                            "payments", "shadow_prices", "waiting_bands_before", "waiting_bands_after",
-                            "collaboration"]
+    assert list(tables) == [
+        "allocations",
+        "integer_plan",
+        "region_kpis",
+        "region_totals",
+        "theatre_use",
+        "bed_use",
+        "payments",
+        "shadow_prices",
+        "waiting_bands_before",
+        "waiting_bands_after",
+        "collaboration",
+    ]
     before, after = tables["waiting_bands_before"], tables["waiting_bands_after"]
     assert list(before["band"].unique()) == ["0-30", "31-60", "61-90", "91-120", "121-180", "181-365", "366+"]
     # what is still waiting at the end equals the region KPIs of the last week
@@ -86,8 +106,12 @@ def test_excel_export_has_one_sheet_per_table_with_header_and_rows(joint, tmp_pa
 
 def test_excel_sheet_names_are_shortened_cleaned_and_unique(tmp_path):
     long = "a very long table name that Excel would refuse"
-    tables = {long: pd.DataFrame({"x": [1, 2]}), long + " too": pd.DataFrame({"y": [0.5]}),
-              "bad/name?": pd.DataFrame({"z": ["a"]}), "empty": pd.DataFrame({"w": []})}
+    tables = {
+        long: pd.DataFrame({"x": [1, 2]}),
+        long + " too": pd.DataFrame({"y": [0.5]}),
+        "bad/name?": pd.DataFrame({"z": ["a"]}),
+        "empty": pd.DataFrame({"w": []}),
+    }
     path = report.excel_export(tables, tmp_path / "t.xlsx")
     names = load_workbook(path).sheetnames
     assert len(names) == 4 and len(set(names)) == 4

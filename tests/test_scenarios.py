@@ -28,8 +28,14 @@ def _fields(error: ScenarioError) -> list[str]:
         ({"changes": [{"teleport": {}}]}, "changes"),
         ({"changes": [{"capacity": {"hospital_id": "h", "factor": 0.5, "theatre_days": 3}}]}, "changes"),
         ({"changes": [{"capacity": {"hospital_id": "h", "factor": -1}}]}, "changes"),
-        ({"policy": {"agreements": [{"payer_region": "a", "provider_hospital": "h", "min_cases": 5,
-                                      "max_cases": 2}]}}, "policy.agreements.0"),
+        (
+            {
+                "policy": {
+                    "agreements": [{"payer_region": "a", "provider_hospital": "h", "min_cases": 5, "max_cases": 2}]
+                }
+            },
+            "policy.agreements.0",
+        ),
         ({"policy": {"share_accepting_travel": 1.5}}, "policy.share_accepting_travel"),
         ({"weights": {"over_90": -1}}, "weights.over_90"),
         ({"colour": "blue"}, "colour"),
@@ -66,15 +72,22 @@ def _dataset():
     return make_dataset(
         regions=["a", "b"],
         hospitals=[{"hospital_id": "h1", "region_id": "a"}, {"hospital_id": "h2", "region_id": "b"}],
-        procedures=[{"procedure_id": "knee", "bed_days_per_case": 1.0}, {"procedure_id": "cataract",
-                                                                           "specialty": "ophthalmology"}],
-        capabilities=[{"hospital_id": "h1", "procedure_id": "knee"}, {"hospital_id": "h2", "procedure_id": "knee"},
-                      {"hospital_id": "h1", "procedure_id": "cataract"}],
+        procedures=[
+            {"procedure_id": "knee", "bed_days_per_case": 1.0},
+            {"procedure_id": "cataract", "specialty": "ophthalmology"},
+        ],
+        capabilities=[
+            {"hospital_id": "h1", "procedure_id": "knee"},
+            {"hospital_id": "h2", "procedure_id": "knee"},
+            {"hospital_id": "h1", "procedure_id": "cataract"},
+        ],
         capacity=weekly("h1", 4, 4) + weekly("h2", 4, 4) + weekly("h1", 2, 4, specialty="ophthalmology"),
         beds=weekly("h1", 10, 4, specialty=None) + weekly("h2", 10, 4, specialty=None),
         patients=[{"region_id": r, "procedure_id": p, "waited": 100} for r in "ab" for p in ("knee", "cataract")],
-        demand=[{"region_id": "a", "procedure_id": "knee", "week": w, "expected_decisions": 2.0}
-                for w in ("2025-W14", "2025-W15", "2025-W16", "2025-W17")],
+        demand=[
+            {"region_id": "a", "procedure_id": "knee", "week": w, "expected_decisions": 2.0}
+            for w in ("2025-W14", "2025-W15", "2025-W16", "2025-W17")
+        ],
         prices=[{"procedure_id": "knee", "hospital_id": h, "price_sek": 1000} for h in ("h1", "h2")]
         + [{"procedure_id": "cataract", "hospital_id": "h1", "price_sek": 100}],
     )
@@ -89,8 +102,9 @@ def _theatre_rhs(changes, hospital="h1", specialty="orthopaedics") -> np.ndarray
 
 def test_capacity_factor_halves_that_capacity_in_the_built_model():
     assert _theatre_rhs([]).tolist() == [4, 4, 4, 4]
-    halved = [{"capacity": {"hospital_id": "h1", "specialty": "orthopaedics", "factor": 0.5,
-                            "weeks": "2025-W15..2025-W16"}}]
+    halved = [
+        {"capacity": {"hospital_id": "h1", "specialty": "orthopaedics", "factor": 0.5, "weeks": "2025-W15..2025-W16"}}
+    ]
     assert _theatre_rhs(halved).tolist() == [4, 2, 2, 4]
     assert _theatre_rhs(halved, specialty="ophthalmology").tolist() == [2, 2, 2, 2]
 
@@ -100,8 +114,17 @@ def test_absolute_capacity_sets_theatre_days():
 
 
 def test_extra_capacity_adds_bounded_purchase_variables():
-    changes = [{"extra_capacity": {"hospital_id": "h2", "specialty": "orthopaedics", "theatre_days_per_week": 1.5,
-                                   "cost_per_day_sek": 9000, "weeks": "2025-W14..2025-W15"}}]
+    changes = [
+        {
+            "extra_capacity": {
+                "hospital_id": "h2",
+                "specialty": "orthopaedics",
+                "theatre_days_per_week": 1.5,
+                "cost_per_day_sek": 9000,
+                "weeks": "2025-W14..2025-W15",
+            }
+        }
+    ]
     built = build_model(prepare(scenario(4, changes=changes), _dataset()))
     assert [built.model.x[i].ub for i in built.model.x] == [1.5, 1.5]
 
@@ -127,18 +150,25 @@ def test_closing_a_hospital_removes_its_flows():
 
 
 def test_capability_changes_add_and_remove_arcs():
-    removed = prepare(scenario(4, changes=[{"capability": {"hospital_id": "h1", "procedure_id": "cataract",
-                                                           "add": False}}]), _dataset())
+    removed = prepare(
+        scenario(4, changes=[{"capability": {"hospital_id": "h1", "procedure_id": "cataract", "add": False}}]),
+        _dataset(),
+    )
     assert not (removed.arcs["procedure_id"] == "cataract").any()
-    added = prepare(scenario(4, changes=[{"capability": {"hospital_id": "h2", "procedure_id": "cataract",
-                                                         "cases_per_theatre_day": 20}}]), _dataset())
+    added = prepare(
+        scenario(
+            4, changes=[{"capability": {"hospital_id": "h2", "procedure_id": "cataract", "cases_per_theatre_day": 20}}]
+        ),
+        _dataset(),
+    )
     arcs = added.arcs[(added.arcs["hospital_id"] == "h2") & (added.arcs["procedure_id"] == "cataract")]
     assert len(arcs) > 0 and (arcs["rate"] == 20).all()
 
 
 def test_changes_naming_unknown_ids_are_errors():
-    sc = scenario(4, changes=[{"capacity": {"hospital_id": "nowhere", "factor": 0.5}}],
-                  policy={"budgets_sek": {"atlantis": 5}})
+    sc = scenario(
+        4, changes=[{"capacity": {"hospital_id": "nowhere", "factor": 0.5}}], policy={"budgets_sek": {"atlantis": 5}}
+    )
     with pytest.raises(ScenarioError) as caught:
         prepare(sc, _dataset())
     assert {"changes.0.hospital_id", "policy.budgets_sek.atlantis"} <= set(_fields(caught.value))

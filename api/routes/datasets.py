@@ -21,7 +21,7 @@ from api import crud
 from api.core.config import Settings
 from api.deps import ReadKey, SessionDep, SettingsDep, WriteKey
 from api.errors import ApiError, invalid, not_found
-from api.schemas import DatasetPublic, DatasetsPublic, error_responses
+from api.schemas import MAX_OFFSET, DatasetPublic, DatasetsPublic, error_responses
 from api.uploads import NAME_PATTERN, UPLOAD, StoredFiles, canonical_files, extract_zip, write_json_payload
 from models.domain import DatasetPayload
 from models.errors import Problem
@@ -100,7 +100,13 @@ async def create_dataset(
             raise invalid("the form has no file", [Problem(UPLOAD, None, "file", "attach the zip as the field 'file'")])
         archive = await upload.read()
         form_name = form.get("name")
-        name = name or (form_name if isinstance(form_name, str) and form_name else None)
+        if name is None and isinstance(form_name, str) and form_name:
+            if not re.fullmatch(NAME_PATTERN, form_name):  # a name is never a path: same rule as ?name=
+                raise invalid(
+                    "the dataset name is invalid",
+                    [Problem(UPLOAD, None, "name", "a name holds letters, digits, _ . - (at most 64, no leading dot)")],
+                )
+            name = form_name
         fallback_name = PurePosixPath(upload.filename or "").name.removesuffix(".zip") or None
     elif content_type in ZIP_TYPES:
         archive = await request.body()
@@ -168,7 +174,7 @@ def _validate(
 def list_datasets(
     session: SessionDep,
     _: ReadKey,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> DatasetsPublic:
     rows, count = crud.list_datasets(session, offset=offset, limit=limit)

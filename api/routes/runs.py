@@ -29,7 +29,17 @@ from api.results import (
     json_page,
     summary_rows,
 )
-from api.schemas import Format, RunCreate, RunError, RunPublic, RunsPublic, StageTiming, TablePublic, error_responses
+from api.schemas import (
+    MAX_OFFSET,
+    Format,
+    RunCreate,
+    RunError,
+    RunPublic,
+    RunsPublic,
+    StageTiming,
+    TablePublic,
+    error_responses,
+)
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -40,7 +50,7 @@ REPORT_CSP = (
 )
 CSV_RESPONSE = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON or CSV"}}
 
-Offset = Annotated[int, Query(ge=0, description="First row of the page.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="First row of the page.")]
 Limit = Annotated[
     int | None, Query(ge=1, le=MAX_LIMIT, description=f"Rows per page; JSON default {DEFAULT_JSON_LIMIT}, CSV all.")
 ]
@@ -119,7 +129,7 @@ def list_runs(
     _: ReadKey,
     scenario: Annotated[str | None, Query(description="Only runs of this scenario (id or name).")] = None,
     status: Annotated[str | None, Query(description="Only runs with this status.")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> RunsPublic:
     scenario_id = None

@@ -20,10 +20,12 @@ from api.core.config import Settings
 from api.db import DatasetRow
 from api.deps import ReadKey, SessionDep, SettingsDep, WriteKey
 from api.errors import ApiError, invalid, not_found
-from api.schemas import Format, ScenarioPublic, ScenariosPublic, error_responses
+from api.schemas import MAX_OFFSET, Format, ScenarioPublic, ScenariosPublic, error_responses
 from api.stored import stored_dataset
-from models.errors import Problem
+from models import Dataset
+from models.errors import Problem, ScenarioError
 from models.scenario import Scenario, parse_scenario, parse_yaml
+from models.weeks import parse_iso_week, week_labels
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
@@ -116,7 +118,30 @@ async def _scenario_data(request: Request) -> object:
 def _check_against_dataset(session, dataset: DatasetRow, scenario: Scenario, settings: Settings) -> None:
     from optimizer.changes import check_change_ids
 
-    check_change_ids(stored_dataset(session, dataset, settings, scenario.start_week), scenario)
+    loaded = stored_dataset(session, dataset, settings, scenario.start_week)
+    check_change_ids(loaded, scenario)
+    _check_plan_weeks(loaded, scenario)
+
+
+def _check_plan_weeks(dataset: Dataset, scenario: Scenario) -> None:
+    """The plan's weeks must exist in the calendar and meet the dataset's capacity weeks.
+
+    A plan that ends after year 9999, or none of whose weeks has capacity in the dataset (a start
+    week years away from the data), cannot be planned: a clear 422 here rather than a failed run.
+    """
+    try:
+        weeks = week_labels(scenario.start_week, scenario.horizon_weeks)
+    except (OverflowError, ValueError):
+        problem = Problem(SOURCE, None, "horizon_weeks", "the plan would end after the last date of the calendar")
+        raise ScenarioError([problem]) from None
+    known = sorted(set(dataset.capacity["week"]), key=parse_iso_week)
+    if not known or not set(weeks).intersection(known):
+        held = f"{known[0]}..{known[-1]}" if known else "no week"
+        message = (
+            f"the plan's weeks {weeks[0]}..{weeks[-1]} hold no capacity of dataset {dataset.name!r} "
+            f"(it has capacity for {held})"
+        )
+        raise ScenarioError([Problem(SOURCE, None, "start_week", message)])
 
 
 @router.post(
@@ -154,7 +179,7 @@ def list_scenarios(
     session: SessionDep,
     _: ReadKey,
     dataset: Annotated[str | None, Query(description="Only scenarios of this dataset (id or name).")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ScenariosPublic:
     dataset_id = None

@@ -1,0 +1,38 @@
+"""Fixtures of the reliability tests (issue 8). Every app runs on a temporary data dir and SQLite
+file, with keys from `tests/api/helpers.py`, never on the developer's environment.
+
+The figures the tests count (fuzz cases, malformed datasets, faults, concurrent runs) are printed in
+pytest's terminal summary.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.helpers import dataset_folder, zip_folder
+from tests.reliability.figures import FIGURES
+from tests.reliability.support import without_capplan_environment
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """Settings come from the test, never from the developer's environment."""
+    without_capplan_environment(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def small_folder(tmp_path_factory):
+    """The small random dataset of the API tests (tests/factory.random_dataset(1)) as CSV files."""
+    return dataset_folder(tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture(scope="session")
+def small_zip(small_folder) -> bytes:
+    return zip_folder(small_folder, top="rd1")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("reliability figures (issue 8)")
+        for name, count in FIGURES.items():
+            terminalreporter.write_line(f"{name}: {count}")
