@@ -21,6 +21,17 @@ def patients(region: str, n: int, waited: int, procedure: str = "knee", **extra)
     return [{"region_id": region, "procedure_id": procedure, "waited": waited, **extra} for _ in range(n)]
 
 
+def single_hospital(bed_days_per_case: float = 0.0, **tables):
+    """Region a with one hospital h doing knees (1 case per theatre day); `tables` give the rest."""
+    return make_dataset(
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee", "bed_days_per_case": bed_days_per_case}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        **tables,
+    )
+
+
 def allocated(result, **where) -> float:
     table = result.lp.allocations
     for column, value in where.items():
@@ -31,11 +42,7 @@ def allocated(result, **where) -> float:
 def test_one_queue_one_hospital_treats_up_to_capacity():
     # 3 patients waited 100 days, 2 theatre days at 1 case/day, 1 week: all 3 are over 90 at E_1.
     # Treating 2 leaves 1 over 90 for the week: objective 7 × 1 = 7.
-    ds = make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+    ds = single_hospital(
         capacity=weekly("h", 2, 1),
         patients=patients("a", 3, 100),
     )
@@ -47,11 +54,7 @@ def test_one_queue_one_hospital_treats_up_to_capacity():
 
 def test_patients_under_threshold_cost_nothing_until_they_cross_it():
     # Waited 80 days: 87 at E_1 (not over), 94 at E_2 (over). No capacity: 7 × (0 + 1) = 7.
-    ds = make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+    ds = single_hospital(
         capacity=weekly("h", 0, 2),
         patients=patients("a", 1, 80),
     )
@@ -82,11 +85,8 @@ def test_two_regions_share_one_hospital_and_the_longer_waiting_go_first():
 def test_bed_days_bind_before_theatre_days():
     # 10 theatre days at 1 case/day, but 5 bed-days and 2.5 bed-days per case: at most 2 patients.
     # 4 over 90 → 2 remain: objective 7 × 2 = 14.
-    ds = make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee", "bed_days_per_case": 2.5}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+    ds = single_hospital(
+        bed_days_per_case=2.5,
         capacity=weekly("h", 10, 1),
         beds=weekly("h", 5, 1, specialty=None),
         patients=patients("a", 4, 100),
@@ -194,11 +194,7 @@ def test_extra_capacity_is_bought_when_breaches_cost_more():
     # 3 patients over 90, 1 theatre day of own capacity, up to 2 extra days at 10,000 SEK each.
     # Weight cost 0.1 per kSEK → an extra day costs 1 objective unit; a patient left over 90 costs 7.
     # Buy 2 days, treat all 3: objective = 2 × 1 = 2.
-    ds = make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+    ds = single_hospital(
         capacity=weekly("h", 1, 1),
         patients=patients("a", 3, 100),
     )
@@ -225,11 +221,7 @@ def test_forecast_decisions_cross_90_days_in_week_14():
     # Forecast decisions of week s are dated D0 + 7(s−1) + 3. Week 1's are over 90 at the end of week t
     # when 3 < 7t − 90, i.e. t ≥ 14 (7·13 − 90 = 1 < 3). 1 decision, no capacity, 14 weeks:
     # breach-days = 7 × 1 (week 14 only).
-    ds = make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+    ds = single_hospital(
         capacity=weekly("h", 0, 14),
         demand=[{"region_id": "a", "procedure_id": "knee", "week": "2025-W14", "expected_decisions": 1.0}],
     )
@@ -242,11 +234,7 @@ def test_forecast_decisions_cross_90_days_in_week_14():
 
 def test_shadow_price_matches_one_more_theatre_day():
     # 5 patients over 90, 2 theatre days: each extra day treats one more patient and saves 7.
-    ds = make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+    ds = single_hospital(
         capacity=weekly("h", 2, 1),
         patients=patients("a", 5, 100),
     )
@@ -262,11 +250,7 @@ def test_a_plan_window_without_any_forecast_plans_the_backlog_only():
     # Demand exists only after the window (week 2025-W30; the plan covers W14-W15): no forecast
     # arrives, the backlog alone is planned. 2 patients over 90, 1 theatre day a week at 1 case/day:
     # week 1 leaves 1 over 90 (7 breach-days), week 2 none. Objective 7.
-    ds = make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+    ds = single_hospital(
         capacity=weekly("h", 1, 2),
         patients=patients("a", 2, 100),
         demand=[{"region_id": "a", "procedure_id": "knee", "week": "2025-W30", "expected_decisions": 5.0}],
