@@ -215,7 +215,13 @@ class Scenario(_Strict):
             ((kind, body),) = item.items()
             if kind not in _CHANGE_TYPES:
                 raise ValueError(f"change {i}: unknown type {kind!r}; known: {', '.join(_CHANGE_TYPES)}")
-            parsed.append(_CHANGE_TYPES[kind].model_validate(body))
+            try:
+                parsed.append(_CHANGE_TYPES[kind].model_validate(body))
+            except ValidationError as exc:  # name the change and its field: "changes" alone helps nobody
+                details = "; ".join(
+                    f"{'.'.join(str(p) for p in err['loc']) or kind}: {err['msg']}" for err in exc.errors()
+                )
+                raise ValueError(f"change {i} ({kind}): {details}") from None
         return parsed
 
     def dataset_path(self, base_dir: Path | None = None) -> Path:

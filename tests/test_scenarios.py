@@ -188,3 +188,12 @@ def test_updated_scenarios_are_validated_and_merge_nested_settings():
 def test_theatre_capacity_columns_are_numeric_without_extra_capacity():
     inst = prepare(scenario(4), _dataset())
     assert all(inst.theatre[c].dtype == float for c in ("theatre_days", "extra_days", "extra_cost_per_day"))
+
+
+def test_an_invalid_change_is_named_by_position_type_and_field():
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(
+            {"name": "x", "changes": [{"demand": {"factor": 2}}, {"capacity": {"hospital_id": "h", "factor": -1}}]}
+        )
+    text = str(caught.value)
+    assert "change 1 (capacity): factor:" in text
