@@ -455,32 +455,6 @@ def class_counts(proc: pd.DataFrame, reg: pd.DataFrame, rng: np.random.Generator
     return counts
 
 
-def draw_listed_hospitals(
-    rows: pd.DataFrame,
-    capabilities: pd.DataFrame,
-    normal: pd.DataFrame,
-    hospitals: pd.DataFrame,
-    procedures: pd.DataFrame,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """As `models.generate.draw_listed_hospitals` (a capable home hospital ∝ its theatre days), grouped
-    with pandas instead of one scan of all rows per (region, procedure): fast for 300,000 rows."""
-    cand = (
-        capabilities.merge(hospitals[["hospital_id", "region_id"]])
-        .merge(procedures[["procedure_id", "specialty"]])
-        .merge(normal[["hospital_id", "specialty", "days"]])
-    )
-    by_key = {k: grp for k, grp in cand.groupby(["region_id", "procedure_id"], sort=True)}
-    listed = np.full(len(rows), None, dtype=object)
-    for key, idx in sorted(rows.groupby(["region_id", "procedure_id"], sort=True).indices.items()):
-        group = by_key.get(key)
-        if group is None:
-            continue
-        w = group["days"].to_numpy(float)
-        listed[idx] = group["hospital_id"].to_numpy()[rng.choice(len(group), size=len(idx), p=w / w.sum())]
-    return listed
-
-
 def build_waiting_list(
     regions: pd.DataFrame,
     procedures: pd.DataFrame,
@@ -495,35 +469,8 @@ def build_waiting_list(
     rows = g.expand_counts(class_counts(proc, reg, rng))
     rows["region_id"] = regions["region_id"].to_numpy()[rows["r"]]
     rows["procedure_id"] = procedures["procedure_id"].to_numpy()[rows["p"]]
-    mov_pvv = rows["cls"].str.startswith("mp").to_numpy()
-    status = np.where(rng.random(len(rows)) < g.SHARE_PVV, "PvV", "MoV")
-    days = g.draw_days_waited(rows, reg.assign(tail_scale=regions["tail_scale"].to_numpy()), procedures, rng)
-    listed = draw_listed_hospitals(rows, capabilities, normal, hospitals, procedures, rng)
-    p_travel = (
-        regions["travel"].to_numpy()[rows["r"]]
-        * procedures["travel_factor"].to_numpy()[rows["p"]]
-        * np.where(days > 90, g.OVER_90_TRAVEL_BOOST, 1.0)
-    )
-    travel = (rng.random(len(rows)) < np.clip(p_travel, 0.05, 0.9)) | pd.isna(listed)
-    out = pd.DataFrame(
-        {
-            "patient_id": _patient_ids(len(rows), rng),
-            "region_id": rows["region_id"],
-            "procedure_id": rows["procedure_id"],
-            "decision_date": pd.Timestamp(g.PLAN_START) - pd.to_timedelta(days, unit="D"),
-            "status": np.where(mov_pvv, status, "waiting"),
-            "accepts_travel": travel,
-            "listed_hospital_id": listed,
-        }
-    )
-    return out.sort_values("patient_id", kind="stable").reset_index(drop=True)
-
-
-def _patient_ids(n: int, rng: np.random.Generator) -> np.ndarray:
-    """`P` + 7 digits (as the default) while they suffice, else `P` + 8 digits; never a personal number."""
-    digits = 7 if n <= 2_000_000 else 8
-    numbers = rng.choice(10**digits, size=n, replace=False)
-    return np.char.add("P", np.char.zfill(numbers.astype(str), digits))
+    days_regions = reg.assign(tail_scale=regions["tail_scale"].to_numpy(), travel=regions["travel"].to_numpy())
+    return g.draw_patients(rows, days_regions, procedures, capabilities, normal, hospitals, rng)
 
 
 # --- the whole dataset -----------------------------------------------------------------------------

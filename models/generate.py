@@ -1121,12 +1121,9 @@ def draw_listed_hospitals(
         .merge(procedures[["procedure_id", "specialty"]])
         .merge(normal[["hospital_id", "specialty", "days"]])
     )
+    by_key = {k: grp for k, grp in cand.groupby(["region_id", "procedure_id"], sort=True)}
     listed = np.full(len(rows), None, dtype=object)
-    keys = rows["region_id"].to_numpy() + "|" + rows["procedure_id"].to_numpy()
-    cand_key = cand["region_id"] + "|" + cand["procedure_id"]
-    by_key = {k: g for k, g in cand.groupby(cand_key, sort=True)}
-    for key in sorted(set(keys)):
-        idx = np.flatnonzero(keys == key)
+    for key, idx in sorted(rows.groupby(["region_id", "procedure_id"], sort=True).indices.items()):
         group = by_key.get(key)
         if group is None:
             continue
@@ -1136,9 +1133,10 @@ def draw_listed_hospitals(
 
 
 def patient_ids(n: int, rng: np.random.Generator) -> np.ndarray:
-    """`n` distinct pseudonymous ids `P` + 7 digits, drawn without replacement from 0..9,999,999."""
-    numbers = rng.choice(10_000_000, size=n, replace=False)
-    return np.char.add("P", np.char.zfill(numbers.astype(str), 7))
+    """Pseudonymous ids `P` + 7 digits (8 beyond two million patients); never a personal number."""
+    digits = 7 if n <= 2_000_000 else 8
+    numbers = rng.choice(10**digits, size=n, replace=False)
+    return np.char.add("P", np.char.zfill(numbers.astype(str), digits))
 
 
 def build_waiting_list(
@@ -1155,14 +1153,35 @@ def build_waiting_list(
     rows = expand_counts(class_counts(proc, reg, rng))
     rows["region_id"] = regions["region_id"].to_numpy()[rows["r"]]
     rows["procedure_id"] = procedures["procedure_id"].to_numpy()[rows["p"]]
+    patients = draw_patients(rows, regions, procedures, capabilities, normal, hospitals, rng)
+    return patients.assign(
+        decision_date=patients["decision_date"].dt.strftime("%Y-%m-%d"),
+        accepts_travel=np.where(patients["accepts_travel"], "true", "false"),
+    )
+
+
+def draw_patients(
+    rows: pd.DataFrame,
+    days_regions: pd.DataFrame,
+    procedures: pd.DataFrame,
+    capabilities: pd.DataFrame,
+    normal: pd.DataFrame,
+    hospitals: pd.DataFrame,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """One patient per row of `expand_counts` (with region_id and procedure_id set): status, days
+    waited (`days_regions` has each region's over_365 target and tail_scale), listed hospital,
+    travel acceptance and a pseudonymous id, sorted by id. Typed: decision_date datetime, bool travel.
+
+    Shared by the default dataset and the benchmark's national instance; the draws are made in a
+    fixed order, so the default dataset stays byte-identical for its seed.
+    """
     mov_pvv = rows["cls"].str.startswith("mp").to_numpy()
     status = np.where(rng.random(len(rows)) < SHARE_PVV, "PvV", "MoV")
-    rows["status"] = np.where(mov_pvv, status, "waiting")
-    days = draw_days_waited(rows, regions, procedures, rng)
-    rows["decision_date"] = (pd.Timestamp(PLAN_START) - pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
+    days = draw_days_waited(rows, days_regions, procedures, rng)
     listed = draw_listed_hospitals(rows, capabilities, normal, hospitals, procedures, rng)
     p_travel = (
-        regions["travel"].to_numpy()[rows["r"]]
+        days_regions["travel"].to_numpy()[rows["r"]]
         * procedures["travel_factor"].to_numpy()[rows["p"]]
         * np.where(days > 90, OVER_90_TRAVEL_BOOST, 1.0)
     )
@@ -1170,11 +1189,11 @@ def build_waiting_list(
     out = pd.DataFrame(
         {
             "patient_id": patient_ids(len(rows), rng),
-            "region_id": rows["region_id"],
-            "procedure_id": rows["procedure_id"],
-            "decision_date": rows["decision_date"],
-            "status": rows["status"],
-            "accepts_travel": np.where(travel, "true", "false"),
+            "region_id": rows["region_id"].to_numpy(),
+            "procedure_id": rows["procedure_id"].to_numpy(),
+            "decision_date": pd.Timestamp(PLAN_START) - pd.to_timedelta(days, unit="D"),
+            "status": np.where(mov_pvv, status, "waiting"),
+            "accepts_travel": travel,
             "listed_hospital_id": listed,
         }
     )
