@@ -33,8 +33,3 @@ def week_labels(start_week: str, horizon_weeks: int) -> list[str]:
     """Return the labels of the plan's weeks 1..horizon_weeks starting at `start_week`."""
     monday = parse_iso_week(start_week)
     return [format_iso_week(monday + dt.timedelta(weeks=k)) for k in range(horizon_weeks)]
-
-
-def week_index(labels: list[str]) -> dict[str, int]:
-    """Map a plan's week labels to their 1-based position t."""
-    return {label: t for t, label in enumerate(labels, start=1)}

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from models.dataset import Dataset
-from models.scenario import Scenario
+from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
 
 log = logging.getLogger(__name__)
@@ -261,8 +261,6 @@ def _theatre_rows(dataset: Dataset, scenario: Scenario, week_of: dict[str, int])
 
 
 def _extra_capacity(scenario: Scenario, week_of: dict[str, int]) -> pd.DataFrame:
-    from models.scenario import ExtraCapacity
-
     records = []
     for change in scenario.changes:
         if not isinstance(change, ExtraCapacity):
