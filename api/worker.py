@@ -316,7 +316,7 @@ def _plan_and_collect(
 def run_error(exc: Exception) -> dict:
     """A failed run's error as stored and shown: type, message, problems, conflicts."""
     from models.errors import DatasetError, ScenarioError
-    from optimizer.solve import InfeasibleScenarioError, SolveError
+    from optimizer.solution import InfeasibleScenarioError, SolveError
 
     if isinstance(exc, InfeasibleScenarioError):
         return {"type": "infeasible", "message": str(exc).splitlines()[0], "conflicts": list(exc.conflicts)}

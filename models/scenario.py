@@ -173,8 +173,14 @@ class Weights(_Strict):
 
 
 class SolveSettings(_Strict):
-    """How to solve: HiGHS method and limits."""
+    """How to solve: strategy, HiGHS method and limits.
 
+    `strategy`: `full_lp` builds every flow column in Pyomo and solves once (with `method`);
+    `column_generation` starts from the home-region flows and prices the others in, in highspy
+    (always simplex, exact: the same optimum); `auto` picks by model size (`optimizer.solve_direct`).
+    """
+
+    strategy: Literal["auto", "full_lp", "column_generation"] = "auto"
     method: Literal["auto", "simplex", "ipm"] = "auto"
     time_limit_seconds: float | None = Field(default=None, gt=0)
     threads: int | None = Field(default=None, ge=1, le=64)

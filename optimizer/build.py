@@ -41,9 +41,7 @@ class BuiltModel:
 
     @property
     def rows(self) -> dict[str, pd.DataFrame]:
-        rows = {name: family.frame for name, family in self.formulation.families.items()}
-        rows["extra_capacity"] = self.formulation.extra_offers
-        return rows
+        return self.formulation.rows
 
     @property
     def breach_index(self) -> dict[int, pd.DataFrame]:
@@ -64,8 +62,6 @@ def build_model(
 
     `extra_functionality(built)` may add components before the objective is set.
     """
-    if not elastic_agreements:
-        _refuse_unreachable_agreements(inst)
     formulation = formulate(inst, elastic_agreements=elastic_agreements, region_limits=region_limits)
     with PauseGC():  # hundreds of thousands of expression objects: cyclic GC passes cost ~40 % of the build
         return _materialise(inst, formulation, extra_functionality)
@@ -94,17 +90,6 @@ def _materialise(
         extra_functionality(built)
     _add_objective(built)
     return built
-
-
-def _refuse_unreachable_agreements(inst: Instance) -> None:
-    """An agreement minimum with no flow that could serve it is infeasible before any solve.
-
-    (Its row would have no variables: 0 ≥ min_cases. Pyomo cannot hold such a row, so it is caught here.)
-    """
-    if any(a.min_cases > 0 and not agreement_flow_mask(inst, a).any() for a in inst.scenario.policy.agreements):
-        from optimizer.infeasibility import explain_infeasibility
-
-        raise explain_infeasibility(inst)
 
 
 def _add_objective(built: BuiltModel) -> None:

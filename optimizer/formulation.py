@@ -102,6 +102,24 @@ class Formulation:
     def nonzeros(self) -> int:
         return sum(len(t.coef) for f in self.families.values() for t in f.terms)
 
+    @property
+    def rows(self) -> dict[str, pd.DataFrame]:
+        """What each row (and each extra-capacity column) means, per family: used to label duals."""
+        rows = {name: family.frame for name, family in self.families.items()}
+        rows["extra_capacity"] = self.extra_offers
+        return rows
+
+    def size(self) -> dict[str, int]:
+        """Variables, constraints (rows with at least one entry) and nonzeros of the full LP."""
+        constraints = sum(
+            len(np.unique(np.concatenate([t.row for t in f.terms]))) if f.terms else 0 for f in self.families.values()
+        )
+        return {
+            "variables": sum(block.size for block in self.blocks.values()),
+            "constraints": constraints,
+            "nonzeros": self.nonzeros,
+        }
+
 
 def formulate(
     inst: Instance,
@@ -115,6 +133,8 @@ def formulate(
     feasibility study of `optimizer.infeasibility`); `region_limits` caps each region's weighted
     breach-days (policy `no_region_worse_off`).
     """
+    if not elastic_agreements:
+        refuse_unreachable_agreements(inst)
     f = Formulation(instance=inst)
     f.breach_form = breach
     if breach == "segments":
@@ -137,6 +157,17 @@ def formulate(
     else:
         add_objective(f)
     return f
+
+
+def refuse_unreachable_agreements(inst: Instance) -> None:
+    """An agreement minimum with no flow that could serve it is infeasible before any solve.
+
+    (Its row would have no variables: 0 ≥ min_cases, which no back end can hold as a row.)
+    """
+    if any(a.min_cases > 0 and not agreement_flow_mask(inst, a).any() for a in inst.scenario.policy.agreements):
+        from optimizer.infeasibility import explain_infeasibility
+
+        raise explain_infeasibility(inst)
 
 
 def add_flow_variables(f: Formulation, cumulative: bool = True) -> None:

@@ -33,7 +33,8 @@ def describe_agreement(k: int, agreement: Agreement) -> str:
 
 def explain_infeasibility(inst: Instance):
     """Return an `InfeasibleScenarioError` naming the conflicting constraints of `inst`."""
-    from optimizer.solve import InfeasibleScenarioError, SolveError, solve_model
+    from optimizer.solution import InfeasibleScenarioError, SolveError
+    from optimizer.solve import solve_model
 
     agreements = inst.scenario.policy.agreements
     conflicts = []

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,15 +20,18 @@ import pandas as pd
 from models.dataset import Dataset
 from models.loader import load_dataset
 from models.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
-from optimizer.build import BuiltModel, ExtraFunctionality, build_model
 from optimizer.changes import apply_changes
+from optimizer.formulation import Formulation, formulate
 from optimizer.instance import Instance, build_instance
 from optimizer.integer_plan import integer_flows
 from optimizer.results import PlanTables, plan_tables, shadow_prices
-from optimizer.solve import Solution, solve_model
+from optimizer.solution import Solution
+from optimizer.solve_direct import choose_strategy, new_master, solve_master
 
 log = logging.getLogger(__name__)
 
+#: A hook that adds constraints to the Pyomo model (`optimizer.build.BuiltModel`) before it is solved.
+ExtraFunctionality = Callable[[Any], None]
 #: Called with a stage name: loading, building, solving, reporting.
 Progress = Callable[[str], None]
 
@@ -49,6 +53,8 @@ class PlanResult:
     iterations: int = 0
     status: str = "optimal"
     standalone: PlanResult | None = None  # the baseline, when the plan needed it
+    strategy: str = "full_lp"  # how the LP was solved: full_lp (Pyomo) or column_generation
+    column_generation: dict | None = None  # rounds and columns added, with column generation
 
     def summary(self) -> dict:
         """The content of summary.json."""
@@ -63,6 +69,8 @@ class PlanResult:
             "seconds": self.seconds,
             "size": self.size,
             "iterations": self.iterations,
+            "strategy": self.strategy,
+            "column_generation": self.column_generation,
             "start_week": self.scenario.start_week,
             "horizon_weeks": self.scenario.horizon_weeks,
         }
@@ -140,19 +148,12 @@ def plan(
     clock = time.perf_counter()
     inst = prepare(scenario, dataset, standalone=standalone)
     seconds["prepare"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    built = build_model(inst, extra_functionality, region_limits=limits)
-    seconds["build"] = time.perf_counter() - clock
-
-    report("solving")
-    solution = solve_model(built, scenario.solve)
-    seconds["solve"] = solution.solve_seconds
-    seconds["read_solution"] = solution.read_seconds
-    seconds["highs"] = solution.highs_seconds
+    strategy = choose_strategy(scenario.solve, len(inst.flows), extra_functionality is not None)
+    formulation, solution = solve_instance(inst, strategy, limits, extra_functionality, report, seconds)
 
     report("reporting")
     clock = time.perf_counter()
-    result = tabulate(built, solution)
+    result = tabulate(formulation, solution)
     seconds["results"] = time.perf_counter() - clock
     result.seconds = seconds
     result.standalone = baseline
@@ -163,6 +164,42 @@ def plan(
         ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()),
     )
     return result
+
+
+def solve_instance(
+    inst: Instance,
+    strategy: str,
+    region_limits: dict[str, float] | None = None,
+    extra_functionality: ExtraFunctionality | None = None,
+    progress: Progress | None = None,
+    seconds: dict[str, float] | None = None,
+) -> tuple[Formulation, Solution]:
+    """Build and solve the LP of `inst` with `strategy` (`full_lp` or `column_generation`).
+
+    Stage times go into `seconds`: build, solve, read_solution, highs.
+    """
+    report = progress or (lambda stage: None)
+    seconds = seconds if seconds is not None else {}
+    clock = time.perf_counter()
+    if strategy == "column_generation":
+        formulation = formulate(inst, region_limits=region_limits)
+        master = new_master(formulation, inst.scenario.solve)
+        seconds["build"] = time.perf_counter() - clock
+        report("solving")
+        solution = solve_master(master, formulation)
+    else:
+        from optimizer.build import build_model
+        from optimizer.solve import solve_model
+
+        built = build_model(inst, extra_functionality, region_limits=region_limits)
+        formulation = built.formulation
+        seconds["build"] = time.perf_counter() - clock
+        report("solving")
+        solution = solve_model(built, inst.scenario.solve)
+    seconds["solve"] = solution.solve_seconds
+    seconds["read_solution"] = solution.read_seconds
+    seconds["highs"] = solution.highs_seconds
+    return formulation, solution
 
 
 def plan_standalone(scenario: Scenario, dataset: Dataset | None = None, progress: Progress | None = None) -> PlanResult:
@@ -195,22 +232,11 @@ def collaboration_value(joint: PlanResult, standalone: PlanResult) -> pd.DataFra
     return table.reset_index(names="region_id")
 
 
-def model_size(built: BuiltModel) -> dict[str, int]:
-    """Variables, constraints and nonzeros of a built model."""
-    from pyomo.environ import Constraint
-
-    return {
-        "variables": sum(block.size for block in built.formulation.blocks.values()),
-        "constraints": sum(len(c) for c in built.model.component_objects(Constraint, active=True)),
-        "nonzeros": built.formulation.nonzeros,
-    }
-
-
-def tabulate(built: BuiltModel, solution: Solution) -> PlanResult:
+def tabulate(formulation: Formulation, solution: Solution) -> PlanResult:
     """Result tables of the LP solution and of its integer rounding."""
-    inst = built.instance
+    inst = formulation.instance
     lp = plan_tables(inst, solution.y)
-    whole = integer_flows(inst, solution.y, solution.x, built.rows["extra_capacity"])
+    whole = integer_flows(inst, solution.y, solution.x, formulation.rows["extra_capacity"])
     return PlanResult(
         scenario=inst.scenario,
         instance=inst,
@@ -219,7 +245,9 @@ def tabulate(built: BuiltModel, solution: Solution) -> PlanResult:
         integer=plan_tables(inst, whole),
         y=solution.y,
         integer_y=whole,
-        shadow_prices=shadow_prices(built.rows, solution.duals, inst.weeks),
-        size=model_size(built),
+        shadow_prices=shadow_prices(formulation.rows, solution.duals, inst.weeks),
+        size=formulation.size(),
         iterations=solution.iterations,
+        strategy="column_generation" if solution.column_generation is not None else "full_lp",
+        column_generation=solution.column_generation,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from pyomo.common.gc_manager import PauseGC
@@ -18,9 +17,11 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.environ import Var
 
-from models.errors import CapplanError
 from models.scenario import SolveSettings
 from optimizer.build import BuiltModel
+from optimizer.solution import DUAL_FAMILIES, InfeasibleScenarioError, Solution, SolveError
+
+__all__ = ["InfeasibleScenarioError", "Solution", "SolveError", "make_solver", "solve_model"]
 
 log = logging.getLogger(__name__)
 
@@ -28,35 +29,6 @@ log = logging.getLogger(__name__)
 #: basic solution, so duals are exact): on the default scenario it solved in 12.6 s against 86 s for
 #: HiGHS's own choice (dual simplex), measured on the 2-core development machine.
 _METHODS = {"auto": "ipm", "simplex": "simplex", "ipm": "ipm"}
-#: Row families whose duals are reported as shadow prices.
-DUAL_FAMILIES = ("theatre_days", "bed_days", "agreements", "budgets")
-
-
-class SolveError(CapplanError):
-    """The solver stopped without an optimal plan (time limit, numerical trouble, ...)."""
-
-
-class InfeasibleScenarioError(CapplanError):
-    """No plan satisfies every constraint; `conflicts` names the constraints in conflict."""
-
-    def __init__(self, message: str, conflicts: list[str]):
-        self.conflicts = conflicts
-        super().__init__(message + "".join(f"\n  - {c}" for c in conflicts))
-
-
-@dataclass
-class Solution:
-    """Primal and dual values of an optimal solve, aligned with the instance's frames."""
-
-    objective: float
-    y: np.ndarray  # per flow column (instance.flows)
-    x: np.ndarray  # extra theatre days bought per offer (built.rows["extra_capacity"])
-    duals: dict[str, np.ndarray]  # per row family, HiGHS sign (∂objective/∂rhs)
-    solve_seconds: float
-    iterations: int
-    values: dict[str, np.ndarray]  # every variable component by name (y, S, N90, ..., agreement_shortfall)
-    read_seconds: float = 0.0  # reading primal and dual values back from HiGHS
-    highs_seconds: float = 0.0  # HiGHS's own run time; solve_seconds − this = Pyomo's translation
 
 
 class BatchedHighs(Highs):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer.plan import plan
-from optimizer.solve import InfeasibleScenarioError
+from optimizer.solution import InfeasibleScenarioError
 from tests.factory import make_dataset, scenario, weekly
 
 ONLY_90 = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 0, "cost_per_ksek": 0, "travel_per_km": 0}

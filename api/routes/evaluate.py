@@ -74,7 +74,7 @@ def _evaluate(
     optimum_run: str | None,
 ) -> dict:
     from optimizer.proposals import evaluate_proposal
-    from optimizer.solve import InfeasibleScenarioError, SolveError
+    from optimizer.solution import InfeasibleScenarioError, SolveError
 
     row = crud.get_scenario(session, ref=ref)
     if row is None:

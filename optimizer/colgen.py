@@ -1,0 +1,358 @@
+"""Exact column generation over the flow columns y[arc, week], solved warm in highspy.
+
+At the optimum of the default scenario only ~13 % of the flow columns carry patients, and most of
+those are home-region arcs. So the LP is solved over a restricted set of flow columns first (the
+restricted master), and the others are brought in only when they would lower the objective:
+
+1. Start with every column that is not a flow (breach segments, extra capacity), every home-region
+   flow, and every flow of a row that zero cannot satisfy (an agreement minimum). Rows that no
+   chosen column touches are left out; zero satisfies them.
+2. Solve, and read the row duals π (HiGHS's sign: π_i = ∂objective/∂rhs_i; π = 0 for rows left out).
+3. Price every omitted flow column j: reduced cost d_j = c_j − Σ_i A_ij π_i, over the rows it would
+   enter (queue balance, theatre days, bed-days, agreements, budgets). A column at its lower bound
+   0 improves the objective only if d_j < 0 (for a minimum, HiGHS's column duals are exactly d).
+4. Add the columns with d_j < −tolerance, at most `per_group` of the most negative per queue and
+   week, together with any row they need (with its entries in columns already present), and re-solve
+   from the previous basis. Stop when no column prices out: then π is dual feasible for the full LP
+   and the restricted optimum is the full LP's optimum.
+
+Warm start: adding columns keeps the basis primal feasible (new columns sit at 0, new rows have
+basic slacks that zero satisfies). HiGHS's dual simplex handles a large batch fastest; for a small
+batch its primal simplex needs a few iterations where the dual needs thousands (measured, see
+`benchmarks/README.md`), so the algorithm is chosen per batch.
+
+If the restricted master is infeasible (possible only with agreement minimums or region limits),
+every column is added and the model re-solved: the full LP decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from models.scenario import SolveSettings
+from optimizer.lp_matrix import LpMatrix, highs_bound
+
+log = logging.getLogger(__name__)
+
+#: A column prices out when its reduced cost is below −tolerance · (1 + |cost|).
+PRICING_TOLERANCE = 1e-7
+#: Columns added per queue and week and iteration (the most negative reduced costs first).
+PER_GROUP = 5
+#: A batch smaller than this share of the rows is re-solved with primal simplex, larger with dual.
+PRIMAL_BATCH_SHARE = 0.02
+_SIMPLEX_DUAL, _SIMPLEX_PRIMAL = 1, 4
+
+
+class MasterStatus:
+    """Outcome of `RestrictedMaster.solve` other than optimal."""
+
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT = "time_limit"
+
+
+class MasterError(RuntimeError):
+    """HiGHS stopped without an optimum; `status` is a `MasterStatus` value or HiGHS's own status text."""
+
+    def __init__(self, status: str, message: str):
+        self.status = status
+        super().__init__(message)
+
+
+@dataclass
+class PricingRound:
+    """One solve of the restricted master and the pricing that followed it."""
+
+    objective: float
+    seconds: float
+    simplex_iterations: int
+    columns: int  # flow columns in the master when solved
+    rows: int
+    columns_added: int = 0
+    rows_added: int = 0
+    min_reduced_cost: float = 0.0
+
+
+@dataclass
+class ColumnGenerationLog:
+    """What column generation did: one entry per solve."""
+
+    rounds: list[PricingRound] = field(default_factory=list)
+    generated_columns: int = 0  # flow columns in the full LP
+    fallback_to_full: bool = False
+
+    @property
+    def columns_added(self) -> int:
+        return sum(r.columns_added for r in self.rounds)
+
+    def summary(self) -> dict:
+        last = self.rounds[-1] if self.rounds else None
+        return {
+            "iterations": len(self.rounds),
+            "columns_added": self.columns_added,
+            "rows_added": sum(r.rows_added for r in self.rounds),
+            "flow_columns_in_master": last.columns if last else 0,
+            "flow_columns_in_full_lp": self.generated_columns,
+            "fell_back_to_full_lp": self.fallback_to_full,
+            "rounds": [r.__dict__ for r in self.rounds],
+        }
+
+
+@dataclass
+class MasterSolution:
+    """Values of an optimal master, over the full LP's numbering (zero for columns and rows left out)."""
+
+    objective: float
+    col_value: np.ndarray
+    row_dual: np.ndarray
+    highs_seconds: float
+    simplex_iterations: int
+    log: ColumnGenerationLog
+
+
+class RestrictedMaster:
+    """The LP of `matrix` over a subset of its generated columns, kept in one highspy model.
+
+    `generated` are the global numbers of the columns that may be left out (the flows); `group[k]`
+    groups generated column k for the per-group batch limit (its queue and week); `initial[k]` says
+    whether generated column k starts in the master. All other columns are always present.
+    `solve()` runs column generation to the full LP's optimum; `update(matrix)` swaps in an LP of the
+    same structure (other costs and bounds) and keeps the model, its columns and its basis.
+    """
+
+    def __init__(
+        self,
+        matrix: LpMatrix,
+        generated: np.ndarray,
+        group: np.ndarray,
+        initial: np.ndarray,
+        settings: SolveSettings,
+        per_group: int = PER_GROUP,
+    ):
+        self.matrix = matrix
+        self.generated = generated
+        self.group = group
+        self.settings = settings
+        self.per_group = per_group
+        self.log = ColumnGenerationLog(generated_columns=len(generated))
+        is_generated = np.zeros(matrix.n_cols, dtype=bool)
+        is_generated[generated] = True
+        self.col_present = ~is_generated
+        self.col_present[generated[initial | self._needed_by_rows(matrix)]] = True
+        self.columns = np.nonzero(self.col_present)[0]  # local column k is global self.columns[k]
+        self.row_present = np.zeros(matrix.n_rows, dtype=bool)
+        self.row_present[matrix.index[matrix.column_entries(self.columns)[0]]] = True
+        self.row_present |= ~self._zero_feasible(matrix)
+        self.rows = np.nonzero(self.row_present)[0]
+        self.local_row = np.full(matrix.n_rows, -1)
+        self.local_row[self.rows] = np.arange(len(self.rows))
+        self.highs = _new_highs(settings)
+        self.highs.passModel(matrix.highs_lp(self.columns, self.rows))
+        self._started = time.perf_counter()
+
+    # -- what starts in the master -------------------------------------------------------------
+
+    def _zero_feasible(self, matrix: LpMatrix) -> np.ndarray:
+        """Rows that hold with every column at zero (those may be left out)."""
+        return (matrix.row_lower <= 0) & (matrix.row_upper >= 0)
+
+    def _needed_by_rows(self, matrix: LpMatrix) -> np.ndarray:
+        """Generated columns of rows that zero cannot satisfy: all of them start in the master."""
+        hard = np.nonzero(~self._zero_feasible(matrix))[0]
+        needed = np.zeros(len(self.generated), dtype=bool)
+        if len(hard):
+            _, columns, _ = matrix.row_entries(hard)
+            position = np.searchsorted(self.generated, columns)
+            inside = (position < len(self.generated)) & (
+                self.generated[np.minimum(position, len(self.generated) - 1)] == columns
+            )
+            needed[position[inside]] = True
+        return needed
+
+    # -- solving -----------------------------------------------------------------------------------
+
+    def solve(self) -> MasterSolution:
+        """Column generation to the full LP's optimum; raises `MasterError` if HiGHS finds none."""
+        self._started = time.perf_counter()
+        highs_seconds, iterations = 0.0, 0
+        while True:
+            round_, seconds = self._run()
+            highs_seconds += seconds
+            iterations += round_.simplex_iterations
+            self.log.rounds.append(round_)
+            row_dual = np.zeros(self.matrix.n_rows)
+            row_dual[self.rows] = np.asarray(self.highs.getSolution().row_dual)
+            added_columns, added_rows, most_negative = self._price_and_add(row_dual)
+            round_.columns_added, round_.rows_added, round_.min_reduced_cost = added_columns, added_rows, most_negative
+            log.info(
+                "column generation round %d: objective %.6f, %d flow columns, %.2f s; added %d columns, %d rows",
+                len(self.log.rounds),
+                round_.objective,
+                round_.columns,
+                round_.seconds,
+                added_columns,
+                added_rows,
+            )
+            if not added_columns:
+                break
+            share = added_columns / max(len(self.rows), 1)
+            self.highs.setOptionValue(
+                "simplex_strategy", _SIMPLEX_PRIMAL if share < PRIMAL_BATCH_SHARE else _SIMPLEX_DUAL
+            )
+        col_value = np.zeros(self.matrix.n_cols)
+        col_value[self.columns] = np.asarray(self.highs.getSolution().col_value)
+        return MasterSolution(
+            objective=self.highs.getInfo().objective_function_value,
+            col_value=col_value,
+            row_dual=row_dual,
+            highs_seconds=highs_seconds,
+            simplex_iterations=iterations,
+            log=self.log,
+        )
+
+    def _run(self) -> tuple[PricingRound, float]:
+        limit = self.settings.time_limit_seconds
+        if limit is not None:
+            remaining = limit - (time.perf_counter() - self._started)
+            if remaining <= 0:
+                raise MasterError(
+                    MasterStatus.TIME_LIMIT, f"time limit of {limit:g} s reached during column generation"
+                )
+            self.highs.setOptionValue("time_limit", float(remaining))
+        started = time.perf_counter()
+        self.highs.run()
+        seconds = time.perf_counter() - started
+        status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible and not self.col_present.all():
+            log.info("restricted master infeasible: adding every column (the full LP decides)")
+            self.log.fallback_to_full = True
+            self._add(np.nonzero(~self.col_present)[0])
+            self.highs.setOptionValue("simplex_strategy", _SIMPLEX_DUAL)
+            again, more = self._run()
+            again.seconds += seconds
+            return again, seconds + more
+        if status != highspy.HighsModelStatus.kOptimal:
+            text = self.highs.modelStatusToString(status)
+            code = {
+                highspy.HighsModelStatus.kInfeasible: MasterStatus.INFEASIBLE,
+                highspy.HighsModelStatus.kTimeLimit: MasterStatus.TIME_LIMIT,
+            }.get(status, text)
+            raise MasterError(code, f"HiGHS stopped without an optimal plan: {text} after {seconds:.1f} s")
+        info = self.highs.getInfo()
+        round_ = PricingRound(
+            objective=info.objective_function_value,
+            seconds=seconds,
+            simplex_iterations=int(info.simplex_iteration_count) + max(int(info.crossover_iteration_count), 0),
+            columns=int(self.col_present[self.generated].sum()),
+            rows=len(self.rows),
+        )
+        return round_, seconds
+
+    def _price_and_add(self, row_dual: np.ndarray) -> tuple[int, int, float]:
+        """Add the omitted generated columns that price out; (columns added, rows added, min reduced cost)."""
+        omitted = np.nonzero(~self.col_present[self.generated])[0]
+        if not len(omitted):
+            return 0, 0, 0.0
+        columns = self.generated[omitted]
+        reduced = self.matrix.reduced_costs(columns, row_dual)
+        attractive = reduced < -PRICING_TOLERANCE * (1.0 + np.abs(self.matrix.cost[columns]))
+        if not attractive.any():
+            return 0, 0, float(reduced.min())
+        chosen, reduced_chosen = omitted[attractive], reduced[attractive]
+        order = np.lexsort((reduced_chosen, self.group[chosen]))  # by group, most negative first
+        chosen, groups = chosen[order], self.group[chosen[order]]
+        rank = np.arange(len(chosen)) - np.searchsorted(groups, groups)
+        chosen = chosen[rank < self.per_group]
+        rows_before = len(self.rows)
+        self._add(self.generated[chosen])
+        return len(chosen), len(self.rows) - rows_before, float(reduced.min())
+
+    def _add(self, columns: np.ndarray) -> None:
+        """Add global `columns` to the model, first any row they touch that is not there yet."""
+        positions, counts = self.matrix.column_entries(columns)
+        touched = np.unique(self.matrix.index[positions])
+        new_rows = touched[~self.row_present[touched]]
+        if len(new_rows):
+            self._add_rows(new_rows)
+        self.highs.addCols(
+            len(columns),
+            self.matrix.cost[columns],
+            self.matrix.lower[columns],
+            highs_bound(self.matrix.upper[columns]),
+            len(positions),
+            np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32),
+            self.local_row[self.matrix.index[positions]].astype(np.int32),
+            self.matrix.value[positions],
+        )
+        self.col_present[columns] = True
+        self.columns = np.concatenate([self.columns, columns])
+
+    def _add_rows(self, rows: np.ndarray) -> None:
+        """Add `rows` with their entries in columns already in the model (e.g. extra theatre days)."""
+        self.local_row[rows] = np.arange(len(self.rows), len(self.rows) + len(rows))
+        self.row_present[rows] = True
+        self.rows = np.concatenate([self.rows, rows])
+        local_col = np.full(self.matrix.n_cols, -1)
+        local_col[self.columns] = np.arange(len(self.columns))
+        row, col, value = self.matrix.row_entries(rows)
+        keep = self.col_present[col]
+        row, col, value = row[keep], col[keep], value[keep]
+        counts = np.bincount(self.local_row[row] - self.local_row[rows[0]], minlength=len(rows))
+        self.highs.addRows(
+            len(rows),
+            highs_bound(self.matrix.row_lower[rows]),
+            highs_bound(self.matrix.row_upper[rows]),
+            len(value),
+            np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32),
+            local_col[col].astype(np.int32),
+            value,
+        )
+
+    # -- variants --------------------------------------------------------------------------------
+
+    def update(self, matrix: LpMatrix) -> None:
+        """Take the costs, bounds and offset of `matrix` (same structure), keeping model and basis.
+
+        Omitted rows that zero no longer satisfies bring in their columns, as at the start.
+        """
+        if not self.matrix.same_structure(matrix):
+            raise ValueError("the variant changes the LP's structure; build a new master")
+        self.matrix = matrix
+        local_cols = np.arange(len(self.columns), dtype=np.int32)
+        self.highs.changeColsCost(len(local_cols), local_cols, matrix.cost[self.columns])
+        self.highs.changeColsBounds(
+            len(local_cols), local_cols, matrix.lower[self.columns], highs_bound(matrix.upper[self.columns])
+        )
+        local_rows = np.arange(len(self.rows), dtype=np.int32)
+        self.highs.changeRowsBounds(
+            len(local_rows),
+            local_rows,
+            highs_bound(matrix.row_lower[self.rows]),
+            highs_bound(matrix.row_upper[self.rows]),
+        )
+        self.highs.changeObjectiveOffset(matrix.offset)
+        needed = self.generated[self._needed_by_rows(matrix)]
+        missing = needed[~self.col_present[needed]]
+        if len(missing):
+            self._add(missing)
+        empty_but_binding = np.nonzero(~self._zero_feasible(matrix) & ~self.row_present)[0]
+        if len(empty_but_binding):  # a row no column can serve: HiGHS will call the model infeasible
+            self._add_rows(empty_but_binding)
+        self.log = ColumnGenerationLog(generated_columns=len(self.generated))
+        # a new cost vector can make the old basis dual infeasible in many places: dual simplex first
+        self.highs.setOptionValue("simplex_strategy", _SIMPLEX_DUAL)
+
+
+def _new_highs(settings: SolveSettings) -> highspy.Highs:
+    """A silent highspy model solved by simplex (the method that keeps a basis for warm starts)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("simplex_strategy", _SIMPLEX_DUAL)
+    if settings.threads is not None:
+        h.setOptionValue("threads", settings.threads)
+    return h
