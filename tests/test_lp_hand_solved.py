@@ -14,6 +14,9 @@ from optimizer.plan import plan
 from optimizer.solution import InfeasibleScenarioError
 from tests.factory import make_dataset, scenario, weekly
 
+#: Every hand-solved case runs twice: Pyomo full LP and column generation must both find the optimum.
+pytestmark = pytest.mark.usefixtures("strategy")
+
 ONLY_90 = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 0, "cost_per_ksek": 0, "travel_per_km": 0}
 
 

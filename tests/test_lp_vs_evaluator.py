@@ -14,6 +14,9 @@ from optimizer.evaluate import evaluate_flows
 from optimizer.plan import plan
 from tests.factory import random_dataset, scenario
 
+#: Both strategies must give plans the evaluator accepts, with the same terms.
+pytestmark = pytest.mark.usefixtures("strategy")
+
 TERMS = ("breach_days_90", "breach_days_180", "breach_days_365", "waiting_days", "cost_sek", "patient_km", "treated")
 
 RICH_POLICY = {

@@ -1,0 +1,177 @@
+"""Column generation (`optimizer.colgen`) is exact: the full LP's optimum, whatever the restricted start.
+
+Hand cases (conventions as in test_lp_hand_solved.py: D0 = 2025-W14, 7 × patients over 90 per
+week end, other weights 0) show the mechanics: a hospital left out at first and priced in, a
+theatre-day row that only a priced-in column needs, and a restricted master that is infeasible.
+Random datasets with agreements, budgets, extra capacity and a private provider check the optimum
+against the full LP solved through Pyomo.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer.formulation import formulate
+from optimizer.lp_matrix import LpMatrix, _ranges
+from optimizer.plan import plan, prepare
+from optimizer.solve_direct import new_master
+from tests.factory import make_dataset, random_dataset, scenario, weekly
+from tests.test_lp_hand_solved import ONLY_90, allocated, patients
+from tests.test_lp_vs_evaluator import EXTRA, RICH_POLICY
+
+CG = {"strategy": "column_generation"}
+FULL = {"strategy": "full_lp"}
+
+
+def two_hospitals(b_patients: list[dict]):
+    """Region a: hospital ha, 1 knee per week. Region b: hospital hb, 2 theatre days (1 case each)."""
+    return make_dataset(
+        regions=["a", "b"],
+        hospitals=[{"hospital_id": "ha", "region_id": "a"}, {"hospital_id": "hb", "region_id": "b"}],
+        procedures=[{"procedure_id": "knee"}, {"procedure_id": "hip"}],
+        capabilities=[
+            {"hospital_id": "ha", "procedure_id": "knee"},
+            {"hospital_id": "hb", "procedure_id": "knee"},
+            {"hospital_id": "hb", "procedure_id": "hip"},
+        ],
+        capacity=weekly("ha", 1, 1) + weekly("hb", 2, 1),
+        patients=patients("a", 3, 100) + b_patients,
+        prices=[{"procedure_id": p, "hospital_id": h, "price_sek": 50_000} for p in ("knee", "hip") for h in ("ha", "hb")],
+    )
+
+
+def test_the_only_profitable_hospital_is_left_out_at_first_and_priced_in():
+    # a's 3 knees waited 100 days (over 90 at E_1). Home hospital ha treats 1; the restricted master
+    # has only home flows, so its optimum is 7 × 2 = 14. b's hip patients (waited 10 days, never over
+    # 90 in the week) make hb's orthopaedics row part of the master from the start. Pricing finds
+    # a → hb at reduced cost 0 − 1 · 7 < 0, adds it, and the optimum becomes 7 × 0 = 0.
+    ds = two_hospitals(patients("b", 2, 10, procedure="hip"))
+    result = plan(scenario(1, weights=ONLY_90, solve=CG), dataset=ds)
+    log = result.column_generation
+    assert result.strategy == "column_generation"
+    assert log["rounds"][0]["objective"] == pytest.approx(14.0)
+    assert log["rounds"][0]["columns_added"] >= 1 and log["rows_added"] == 0
+    assert result.objective == pytest.approx(0.0, abs=1e-9)
+    assert allocated(result, region_id="a", hospital_id="hb") == pytest.approx(2.0)
+    assert allocated(result, region_id="a", hospital_id="ha") == pytest.approx(1.0)
+
+
+def test_pricing_adds_a_theatre_day_row_that_no_starting_column_touched():
+    # As above, but region b has no patients: no home flow uses hb, so hb's theatre-day row is left
+    # out of the first master (zero satisfies it). The column a → hb needs it: pricing adds both.
+    ds = two_hospitals([])
+    result = plan(scenario(1, weights=ONLY_90, solve=CG), dataset=ds)
+    log = result.column_generation
+    full_rows = result.size["constraints"]
+    assert log["rounds"][0]["rows"] < full_rows
+    assert log["rounds"][0]["objective"] == pytest.approx(14.0)
+    assert log["rows_added"] >= 1
+    assert log["rounds"][-1]["rows"] == log["rounds"][0]["rows"] + log["rows_added"]
+    assert result.objective == pytest.approx(0.0, abs=1e-9)
+    assert allocated(result, region_id="a", hospital_id="hb") == pytest.approx(2.0)
+    theatre = result.lp.theatre_use.set_index("hospital_id")
+    assert theatre.loc["hb", "used_days"] == pytest.approx(2.0)
+
+
+def test_an_infeasible_restricted_master_falls_back_to_the_full_lp():
+    # An agreement makes a's 2 patients (no hospital in a) use both of hb's days; `no_region_worse_off`
+    # caps b at its standalone 0 breach-days, so b's 2 patients must go to hc in region c. The first
+    # master (home flows + the agreement's flows) lacks b → hc and is infeasible; with every column
+    # the optimum is 0 with b's patients at hc.
+    ds = make_dataset(
+        regions=["a", "b", "c"],
+        hospitals=[{"hospital_id": "hb", "region_id": "b"}, {"hospital_id": "hc", "region_id": "c"}],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": h, "procedure_id": "knee"} for h in ("hb", "hc")],
+        capacity=weekly("hb", 2, 1) + weekly("hc", 2, 1),
+        patients=patients("a", 2, 100) + patients("b", 2, 100),
+        prices=[{"procedure_id": "knee", "hospital_id": h, "price_sek": 50_000} for h in ("hb", "hc")],
+    )
+    policy = {
+        "no_region_worse_off": True,
+        "agreements": [{"payer_region": "a", "provider_hospital": "hb", "min_cases": 2}],
+    }
+    result = plan(scenario(1, weights=ONLY_90, policy=policy, solve=CG), dataset=ds)
+    assert result.column_generation["fell_back_to_full_lp"]
+    assert result.objective == pytest.approx(0.0, abs=1e-6)
+    assert allocated(result, region_id="b", hospital_id="hc") == pytest.approx(2.0)
+    full = plan(scenario(1, weights=ONLY_90, policy=policy, solve=FULL), dataset=ds)
+    assert full.objective == pytest.approx(result.objective, abs=1e-6)
+
+
+def _cases():
+    yield "plain", {"policy": {"max_travel_km": 250}}
+    yield "rich", {"policy": RICH_POLICY, "changes": EXTRA}
+    yield "travel-for-all", {"policy": {"share_accepting_travel": 1.0}}
+    yield "fair", {"policy": {"no_region_worse_off": True, "share_accepting_travel": 0.6}}
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("case", list(_cases()), ids=lambda c: c[0])
+def test_column_generation_finds_the_full_lp_optimum_on_random_datasets(seed, case):
+    _, fields = case
+    ds = random_dataset(seed, n_regions=4)
+    try:
+        full = plan(scenario(6, solve=FULL, **fields), dataset=ds)
+    except Exception as exc:
+        pytest.skip(f"scenario infeasible on this dataset: {exc}")
+    generated = plan(scenario(6, solve=CG, **fields), dataset=ds)
+    assert generated.objective == pytest.approx(full.objective, rel=1e-6, abs=1e-6)
+    # the objective recomputed from the flows (not read from HiGHS) agrees too
+    assert generated.lp.objective == pytest.approx(full.lp.objective, rel=1e-6, abs=1e-6)
+
+
+def test_column_generation_prices_columns_in_on_random_datasets():
+    # Across seeds the home-only start is not already optimal: pricing has work to do (else the
+    # tests above would not exercise it).
+    added = 0
+    for seed in range(6):
+        ds = random_dataset(seed, n_regions=4)
+        result = plan(scenario(6, solve=CG, policy={"share_accepting_travel": 1.0}), dataset=ds)
+        added += result.column_generation["columns_added"]
+        assert result.column_generation["flow_columns_in_master"] <= result.column_generation["flow_columns_in_full_lp"]
+    assert added > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_reduced_costs_follow_highs_sign_convention(seed):
+    # d = c − Aᵀπ with π = HiGHS's row duals must equal HiGHS's own column duals for every column in
+    # the master, and be ≥ −tolerance at the optimum (a minimum: no column at 0 can improve it).
+    sc = scenario(6, policy=RICH_POLICY, changes=EXTRA, solve=CG)
+    inst = prepare(sc, random_dataset(seed, n_regions=4))
+    form = formulate(inst)
+    master = new_master(form, sc.solve)
+    master.solve()
+    row_dual = np.zeros(master.matrix.n_rows)
+    row_dual[master.rows] = master.highs.getSolution().row_dual
+    ours = master.matrix.reduced_costs(master.columns, row_dual)
+    theirs = np.asarray(master.highs.getSolution().col_dual)
+    np.testing.assert_allclose(ours, theirs, atol=1e-7)
+    omitted = master.generated[~master.col_present[master.generated]]
+    assert (master.matrix.reduced_costs(omitted, row_dual) >= -1e-6).all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_flattened_matrix_agrees_with_a_dense_copy(seed):
+    inst = prepare(scenario(6), random_dataset(seed))
+    matrix = LpMatrix.from_formulation(formulate(inst))
+    dense = np.zeros((matrix.n_rows, matrix.n_cols))
+    for column in range(matrix.n_cols):
+        for k in range(matrix.start[column], matrix.start[column + 1]):
+            dense[matrix.index[k], column] += matrix.value[k]
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(matrix.n_rows, size=20, replace=False))
+    row, col, value = matrix.row_entries(rows)
+    rebuilt = np.zeros_like(dense)
+    np.add.at(rebuilt, (row, col), value)
+    np.testing.assert_array_equal(rebuilt[rows], dense[rows])
+    pi = rng.normal(size=matrix.n_rows)
+    columns = np.arange(matrix.n_cols)
+    np.testing.assert_allclose(matrix.reduced_costs(columns, pi), matrix.cost - dense.T @ pi, atol=1e-9)
+
+
+def test_ranges_concatenates_aranges_with_empty_ones():
+    begin, counts = np.array([5, 9, 2, 7]), np.array([2, 0, 3, 1])
+    assert _ranges(begin, counts).tolist() == [5, 6, 2, 3, 4, 7]
+    assert _ranges(np.array([4]), np.array([0])).tolist() == []
