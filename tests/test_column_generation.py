@@ -37,7 +37,9 @@ def two_hospitals(b_patients: list[dict]):
         ],
         capacity=weekly("ha", 1, 1) + weekly("hb", 2, 1),
         patients=patients("a", 3, 100) + b_patients,
-        prices=[{"procedure_id": p, "hospital_id": h, "price_sek": 50_000} for p in ("knee", "hip") for h in ("ha", "hb")],
+        prices=[
+            {"procedure_id": p, "hospital_id": h, "price_sek": 50_000} for p in ("knee", "hip") for h in ("ha", "hb")
+        ],
     )
 
 
