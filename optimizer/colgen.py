@@ -132,6 +132,7 @@ class RestrictedMaster:
         initial: np.ndarray,
         settings: SolveSettings,
         per_group: int = PER_GROUP,
+        first_solver: str = "simplex",
     ):
         self.matrix = matrix
         self.generated = generated
@@ -151,6 +152,8 @@ class RestrictedMaster:
         self.local_row = np.full(matrix.n_rows, -1)
         self.local_row[self.rows] = np.arange(len(self.rows))
         self.highs = _new_highs(settings)
+        # the first solve may be the interior point method (with crossover: it leaves a basis)
+        self.highs.setOptionValue("solver", first_solver)
         self.highs.passModel(matrix.highs_lp(self.columns, self.rows))
         self._started = time.perf_counter()
 
@@ -225,6 +228,7 @@ class RestrictedMaster:
             self.highs.setOptionValue("time_limit", float(remaining))
         started = time.perf_counter()
         self.highs.run()
+        self.highs.setOptionValue("solver", "simplex")  # every later solve starts from the basis
         seconds = time.perf_counter() - started
         status = self.highs.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible and not self.col_present.all():
@@ -246,7 +250,9 @@ class RestrictedMaster:
         round_ = PricingRound(
             objective=info.objective_function_value,
             seconds=seconds,
-            simplex_iterations=int(info.simplex_iteration_count) + max(int(info.crossover_iteration_count), 0),
+            simplex_iterations=int(info.simplex_iteration_count)
+            + max(int(info.crossover_iteration_count), 0)
+            + max(int(info.ipm_iteration_count), 0),
             columns=int(self.col_present[self.generated].sum()),
             rows=len(self.rows),
         )
@@ -314,7 +320,7 @@ class RestrictedMaster:
 
     # -- variants --------------------------------------------------------------------------------
 
-    def update(self, matrix: LpMatrix) -> None:
+    def update(self, matrix: LpMatrix, settings: SolveSettings | None = None) -> None:
         """Take the costs, bounds and offset of `matrix` (same structure), keeping model and basis.
 
         Omitted rows that zero no longer satisfies bring in their columns, as at the start.
@@ -322,6 +328,7 @@ class RestrictedMaster:
         if not self.matrix.same_structure(matrix):
             raise ValueError("the variant changes the LP's structure; build a new master")
         self.matrix = matrix
+        self.settings = settings or self.settings
         local_cols = np.arange(len(self.columns), dtype=np.int32)
         self.highs.changeColsCost(len(local_cols), local_cols, matrix.cost[self.columns])
         self.highs.changeColsBounds(

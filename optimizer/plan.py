@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,9 +21,11 @@ from models.dataset import Dataset
 from models.loader import load_dataset
 from models.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from optimizer.changes import apply_changes
+from optimizer.colgen import RestrictedMaster
 from optimizer.formulation import Formulation, formulate
 from optimizer.instance import Instance, build_instance
 from optimizer.integer_plan import integer_flows
+from optimizer.lp_matrix import LpMatrix
 from optimizer.results import PlanTables, plan_tables, shadow_prices
 from optimizer.solution import Solution
 from optimizer.solve_direct import choose_strategy, new_master, solve_master
@@ -55,6 +57,7 @@ class PlanResult:
     standalone: PlanResult | None = None  # the baseline, when the plan needed it
     strategy: str = "full_lp"  # how the LP was solved: full_lp (Pyomo) or column_generation
     column_generation: dict | None = None  # rounds and columns added, with column generation
+    warm_started: bool = False  # re-solved from the previous variant's model and basis
 
     def summary(self) -> dict:
         """The content of summary.json."""
@@ -70,6 +73,7 @@ class PlanResult:
             "size": self.size,
             "iterations": self.iterations,
             "strategy": self.strategy,
+            "warm_started": self.warm_started,
             "column_generation": self.column_generation,
             "start_week": self.scenario.start_week,
             "horizon_weeks": self.scenario.horizon_weeks,
@@ -112,6 +116,19 @@ def standalone_scenario(scenario: Scenario) -> Scenario:
 _LIMIT_TOLERANCE = 1e-6
 
 
+@dataclass
+class WarmStart:
+    """The solver model kept from one scenario to the next by `plan_variants`.
+
+    A variant whose LP has the same structure as the last one (it changes only costs, bounds or
+    right-hand sides: capacity factors, extra-capacity volumes, budgets, agreement volumes,
+    weights) re-solves the same highspy model from the last basis; any other change builds anew.
+    """
+
+    master: RestrictedMaster | None = None
+    strategy: str | None = None
+
+
 def plan(
     scenario: Scenario | str | os.PathLike | None = None,
     *,
@@ -119,14 +136,16 @@ def plan(
     progress: Progress | None = None,
     extra_functionality: ExtraFunctionality | None = None,
     standalone: bool = False,
+    warm: WarmStart | None = None,
 ) -> PlanResult:
     """Plan one scenario end to end and return its results.
 
     `scenario` is a `Scenario`, a YAML path, or None for scenarios/default.yaml; `dataset` overrides
     the scenario's base dataset (already loaded). `standalone` plans every region alone (baseline).
     With policy `no_region_worse_off` the standalone baseline is planned first and caps each
-    region's weighted breach-days. Raises `DatasetError`, `ScenarioError`,
-    `InfeasibleScenarioError` or `SolveError` with an explanation when no plan can be made.
+    region's weighted breach-days. `warm` keeps the solver model for the next variant (see
+    `plan_variants`). Raises `DatasetError`, `ScenarioError`, `InfeasibleScenarioError` or
+    `SolveError` with an explanation when no plan can be made.
     """
     report = progress or (lambda stage: None)
     seconds: dict[str, float] = {}
@@ -149,7 +168,7 @@ def plan(
     inst = prepare(scenario, dataset, standalone=standalone)
     seconds["prepare"] = time.perf_counter() - clock
     strategy = choose_strategy(scenario.solve, len(inst.flows), extra_functionality is not None)
-    formulation, solution = solve_instance(inst, strategy, limits, extra_functionality, report, seconds)
+    formulation, solution = solve_instance(inst, strategy, limits, extra_functionality, report, seconds, warm)
 
     report("reporting")
     clock = time.perf_counter()
@@ -158,12 +177,31 @@ def plan(
     result.seconds = seconds
     result.standalone = baseline
     log.info(
-        "planned %s: objective %.1f, %s",
+        "planned %s (%s%s): objective %.1f, %s",
         scenario.name,
+        result.strategy,
+        ", warm" if result.warm_started else "",
         result.objective,
         ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()),
     )
     return result
+
+
+def plan_variants(
+    scenarios: Iterable[Scenario | str | os.PathLike | None],
+    *,
+    dataset: Dataset | None = None,
+    progress: Progress | None = None,
+) -> Iterator[PlanResult]:
+    """Plan scenarios one after another, each variant warm-started from the last one's model and basis.
+
+    Yields each `PlanResult` as soon as it is planned (`result.warm_started` says whether the model
+    was reused). Order matters: put variants that differ only in numbers next to each other, e.g. a
+    capacity-factor sweep. The results equal those of planning each scenario on its own.
+    """
+    warm = WarmStart()
+    for scenario in scenarios:
+        yield plan(scenario, dataset=dataset, progress=progress, warm=warm)
 
 
 def solve_instance(
@@ -173,21 +211,18 @@ def solve_instance(
     extra_functionality: ExtraFunctionality | None = None,
     progress: Progress | None = None,
     seconds: dict[str, float] | None = None,
+    warm: WarmStart | None = None,
 ) -> tuple[Formulation, Solution]:
     """Build and solve the LP of `inst` with `strategy` (`full_lp` or `column_generation`).
 
+    `full_lp` goes through Pyomo, unless `warm` asks to keep the model for variants: then, as for
+    column generation, the LP lives in one highspy model that the next variant can re-solve.
     Stage times go into `seconds`: build, solve, read_solution, highs.
     """
     report = progress or (lambda stage: None)
     seconds = seconds if seconds is not None else {}
     clock = time.perf_counter()
-    if strategy == "column_generation":
-        formulation = formulate(inst, region_limits=region_limits)
-        master = new_master(formulation, inst.scenario.solve)
-        seconds["build"] = time.perf_counter() - clock
-        report("solving")
-        solution = solve_master(master, formulation)
-    else:
+    if strategy == "full_lp" and (warm is None or extra_functionality is not None):
         from optimizer.build import build_model
         from optimizer.solve import solve_model
 
@@ -196,6 +231,21 @@ def solve_instance(
         seconds["build"] = time.perf_counter() - clock
         report("solving")
         solution = solve_model(built, inst.scenario.solve)
+    else:
+        formulation = formulate(inst, region_limits=region_limits)
+        matrix = LpMatrix.from_formulation(formulation)
+        reuse = warm is not None and warm.strategy == strategy and warm.master.matrix.same_structure(matrix)
+        if reuse:
+            master = warm.master
+            master.update(matrix, inst.scenario.solve)
+        else:
+            master = new_master(formulation, inst.scenario.solve, strategy == "column_generation", matrix)
+            if warm is not None:
+                warm.master, warm.strategy = master, strategy
+        seconds["build"] = time.perf_counter() - clock
+        report("solving")
+        solution = solve_master(master, formulation)
+        solution.warm_started = reuse
     seconds["solve"] = solution.solve_seconds
     seconds["read_solution"] = solution.read_seconds
     seconds["highs"] = solution.highs_seconds
@@ -250,4 +300,5 @@ def tabulate(formulation: Formulation, solution: Solution) -> PlanResult:
         iterations=solution.iterations,
         strategy="column_generation" if solution.column_generation is not None else "full_lp",
         column_generation=solution.column_generation,
+        warm_started=solution.warm_started,
     )

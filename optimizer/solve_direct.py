@@ -37,10 +37,17 @@ def choose_strategy(settings: SolveSettings, flow_columns: int, has_extra_functi
     return "column_generation" if flow_columns >= COLUMN_GENERATION_FROM_FLOWS else "full_lp"
 
 
-def new_master(form: Formulation, settings: SolveSettings, column_generation: bool = True) -> RestrictedMaster:
-    """A master over `form`'s flows: home-region flows first (column generation) or all of them."""
+def new_master(
+    form: Formulation, settings: SolveSettings, column_generation: bool = True, matrix: LpMatrix | None = None
+) -> RestrictedMaster:
+    """A master over `form`'s flows: home-region flows first (column generation) or all of them.
+
+    With all of them (the full LP, kept for warm-started variants) the first solve is the interior
+    point method with crossover, as `full_lp` solves (dual simplex from scratch is ~10× slower on
+    the default scenario); later solves are simplex from the basis.
+    """
     inst = form.instance
-    matrix = LpMatrix.from_formulation(form)
+    matrix = matrix if matrix is not None else LpMatrix.from_formulation(form)
     flows = inst.flows
     generated = matrix.columns_of("y", len(flows))
     group = s_position(inst, flows["queue"].to_numpy(), flows["t"].to_numpy())
@@ -48,7 +55,8 @@ def new_master(form: Formulation, settings: SolveSettings, column_generation: bo
         initial = (flows["provider_region"] == flows["region_id"]).to_numpy()
     else:
         initial = np.ones(len(flows), dtype=bool)
-    return RestrictedMaster(matrix, generated, group, initial, settings)
+    first_solver = "simplex" if column_generation or settings.method == "simplex" else "ipm"
+    return RestrictedMaster(matrix, generated, group, initial, settings, first_solver=first_solver)
 
 
 def solve_master(master: RestrictedMaster, form: Formulation) -> Solution:

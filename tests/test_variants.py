@@ -1,0 +1,91 @@
+"""Warm-started scenario variants (`plan_variants`) give the same plans as planning each variant cold."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer.plan import plan, plan_variants
+from tests.factory import random_dataset, scenario
+from tests.test_lp_vs_evaluator import EXTRA, RICH_POLICY
+
+STRATEGIES = ("full_lp", "column_generation")
+
+
+def _capacity_sweep(strategy: str) -> list:
+    factors = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.35, 1.5]
+    return [
+        scenario(
+            6,
+            name=f"factor-{f}",
+            changes=[{"capacity": {"hospital_id": h, "factor": f}} for h in ("r0_county", "r1_county", "r2_county")],
+            policy={"share_accepting_travel": 0.7},
+            solve={"strategy": strategy},
+        )
+        for f in factors
+    ]
+
+
+def _numbers_only(strategy: str) -> list:
+    """Budgets, agreement volumes, extra-capacity volumes and weights: costs, bounds and right-hand sides."""
+    variants = []
+    for k, (budget, minimum, extra_days, cost_weight) in enumerate(
+        [(300_000, 2, 1, 1.0), (150_000, 1, 2, 0.2), (600_000, 3, 0.5, 3.0), (90_000, 0, 3, 0.0)]
+    ):
+        policy = {**RICH_POLICY, "budgets_sek": {"r1": budget}}
+        policy["agreements"] = [{**RICH_POLICY["agreements"][0], "min_cases": minimum}]
+        extra = [{"extra_capacity": {**EXTRA[0]["extra_capacity"], "theatre_days_per_week": extra_days}}]
+        variants.append(
+            scenario(
+                6,
+                name=f"numbers-{k}",
+                policy=policy,
+                changes=extra,
+                weights={"cost_per_ksek": cost_weight},
+                solve={"strategy": strategy},
+            )
+        )
+    return variants
+
+
+def _assert_same_plans(warm_results, variants, ds):
+    for result, variant in zip(warm_results, variants, strict=True):
+        cold = plan(variant, dataset=ds)
+        assert result.scenario.name == variant.name
+        assert result.objective == pytest.approx(cold.objective, rel=1e-6, abs=1e-6), variant.name
+        assert result.lp.objective == pytest.approx(cold.lp.objective, rel=1e-6, abs=1e-6), variant.name
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("seed", range(3))
+def test_a_capacity_factor_sweep_warm_equals_cold(seed, strategy):
+    ds = random_dataset(seed, n_regions=4)
+    variants = _capacity_sweep(strategy)
+    results = list(plan_variants(variants, dataset=ds))
+    assert [r.warm_started for r in results] == [False] + [True] * (len(variants) - 1)
+    _assert_same_plans(results, variants, ds)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("seed", range(3))
+def test_budget_agreement_extra_capacity_and_weight_variants_warm_equal_cold(seed, strategy):
+    ds = random_dataset(seed, n_regions=4)
+    variants = _numbers_only(strategy)
+    try:
+        results = list(plan_variants(variants, dataset=ds))
+    except Exception as exc:
+        pytest.skip(f"a variant is infeasible on this dataset: {exc}")
+    assert all(r.warm_started for r in results[1:])
+    _assert_same_plans(results, variants, ds)
+
+
+def test_a_variant_that_changes_the_structure_is_built_anew():
+    # A travel limit changes which arcs exist: no basis can be reused, and the plan is still right.
+    ds = random_dataset(1, n_regions=4)
+    variants = [
+        scenario(6, name="far", policy={"max_travel_km": 400}),
+        scenario(6, name="near", policy={"max_travel_km": 60}),
+        scenario(6, name="near-cheap", policy={"max_travel_km": 60}, weights={"cost_per_ksek": 0.0}),
+    ]
+    results = list(plan_variants(variants, dataset=ds))
+    assert [r.warm_started for r in results] == [False, False, True]
+    _assert_same_plans(results, variants, ds)
