@@ -6,6 +6,7 @@ Exit codes: 0 ok; 1 invalid input or infeasible scenario, with the explanation; 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -37,12 +38,41 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log prog
     )
 
 
+class Strategy(StrEnum):
+    """The solve strategies of `models.scenario.SolveSettings`."""
+
+    auto = "auto"
+    full_lp = "full_lp"
+    column_generation = "column_generation"
+
+
+StrategyOption = Annotated[
+    Strategy | None,
+    typer.Option(
+        "--strategy",
+        help="How to solve: auto (by model size), full_lp (Pyomo, one solve) or column_generation "
+        "(home-region flows first, others priced in; the same optimum). Overrides the scenario's solve.strategy.",
+    ),
+]
+
+
+def _with_strategy(source: Path | None, strategy: Strategy | None):
+    """The scenario to plan: the path itself, or the scenario with its solve strategy overridden."""
+    if strategy is None:
+        return source
+    from optimizer.plan import resolve_scenario
+
+    scenario, base_dir = resolve_scenario(source)
+    return scenario.updated(dataset=str(scenario.dataset_path(base_dir)), solve={"strategy": strategy.value})
+
+
 @app.command()
 def run(
     scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>.")
     ] = None,
+    strategy: StrategyOption = None,
 ) -> None:
     """Plan a scenario: build the LP, solve it with HiGHS and write the result files."""
     from optimizer.output import write_results
@@ -50,7 +80,7 @@ def run(
 
     try:
         with console.status("loading") as status:
-            result = plan(scenario, progress=lambda stage: status.update(f"{stage} ..."))
+            result = plan(_with_strategy(scenario, strategy), progress=lambda stage: status.update(f"{stage} ..."))
     except CapplanError as error:
         _fail(error)
     folder = write_results(result, out or Path("results") / result.scenario.name)
@@ -135,15 +165,29 @@ def generate(
     console.print(f"dataset written to {out}")
 
 
-def _view_for(source: Path, status, standalone_too: bool = False):
-    """A ResultView from a result folder, or by planning a scenario YAML."""
+def _views_for(sources: list[Path], status, strategy: Strategy | None = None) -> list:
+    """A ResultView per source: a result folder is read, scenario YAMLs are planned in order with
+    `plan_variants`, so a scenario that differs from the one before only in numbers is re-solved
+    from its model and basis (warm) instead of from scratch."""
     from optimizer.compare import ResultView
-    from optimizer.plan import plan
+    from optimizer.plan import plan_variants
 
-    if source.is_dir():
-        return ResultView.from_folder(source)
-    status.update(f"planning {source.name} ...")
-    return ResultView.from_plan(plan(source, progress=lambda stage: status.update(f"{source.name}: {stage} ...")))
+    scenarios = [source for source in sources if not source.is_dir()]
+    current = {"name": ""}
+
+    def progress(stage: str) -> None:
+        status.update(f"{current['name']}: {stage} ...")
+
+    planned = plan_variants([_with_strategy(source, strategy) for source in scenarios], progress=progress)
+    views = []
+    for source in sources:
+        if source.is_dir():
+            views.append(ResultView.from_folder(source))
+            continue
+        current["name"] = source.name
+        result = next(planned)
+        views.append(ResultView.from_plan(result))
+    return views
 
 
 @app.command()
@@ -152,6 +196,7 @@ def compare(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for comparison.csv, .xlsx and .html.")] = Path(
         "results/comparison"
     ),
+    strategy: StrategyOption = None,
 ) -> None:
     """Compare plans side by side: breach-days, patients over 90/180/365, cost, payments, km, utilisation."""
     from optimizer.compare import compare as compare_views
@@ -161,7 +206,7 @@ def compare(
         raise typer.Exit(code=2)
     try:
         with console.status("comparing") as status:
-            views = [_view_for(source, status) for source in sources]
+            views = _views_for(sources, status, strategy)
     except CapplanError as error:
         _fail(error)
     table = compare_views(views)
@@ -185,6 +230,7 @@ def report(
     scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder; default results/<name>.")] = None,
     baseline: Annotated[bool, typer.Option(help="Also plan the standalone baseline (value of collaboration).")] = True,
+    strategy: StrategyOption = None,
 ) -> None:
     """Plan a scenario and write its HTML report and Excel workbook beside the result files."""
     from optimizer import report as reports
@@ -193,7 +239,7 @@ def report(
 
     try:
         with console.status("loading") as status:
-            result = plan(scenario, progress=lambda stage: status.update(f"{stage} ..."))
+            result = plan(_with_strategy(scenario, strategy), progress=lambda stage: status.update(f"{stage} ..."))
             standalone = result.standalone
             if baseline and standalone is None:
                 status.update("baseline (each region alone) ...")

@@ -26,7 +26,9 @@ SYNTHETIC = (
 # 01 Where do we stand?
 
 NB01 = [
-    ("md", f"""# 1. Where do we stand?
+    (
+        "md",
+        f"""# 1. Where do we stand?
 
 The waiting list for elective surgery across the seven regions of Sjukvårdsregion Mellansverige at the
 start of the plan (Monday of ISO week 2025-W14), before any planning is done:
@@ -38,8 +40,11 @@ start of the plan (Monday of ISO week 2025-W14), before any planning is done:
 
 Nothing is optimised in this notebook; it only describes the starting point.
 
-{SYNTHETIC}"""),
-    ("code", """import pandas as pd
+{SYNTHETIC}""",
+    ),
+    (
+        "code",
+        """import pandas as pd
 import plotly.express as px
 
 from models import load_dataset
@@ -53,13 +58,19 @@ dataset = load_dataset(scenario.dataset_path(), plan_start=scenario.start_week)
 region_name = dataset.regions.set_index("region_id")["name"].to_dict()
 hospital_name = dataset.hospitals.set_index("hospital_id")["name"].to_dict()
 colours = {region_name[r]: c for r, c in region_colours(region_name).items()}
-print(f"Dataset {dataset.name!r}, plan start {dataset.plan_start} ({scenario.start_week})")"""),
-    ("md", """## The whole region in five numbers
+print(f"Dataset {dataset.name!r}, plan start {dataset.plan_start} ({scenario.start_week})")""",
+    ),
+    (
+        "md",
+        """## The whole region in five numbers
 
 *Listed* counts every row of the waiting list. *MoV/PvV* are patients who wait for medical reasons or by
 their own choice; as in the national statistics they are left out of the guarantee figures and are never
-planned. *Waiting* is everyone else, and the share over 90 days is counted among them."""),
-    ("code", """overall = totals(dataset)
+planned. *Waiting* is everyone else, and the share over 90 days is counted among them.""",
+    ),
+    (
+        "code",
+        """overall = totals(dataset)
 pd.Series(
     {
         "Listed (all rows)": f"{overall['listed']:,}",
@@ -70,25 +81,37 @@ pd.Series(
         "Waiting over 365 days": f"{overall['over_365']:,}",
     },
     name="Mellansverige",
-).to_frame()"""),
-    ("md", """## Per region
+).to_frame()""",
+    ),
+    (
+        "md",
+        """## Per region
 
 One row per region. Read *share over 90* as: of the patients waiting today (MoV/PvV excluded), how many
-have already waited longer than the guarantee allows."""),
-    ("code", """regions = region_summary(dataset)
+have already waited longer than the guarantee allows.""",
+    ),
+    (
+        "code",
+        """regions = region_summary(dataset)
 regions.insert(0, "region", regions["region_id"].map(region_name))
 regions = regions.sort_values("region", key=lambda names: names.map(swedish_key))
 table = regions.drop(columns="region_id").set_index("region")
 table["share_over_90"] = (100 * table["share_over_90"]).round(1)
 table.rename(columns={"listed": "listed", "mov_pvv": "MoV/PvV", "waiting": "waiting",
                       "over_90": "over 90 days", "over_365": "over 365 days",
-                      "share_over_90": "share over 90 days (%)"})"""),
-    ("md", """### Share waiting over 90 days, against the guarantee
+                      "share_over_90": "share over 90 days (%)"})""",
+    ),
+    (
+        "md",
+        """### Share waiting over 90 days, against the guarantee
 
 The care guarantee promises treatment within 90 days of the decision to treat, so under the guarantee
 every bar would be at zero. The dashed line is the share for the whole health-care region. Regions to
-the left are furthest from the guarantee."""),
-    ("code", """shares = regions.sort_values("share_over_90", ascending=False)
+the left are furthest from the guarantee.""",
+    ),
+    (
+        "code",
+        """shares = regions.sort_values("share_over_90", ascending=False)
 fig = px.bar(shares, x="region", y=100 * shares["share_over_90"], color="region", color_discrete_map=colours,
              text=(100 * shares["share_over_90"]).round(1).astype(str) + " %",
              labels={"y": "% of waiting patients over 90 days", "region": ""},
@@ -96,13 +119,19 @@ fig = px.bar(shares, x="region", y=100 * shares["share_over_90"], color="region"
 fig.add_hline(y=100 * overall["share_over_90"], line_dash="dash", line_color="#555",
               annotation_text=f"Mellansverige {overall['share_over_90']:.0%}", annotation_position="top right")
 fig.update_layout(showlegend=False, template="plotly_white", yaxis_ticksuffix=" %")
-fig.show()"""),
-    ("md", """## How long have they waited? The national waiting-time bands
+fig.show()""",
+    ),
+    (
+        "md",
+        """## How long have they waited? The national waiting-time bands
 
 Each bar is one region; the coloured pieces are the patients in each band of days waited, from the
 shortest (light) to the longest (dark red). Everything above the 61–90 band has waited past the guarantee.
-The longest bands (181–365 and 366+) are the patients the planning group should worry about first."""),
-    ("code", """bands = band_summary(dataset)
+The longest bands (181–365 and 366+) are the patients the planning group should worry about first.""",
+    ),
+    (
+        "code",
+        """bands = band_summary(dataset)
 band_columns = [c for c in bands.columns if c != "region_id"]
 long = bands.melt(id_vars="region_id", value_vars=band_columns, var_name="band", value_name="patients")
 long["region"] = long["region_id"].map(region_name)
@@ -113,12 +142,18 @@ fig = px.bar(long, x="region", y="patients", color="band", color_discrete_sequen
 fig.update_layout(template="plotly_white")
 fig.show()
 bands.assign(region=bands["region_id"].map(region_name)).drop(columns="region_id").set_index("region").sort_index(
-    key=lambda names: names.map(swedish_key))"""),
-    ("md", """## Per procedure
+    key=lambda names: names.map(swedish_key))""",
+    ),
+    (
+        "md",
+        """## Per procedure
 
 How many wait for each procedure and how many of them past 90 days. Unlike the regional shares, these
-counts *include* MoV/PvV, as the seeds' table does. Cataracts and knee replacements dominate."""),
-    ("code", """procedures = procedure_summary(dataset)
+counts *include* MoV/PvV, as the seeds' table does. Cataracts and knee replacements dominate.""",
+    ),
+    (
+        "code",
+        """procedures = procedure_summary(dataset)
 top = procedures.head(22).iloc[::-1]  # largest at the top of the chart
 fig = px.bar(top, x="over_90", y="name", orientation="h", text="over_90",
              hover_data={"name_sv": True, "listed": True},
@@ -126,13 +161,19 @@ fig = px.bar(top, x="over_90", y="name", orientation="h", text="over_90",
              title="Patients waiting more than 90 days, per procedure (22 largest)")
 fig.update_layout(template="plotly_white", height=640)
 fig.show()
-procedures.set_index("procedure_id")"""),
-    ("md", """## Capacity: theatre days and bed-days per hospital by week
+procedures.set_index("procedure_id")""",
+    ),
+    (
+        "md",
+        """## Capacity: theatre days and bed-days per hospital by week
 
 Theatre days are operating theatres staffed for a day (all specialties added up); bed-days are elective
 inpatient beds for a day. Darker is more. Look for the summer weeks (around weeks 26–32), when capacity
-falls to roughly half, and for the hospitals that carry most of the volume."""),
-    ("code", """def hospital_week_heatmap(table, value, title, unit):
+falls to roughly half, and for the hospitals that carry most of the volume.""",
+    ),
+    (
+        "code",
+        """def hospital_week_heatmap(table, value, title, unit):
     grid = table.groupby(["hospital_id", "week"])[value].sum().unstack("week")
     grid.index = [hospital_name.get(h, h) for h in grid.index]
     grid = grid.loc[grid.sum(axis=1) > 0].sort_index()
@@ -144,29 +185,41 @@ falls to roughly half, and for the hospitals that carry most of the volume."""),
 
 hospital_week_heatmap(dataset.capacity, "theatre_days", "Theatre days per hospital and week (all specialties)",
                       "theatre days").show()
-hospital_week_heatmap(dataset.beds, "bed_days", "Elective bed-days per hospital and week", "bed-days").show()"""),
-    ("md", """The same capacity as one line per hospital: the average week, the leanest (summer) week, and the
-average elective bed-days per week."""),
-    ("code", """capacity = capacity_summary(dataset)
+hospital_week_heatmap(dataset.beds, "bed_days", "Elective bed-days per hospital and week", "bed-days").show()""",
+    ),
+    (
+        "md",
+        """The same capacity as one line per hospital: the average week, the leanest (summer) week, and the
+average elective bed-days per week.""",
+    ),
+    (
+        "code",
+        """capacity = capacity_summary(dataset)
 capacity.insert(0, "hospital", capacity["hospital_id"].map(hospital_name))
 capacity["region"] = capacity["region_id"].map(region_name)
 capacity = capacity[["hospital", "region", "level", "theatre_days_per_week", "theatre_days_min_week",
                      "bed_days_per_week"]]
 capacity["order"] = capacity["region"].map(swedish_key)
 capacity = capacity.sort_values(["order", "theatre_days_per_week"], ascending=[True, False]).drop(columns="order")
-capacity.round(1).set_index("hospital")"""),
-    ("md", """## What next
+capacity.round(1).set_index("hospital")""",
+    ),
+    (
+        "md",
+        """## What next
 
 Notebook **2** plans the next weeks jointly across the seven regions and compares that with each region
 planning on its own. Notebook **3** compares scenarios and a hand-made proposal, notebook **4** shows how
-the plan moves when the weight on cost or the travel limit changes."""),
+the plan moves when the weight on cost or the travel limit changes.""",
+    ),
 ]
 
 # --------------------------------------------------------------------------------------------------
 # 02 The joint plan
 
 NB02 = [
-    ("md", f"""# 2. The joint plan
+    (
+        "md",
+        f"""# 2. The joint plan
 
 capplan plans surgery for all seven regions at once: for every region, procedure and week it decides how
 many waiting patients are operated on, and at which hospital, so that as few patient-days as possible are
@@ -185,8 +238,11 @@ treating only its own patients at its own hospitals. This notebook shows
 
 **Horizon.** The default scenario plans 26 weeks. Two 26-week plans (joint and standalone) take about
 45 seconds on a small machine, so this notebook plans **13 weeks** by default to stay under a minute.
-Set `HORIZON_WEEKS = 26` in the first cell for the full half year; the code is the same."""),
-    ("code", """\
+Set `HORIZON_WEEKS = 26` in the first cell for the full half year; the code is the same.""",
+    ),
+    (
+        "code",
+        """\
 HORIZON_WEEKS = 13  # a shorter horizon keeps this notebook under a minute; set 26 for the full half year
 
 import time
@@ -212,13 +268,19 @@ print(f"Planned {scenario.name!r}, {HORIZON_WEEKS} weeks from {scenario.start_we
 names = region_names(joint)
 colours = region_colours(names)
 hospital_name = dataset.hospitals.set_index("hospital_id")["name"].to_dict()
-weeks = list(joint.instance.weeks)"""),
-    ("md", """## The plan in a few numbers
+weeks = list(joint.instance.weeks)""",
+    ),
+    (
+        "md",
+        """## The plan in a few numbers
 
 *Breach-days* count the days patients spend beyond a waiting-time threshold: one patient who is over 90
 days for a whole week adds 7 breach-days. The plan minimises a weighted sum of breach-days over 90, 180
-and 365 days (longer waits weigh more), plus small terms for all waiting days, cost and travel."""),
-    ("code", """def headline(result):
+and 365 days (longer waits weigh more), plus small terms for all waiting days, cost and travel.""",
+    ),
+    (
+        "code",
+        """def headline(result):
     terms = result.lp.terms
     last = result.lp.region_kpis[result.lp.region_kpis["t"] == result.lp.region_kpis["t"].max()]
     return {
@@ -232,20 +294,29 @@ and 365 days (longer waits weigh more), plus small terms for all waiting days, c
     }
 
 
-pd.DataFrame({"joint plan": headline(joint), "each region alone": headline(standalone)})"""),
-    ("md", """## Waiting over time in the joint plan
+pd.DataFrame({"joint plan": headline(joint), "each region alone": headline(standalone)})""",
+    ),
+    (
+        "md",
+        """## Waiting over time in the joint plan
 
 Top: patients still waiting at the end of each week per home region (solid) and those of them who have
 waited more than 90 days (dashed). Bottom: the share over 90 days. New decisions to treat keep arriving,
 so the waiting list does not simply empty; what the plan can do is make sure those who wait longest are
-treated first and that spare capacity anywhere in the region is used."""),
+treated first and that spare capacity anywhere in the region is used.""",
+    ),
     ("code", """waiting_figure(joint.lp.region_kpis, names, colours).show()"""),
-    ("md", """### Joint plan against each region alone
+    (
+        "md",
+        """### Joint plan against each region alone
 
 Patients waiting over 90 days per region: the joint plan (solid) against the standalone baseline
 (dotted). Where the solid line lies below the dotted one, the region's patients benefit from
-collaboration; where it lies above, the region lends capacity to its neighbours."""),
-    ("code", """both = pd.concat([joint.lp.region_kpis.assign(plan="joint plan"),
+collaboration; where it lies above, the region lends capacity to its neighbours.""",
+    ),
+    (
+        "code",
+        """both = pd.concat([joint.lp.region_kpis.assign(plan="joint plan"),
                   standalone.lp.region_kpis.assign(plan="each region alone")])
 both["region"] = both["region_id"].map(names)
 fig = px.line(both.sort_values("t"), x="week", y="over_90", color="region", line_dash="plan",
@@ -258,14 +329,20 @@ fig = px.line(both.sort_values("t"), x="week", y="over_90", color="region", line
 fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
 fig.update_xaxes(showticklabels=False)
 fig.update_layout(height=560, template="plotly_white", showlegend=False)
-fig.show()"""),
-    ("md", """### The value of collaboration, per region
+fig.show()""",
+    ),
+    (
+        "md",
+        """### The value of collaboration, per region
 
 Positive numbers in the *saved* columns mean the region's patients are better off in the joint plan than
 if the region planned alone. The joint plan minimises the total for Mellansverige, so some regions end up
 worse off than alone: they lend theatre time to regions with longer waits (negative *saved*). The scenario option
-`no_region_worse_off: true` forbids that, at some cost to the total."""),
-    ("code", """value = collaboration_value(joint, standalone)
+`no_region_worse_off: true` forbids that, at some cost to the total.""",
+    ),
+    (
+        "code",
+        """value = collaboration_value(joint, standalone)
 value["region"] = value["region_id"].map(lambda r: names.get(r, "Total"))
 value["order"] = [swedish_key(n) if n != "Total" else "~" for n in value["region"]]  # Total last
 value = value.sort_values("order")
@@ -275,28 +352,40 @@ shown = value.set_index("region")[["standalone_weighted_breach_days", "joint_wei
 shown.columns = ["weighted breach-days alone", "weighted breach-days joint", "weighted breach-days saved",
                  "breach-days > 90 saved", "fewer over 90 at the end", "treated in another region",
                  "extra cost (SEK)"]
-shown.round(0)"""),
-    ("code", """gains = value[value["region_id"] != "total"].sort_values("weighted_breach_days_saved")
+shown.round(0)""",
+    ),
+    (
+        "code",
+        """gains = value[value["region_id"] != "total"].sort_values("weighted_breach_days_saved")
 fig = px.bar(gains, x="weighted_breach_days_saved", y="region", orientation="h",
              color=gains["weighted_breach_days_saved"] > 0,
              color_discrete_map={True: "#1b7837", False: "#c0392b"},
              labels={"weighted_breach_days_saved": "weighted breach-days saved by planning jointly", "region": ""},
              title="Who gains from the joint plan (green) and who lends capacity (red)")
 fig.update_layout(showlegend=False, template="plotly_white")
-fig.show()"""),
-    ("md", """## Flows between regions
+fig.show()""",
+    ),
+    (
+        "md",
+        """## Flows between regions
 
 Planned operations over the horizon. Rows are the patients' home regions, columns the region of the
 hospital that operates. The diagonal is care at home; everything off the diagonal is a patient who
-accepted travel and is offered a hospital in another region."""),
+accepted travel and is offered a hospital in another region.""",
+    ),
     ("code", """flows_figure(joint, names).show()"""),
-    ("md", """## Who pays whom
+    (
+        "md",
+        """## Who pays whom
 
 Under the regional price list (sjukvårdsregional prislista) the home region pays for care its residents
 receive elsewhere. The table shows millions of SEK, paying region (rows) to treating region (columns).
 A region can also pay *itself*: that is care bought from a private clinic located in the region.
-The chart shows each region's balance: what it receives for treating others' patients minus what it pays."""),
-    ("code", """payments = joint.lp.payments.assign(payer=lambda p: p["payer_region"].map(names),
+The chart shows each region's balance: what it receives for treating others' patients minus what it pays.""",
+    ),
+    (
+        "code",
+        """payments = joint.lp.payments.assign(payer=lambda p: p["payer_region"].map(names),
                                    provider=lambda p: p["provider_region"].map(names))
 matrix = payments.pivot_table(index="payer", columns="provider", values="amount_sek", aggfunc="sum", fill_value=0)
 display((matrix / 1e6).round(2))
@@ -310,21 +399,30 @@ fig = px.bar(balance, x="net received (MSEK)", y="region", orientation="h",
              color=balance["net received (MSEK)"] > 0, color_discrete_map={True: "#1f5fa8", False: "#e08214"},
              labels={"region": ""}, title="Net payments under the price list: received minus paid (MSEK)")
 fig.update_layout(showlegend=False, template="plotly_white")
-fig.show()"""),
-    ("md", """## Where is the bottleneck?
+fig.show()""",
+    ),
+    (
+        "md",
+        """## Where is the bottleneck?
 
 **Theatre use.** Share of the available theatre days each hospital uses in the plan, week by week. Cells
 at 100 are full: more patients could be treated there if there were more theatre time. With the backlog
 in these data nearly every theatre is full nearly every week, so the heat map alone cannot say where to add
-capacity; the shadow prices below can."""),
-    ("code", """hospitals = dataset.hospitals.assign(region=lambda h: h["region_id"].map(names))
+capacity; the shadow prices below can.""",
+    ),
+    (
+        "code",
+        """hospitals = dataset.hospitals.assign(region=lambda h: h["region_id"].map(names))
 hospitals = hospitals.sort_values(["region", "name"])
 labels = pd.DataFrame({"hospital_id": hospitals["hospital_id"],
                        "label": hospitals["name"] + " · " + hospitals["region"]})
 theatre = joint.lp.theatre_use.assign(
     available=lambda t: t["theatre_days"].astype(float) + t["extra_days_used"].astype(float))
-utilisation_heatmap(theatre, "used_days", "available", labels, weeks, THEATRE_TITLE, "theatre days").show()"""),
-    ("md", """**Shadow prices.** For every full hospital, specialty and week the LP also tells how much the
+utilisation_heatmap(theatre, "used_days", "available", labels, weeks, THEATRE_TITLE, "theatre days").show()""",
+    ),
+    (
+        "md",
+        """**Shadow prices.** For every full hospital, specialty and week the LP also tells how much the
 objective would improve with *one more theatre day* there. With the default weights that is, roughly,
 the number of (weighted) breach-days avoided per extra theatre day: one patient-day over 90 days counts
 1, over 180 counts 2, over 365 counts 4. A high value means an extra theatre day there would do much good
@@ -332,8 +430,11 @@ the number of (weighted) breach-days avoided per extra theatre day: one patient-
 and specialty, the average over the weeks in which those theatres are full; blank means an extra day there
 would not help (or the hospital has no such theatres). Values differ mostly by specialty: a theatre day
 for short procedures (hand surgery, cataracts) treats many patients, a day of joint replacements few. The
-table lists the ten places where an extra day helps most. Elective bed-days are rarely the limit; the last table lists the weeks where they are."""),
-    ("code", """prices = joint.shadow_prices
+table lists the ten places where an extra day helps most. Elective bed-days are rarely the limit; the last table lists the weeks where they are.""",
+    ),
+    (
+        "code",
+        """prices = joint.shadow_prices
 theatre_prices = prices[prices["resource"] == "theatre_days"]
 ranking = theatre_prices.groupby(["hospital_id", "specialty"], as_index=False).agg(
     average=("saving_per_extra_day", "mean"), highest=("saving_per_extra_day", "max"),
@@ -353,20 +454,29 @@ display(top.assign(hospital=top["hospital_id"].map(hospital_name))
 beds = prices[prices["resource"] == "bed_days"]
 print(f"Bed-days are binding in {len(beds)} hospital-weeks" + (":" if len(beds) else "."))
 beds.assign(hospital=beds["hospital_id"].map(hospital_name))[["hospital", "week", "saving_per_extra_day"]].round(
-    1).reset_index(drop=True)"""),
-    ("md", """## Waiting-time bands before and after
+    1).reset_index(drop=True)""",
+    ),
+    (
+        "md",
+        """## Waiting-time bands before and after
 
 Waiting patients by days waited at the plan start and at the end of the horizon, assuming the longest
-waiting are treated first within each queue (region × procedure × willingness to travel)."""),
-    ("code", """before, after = band_tables(joint)
-bands_figure(before, after, weeks).show()"""),
+waiting are treated first within each queue (region × procedure × willingness to travel).""",
+    ),
+    (
+        "code",
+        """before, after = band_tables(joint)
+bands_figure(before, after, weeks).show()""",
+    ),
 ]
 
 # --------------------------------------------------------------------------------------------------
 # 03 Comparing proposals
 
 NB03 = [
-    ("md", f"""# 3. Comparing proposals
+    (
+        "md",
+        f"""# 3. Comparing proposals
 
 The planning group rarely asks for one plan: it asks *what if*. Here we put side by side
 
@@ -383,8 +493,11 @@ The question for each: **who gains and who loses**, compared with the default pl
 {SYNTHETIC}
 
 **Horizon.** Three 26-week plans take over a minute, so this notebook plans **13 weeks**. Set
-`HORIZON_WEEKS = 26` in the first cell for the full half year."""),
-    ("code", """\
+`HORIZON_WEEKS = 26` in the first cell for the full half year.""",
+    ),
+    (
+        "code",
+        """\
 HORIZON_WEEKS = 13  # a shorter horizon keeps this notebook under a minute; set 26 for the full half year
 SCENARIO_NAMES = ["default", "varmland-private", "clear-365"]
 
@@ -416,13 +529,19 @@ hospital_region = dataset.hospitals.set_index("hospital_id")["region_id"]
 def by_region_name(table):  # rows renamed from region ids to names, Swedish order, the total last
     table = table.rename(index=lambda r: names.get(r, "Total"))
     table = table.sort_index(key=lambda index: [swedish_key(n) if n != "Total" else "~" for n in index])
-    return table.rename_axis("region")"""),
-    ("md", """## The three scenarios, side by side
+    return table.rename_axis("region")""",
+    ),
+    (
+        "md",
+        """## The three scenarios, side by side
 
 One column per scenario, totals for the whole health-care region. Breach-days count days spent beyond a
 threshold (7 per patient and week). The scenarios weigh the thresholds differently (`clear-365` puts far
-more weight on waits over a year), so compare the unweighted rows, not the weighted one."""),
-    ("code", """comparison = compare([ResultView.from_plan(r) for r in results.values()])
+more weight on waits over a year), so compare the unweighted rows, not the weighted one.""",
+    ),
+    (
+        "code",
+        """comparison = compare([ResultView.from_plan(r) for r in results.values()])
 totals = comparison[comparison["region_id"] == "total"].set_index("metric").drop(columns="region_id").astype(float)
 for name, result in results.items():  # what each plan costs in all, including extra theatre days bought
     totals.loc["total_cost_sek", name] = result.lp.terms["cost_sek"]
@@ -434,8 +553,11 @@ rows = {"breach_days_90": "breach-days over 90", "breach_days_180": "breach-days
         "patient_km": "patient-km"}
 side_by_side = totals.loc[list(rows)].rename(index=rows)
 side_by_side.loc["share over 90 days at the end"] *= 100
-side_by_side.round(1)"""),
-    ("md", """## A hand-made proposal: "nobody travels"
+side_by_side.round(1)""",
+    ),
+    (
+        "md",
+        """## A hand-made proposal: "nobody travels"
 
 Suppose someone proposes: *keep the default plan, but nobody is sent to another region*. We write that
 proposal by hand from the default plan's whole-patient schedule (`integer.allocations`: home region,
@@ -444,21 +566,30 @@ the patient's home region. The freed theatre time is simply left unused, as it w
 were adopted without re-planning.
 
 `evaluate_proposal` replays the proposal patient by patient, lists every rule it breaks, and reports its
-**gap** to the optimum: how much worse its objective is than the best plan of the same scenario."""),
-    ("code", """schedule = default.integer.allocations
+**gap** to the optimum: how much worse its objective is than the best plan of the same scenario.""",
+    ),
+    (
+        "code",
+        """schedule = default.integer.allocations
 at_home = schedule[schedule["hospital_id"].map(hospital_region) == schedule["region_id"]]
 print(f"The proposal keeps {at_home['patients'].sum():,.0f} of {schedule['patients'].sum():,.0f} planned operations.")
 
 proposal = evaluate_proposal(default.scenario, at_home, dataset=dataset, optimum=default)
 summary = proposal.summary()
 print(f"Feasible: {summary['feasible']}; objective {summary['objective']:,.0f} against the optimum "
-      f"{summary['optimum_objective']:,.0f}: {summary['gap_relative']:.1%} worse.")"""),
-    ("md", """## Who gains and who loses
+      f"{summary['optimum_objective']:,.0f}: {summary['gap_relative']:.1%} worse.")""",
+    ),
+    (
+        "md",
+        """## Who gains and who loses
 
 Per home region: patient-days over the 90-day guarantee in each plan, and the change against the default
 plan. **Positive = the region's patients gain** (fewer breach-days than in the default plan); negative =
-they lose."""),
-    ("code", """PROPOSAL = "nobody travels (hand-made)"
+they lose.""",
+    ),
+    (
+        "code",
+        """PROPOSAL = "nobody travels (hand-made)"
 breach = comparison[comparison["metric"] == "breach_days_90"].set_index("region_id").drop(columns="metric")
 breach = breach.astype(float)
 # The evaluator reports patients over 90 days per region and week; 7 days per patient and week over 90.
@@ -481,8 +612,11 @@ fig.show()
 
 paid = pd.DataFrame({name: result.lp.region_totals.set_index("region_id")["cost_sek"] / 1e6
                      for name, result in results.items()})
-by_region_name(paid).round(1).rename_axis("paid under the price list (MSEK)")"""),
-    ("md", """Reading the chart (for the bundled data at 13 weeks):
+by_region_name(paid).round(1).rename_axis("paid under the price list (MSEK)")""",
+    ),
+    (
+        "md",
+        """Reading the chart (for the bundled data at 13 weeks):
 
 * `varmland-private` adds private capacity, but it also caps Värmland's purchases at 20 MSEK, less than
   Värmland buys from its neighbours in the default plan (table above). Värmland's patients then travel less
@@ -491,14 +625,20 @@ by_region_name(paid).round(1).rename_axis("paid under the price list (MSEK)")"""
 * In `clear-365` every region gains from the extra theatre days bought.
 * The hand-made proposal loses everywhere: the patients who would have travelled are not treated at all,
   and the regions that lent them capacity leave it unused. Compare notebook 2, where "each region alone" is
-  re-planned and does much better than this proposal."""),
-    ("md", """## The cost of clearing everyone over 365 days
+  re-planned and does much better than this proposal.""",
+    ),
+    (
+        "md",
+        """## The cost of clearing everyone over 365 days
 
 `clear-365` makes a wait of more than a year fifty times more expensive in the objective and lets the five
 county hospitals buy up to two extra theatre days a week in orthopaedics and general surgery
 (70,000 SEK a day). Its extra cost against the default plan is the price of getting the oldest waits
-treated sooner."""),
-    ("code", """clear = results["clear-365"]
+treated sooner.""",
+    ),
+    (
+        "code",
+        """clear = results["clear-365"]
 rows = {}
 for name in ("default", "clear-365"):
     result = results[name]
@@ -515,27 +655,36 @@ avoided = -cost.loc["breach-days over 365", "difference"]
 extra = cost.loc["total cost (MSEK)", "difference"]
 print(f"Over {HORIZON_WEEKS} weeks, clear-365 avoids {avoided:,.0f} patient-days over 365 days "
       f"for {extra:.1f} MSEK more: about {1e6 * extra / max(avoided, 1):,.0f} SEK per patient-day avoided "
-      f"(the extra theatre days also shorten other waits).")"""),
-    ("md", """## When a hand-made proposal breaks the rules
+      f"(the extra theatre days also shorten other waits).")""",
+    ),
+    (
+        "md",
+        """## When a hand-made proposal breaks the rules
 
 A second proposal: *Värmland's patients who were to travel are operated at Centralsjukhuset Karlstad
 instead*. The evaluator lists every rule it breaks, by family (theatre days, bed-days, capability,
-travel, agreements, budgets), with the size of each breach, so the proposal can be repaired."""),
-    ("code", """to_karlstad = schedule.copy()
+travel, agreements, budgets), with the size of each breach, so the proposal can be repaired.""",
+    ),
+    (
+        "code",
+        """to_karlstad = schedule.copy()
 away = (to_karlstad["region_id"] == "varmland") & (to_karlstad["hospital_id"].map(hospital_region) != "varmland")
 to_karlstad.loc[away, "hospital_id"] = "karlstad"
 broken = evaluate_proposal(default.scenario, to_karlstad, dataset=dataset, optimum=default)
 violations = broken.evaluation.violations
 print(f"{len(violations)} violated constraints")
 display(violations.groupby("family").agg(constraints=("key", "size"), total_amount=("amount", "sum")).round(1))
-violations.sort_values("amount", ascending=False).head(10)"""),
+violations.sort_values("amount", ascending=False).head(10)""",
+    ),
 ]
 
 # --------------------------------------------------------------------------------------------------
 # 04 Sensitivity
 
 NB04 = [
-    ("md", f"""# 4. Sensitivity: cost against waiting
+    (
+        "md",
+        f"""# 4. Sensitivity: cost against waiting
 
 Every plan balances waiting against money and travel. Two settings of a scenario move that balance most:
 
@@ -554,8 +703,11 @@ the curve one can only buy fewer breach-days with more money.
 **8 weeks**; at 26 weeks every number is larger and the curve can bend differently, so check
 the full horizon before quoting figures. Change `HORIZON_WEEKS`,
 `COST_WEIGHTS` or `TRAVEL_LIMITS_KM` in the first cell to explore (each point at 26 weeks takes about
-20 seconds)."""),
-    ("code", """\
+20 seconds).""",
+    ),
+    (
+        "code",
+        """\
 HORIZON_WEEKS = 8  # a shorter horizon keeps this notebook under a minute; set 26 for the full half year
 COST_WEIGHTS = [0.0, 0.1, 0.5, 2.0, 10.0]  # weighted breach-days per kSEK; the default scenario uses 0.1
 TRAVEL_LIMITS_KM = [50, 150, 300]  # the default scenario allows 300 km
@@ -567,30 +719,42 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from models.scenario import SCENARIOS_DIR, load_scenario
-from optimizer.plan import dataset_for, plan
+from optimizer.plan import dataset_for, plan_variants
 
 base, _ = load_scenario(SCENARIOS_DIR / "default.yaml")
 base = base.updated(horizon_weeks=HORIZON_WEEKS)
 dataset = dataset_for(base)
 print(f"Base scenario {base.name!r}: cost weight {base.weights.cost_per_ksek}, "
-      f"travel limit {base.policy.max_travel_km:g} km, {HORIZON_WEEKS} weeks from {base.start_week}")"""),
-    ("md", """## Plan every point
+      f"travel limit {base.policy.max_travel_km:g} km, {HORIZON_WEEKS} weeks from {base.start_week}")""",
+    ),
+    (
+        "md",
+        """## Plan every point
 
-`run` changes one setting of the base scenario and plans it; `plans` keeps every result. A point shared by
-both sweeps (default cost weight and default travel limit) is planned once."""),
-    ("code", """plans = {}
+Each point is a variant of the base scenario with one setting changed. `plan_variants` plans them in
+order and re-solves the previous plan's solver model from its last basis whenever a variant changes only
+numbers (a weight, a capacity factor, a budget), instead of building and solving from scratch; a new travel
+limit changes which hospitals a patient may go to, so that variant is built anew. The plans are the same as
+planning each variant on its own. A point shared by both sweeps is planned once.""",
+    ),
+    (
+        "code",
+        """variants = {}
+for w in COST_WEIGHTS:
+    variants[(float(w), float(base.policy.max_travel_km))] = base.updated(
+        name=f"cost-weight-{w:g}", weights={"cost_per_ksek": w})
+for km in TRAVEL_LIMITS_KM:
+    variants.setdefault((float(base.weights.cost_per_ksek), float(km)), base.updated(
+        name=f"travel-{km:g}-km", policy={"max_travel_km": km}))
 
-
-def run(cost_weight, max_travel_km):
-    key = (float(cost_weight), float(max_travel_km))
-    if key not in plans:
-        scenario = base.updated(weights={"cost_per_ksek": cost_weight}, policy={"max_travel_km": max_travel_km})
-        plans[key] = plan(scenario, dataset=dataset)
-    return plans[key]
+clock = time.perf_counter()
+plans = dict(zip(variants, plan_variants(variants.values(), dataset=dataset), strict=True))
+warm = sum(result.warm_started for result in plans.values())
+print(f"{len(plans)} plans in {time.perf_counter() - clock:.0f} s, {warm} of them warm-started")
 
 
 def point(sweep, cost_weight, max_travel_km):
-    result = run(cost_weight, max_travel_km)
+    result = plans[(float(cost_weight), float(max_travel_km))]
     terms, totals = result.lp.terms, result.lp.region_totals
     return {"sweep": sweep, "cost weight": cost_weight, "travel limit (km)": max_travel_km,
             "weighted breach-days": totals["weighted_breach_days"].sum(),
@@ -599,13 +763,14 @@ def point(sweep, cost_weight, max_travel_km):
             "treated in another region": totals["treated_elsewhere"].sum(), "patient-km": terms["patient_km"]}
 
 
-clock = time.perf_counter()
 rows = [point("weight on cost", w, base.policy.max_travel_km) for w in COST_WEIGHTS]
 rows += [point("travel limit", base.weights.cost_per_ksek, km) for km in TRAVEL_LIMITS_KM]
 sweep = pd.DataFrame(rows)
-print(f"{len(plans)} plans in {time.perf_counter() - clock:.0f} s")
-sweep.round(1)"""),
-    ("md", """## The trade-off curve
+sweep.round(1)""",
+    ),
+    (
+        "md",
+        """## The trade-off curve
 
 Each marker is one plan. **Blue**: the weight on cost changes (labels give the weight), travel limit fixed.
 **Orange**: the travel limit changes (labels in km), weight on cost fixed. The red star is the default
@@ -616,8 +781,11 @@ How to read it: moving up the blue curve (a higher weight on cost) the plan spen
 regions, and more patient-days are spent beyond the guarantee. The steep part of the curve is where a
 little money buys many breach-days; where it flattens, more money buys little. A short travel limit cuts
 both cost and the help neighbours can give. The travel line need not move steadily to the right: with a
-longer limit the plan may find hospitals further away that are cheaper or have free theatre time."""),
-    ("code", """fig = go.Figure()
+longer limit the plan may find hospitals further away that are cheaper or have free theatre time.""",
+    ),
+    (
+        "code",
+        """fig = go.Figure()
 is_default = (sweep["cost weight"] == base.weights.cost_per_ksek) & (
     sweep["travel limit (km)"] == base.policy.max_travel_km)
 for sweep_name, parameter, colour, label, where in (
@@ -642,13 +810,19 @@ fig.update_layout(title=f"Trade-off: cost against breach-days ({HORIZON_WEEKS} w
                   xaxis_title="cost under the price list (MSEK)",
                   yaxis_title="weighted breach-days (lower is better)", template="plotly_white", height=520,
                   legend_title_text="what changes")
-fig.show()"""),
-    ("md", """## What changes underneath
+fig.show()""",
+    ),
+    (
+        "md",
+        """## What changes underneath
 
 The same plans by measure. Most of the effect lands on the longest waits (over 180 and over 365 days): the
 patients that cross-border care helps first. Travel (patient-km) and the number of patients treated in
-another region fall as cost weighs more or the travel limit shrinks."""),
-    ("code", """measures = ["breach-days > 90", "breach-days > 180", "breach-days > 365", "treated in another region",
+another region fall as cost weighs more or the travel limit shrinks.""",
+    ),
+    (
+        "code",
+        """measures = ["breach-days > 90", "breach-days > 180", "breach-days > 365", "treated in another region",
             "patient-km", "cost (MSEK)"]
 by_weight = sweep[sweep["sweep"] == "weight on cost"]
 long = by_weight.melt(id_vars="cost weight", value_vars=measures, var_name="measure", value_name="value")
@@ -660,15 +834,19 @@ fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
 fig.update_yaxes(matches=None, showticklabels=True)
 fig.update_layout(margin={"l": 60, "r": 30})
 fig.update_layout(template="plotly_white", height=560)
-fig.show()"""),
-    ("md", """## Caveats
+fig.show()""",
+    ),
+    (
+        "md",
+        """## Caveats
 
 * The curve is for the bundled **synthetic** data and a short horizon; rerun it with your data and
   `HORIZON_WEEKS = 26` before drawing conclusions.
 * The cost here is what regions pay each other under the price list (plus extra theatre days, if the
   scenario offers any). It is not the whole cost of care: operations at home are not priced.
 * Weights are a policy choice, not a fact. The curve shows what each choice implies, so the planning
-  group can pick a point it can defend."""),
+  group can pick a point it can defend.""",
+    ),
 ]
 
 NOTEBOOKS = {
