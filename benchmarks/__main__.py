@@ -70,6 +70,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="CSV",
         help="do not run: print (and --markdown) the results of earlier runs",
     )
+    parser.add_argument(
+        "--strategy",
+        nargs="+",
+        choices=["auto", "full_lp", "column_generation"],
+        metavar="S",
+        help="solve strategies to measure, one row each: auto, full_lp, column_generation (default: auto)",
+    )
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="only the warm-start benchmark: a 10-variant capacity-factor sweep, cold against warm",
+    )
     parser.add_argument("--list", action="store_true", help="list the instances and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log dataset generation")
     return parser.parse_args(argv)
@@ -105,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"weeks={spec.scenario['horizon_weeks']} {spec.generator or spec.dataset_dir}"
             )
         return 0
+    if args.sweep:
+        return run_sweep(args.strategy[0] if args.strategy else "auto", args.out.with_name("sweep.csv"))
     if args.from_csv:
         rows = [row for path in args.from_csv for row in read_csv(path)]
         render(rows)
@@ -116,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         cache=args.cache,
         direct=not args.no_direct,
         profile_dir=args.profile,
+        strategies=tuple(args.strategy or ("auto",)),
     )
     env = environment()
     rows = run_benchmark(specs, options)
@@ -134,6 +149,26 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 1
     return 0
+
+
+def run_sweep(strategy: str, out: Path) -> int:
+    """The warm-start benchmark (`benchmarks.sweep`); exit 1 if a warm objective differs from its cold one."""
+    import csv
+
+    from benchmarks.sweep import measure_sweep
+
+    print(f"10-variant capacity-factor sweep of the default scenario, strategy {strategy}: cold, then warm")
+    row = measure_sweep(strategy=strategy)
+    row["loadavg"] = environment()["loadavg"]
+    for key, value in row.items():
+        print(f"  {key:20} {value:.4g}" if isinstance(value, float) else f"  {key:20} {value}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    print(f"wrote {out}")
+    return 0 if row["agree"] else 1
 
 
 if __name__ == "__main__":

@@ -167,6 +167,8 @@ def measure_engine(scenario: Scenario, load: Callable[[], Dataset], profile: Pat
                 "constraints": int(result.size.get("constraints", 0)),
                 "nonzeros": int(result.size.get("nonzeros", 0)),
                 "iterations": int(result.iterations),
+                "strategy": result.strategy,
+                "column_generation": {k: v for k, v in (result.column_generation or {}).items() if k != "rounds"},
                 "engine_seconds": seconds,
             }
         )

@@ -31,6 +31,7 @@ REL_TOLERANCE = 1e-6
 #: Every column of the CSV, in order. Seconds unless the name says otherwise.
 CSV_COLUMNS = [
     "instance",
+    "strategy",
     "group",
     "series",
     "scale",
@@ -83,6 +84,7 @@ CSV_COLUMNS = [
 #: The printed table: (column, header, format). Seconds with 2 decimals, sizes with thousands.
 TABLE_COLUMNS = [
     ("instance", "instance", "s"),
+    ("strategy", "strategy", "s"),
     ("variables", "variables", "n"),
     ("constraints", "constraints", "n"),
     ("nonzeros", "nonzeros", "n"),
@@ -129,6 +131,7 @@ class RunOptions:
     direct: bool = True
     profile_dir: Path | None = None
     python: str = sys.executable
+    strategies: tuple[str, ...] = ("auto",)  # solve strategies of the engine path, one row each
     log: Callable[[str], None] = field(default=lambda message: print(message, file=sys.stderr, flush=True))
 
 
@@ -201,6 +204,7 @@ def combine(spec: InstanceSpec, engine: dict, direct: dict | None, time_limit: f
         "read_solution",
         "highs_iterations",
         "highs_calls",
+        "strategy",
     ):
         row[key] = engine.get(key)
     row["highs_options"] = json.dumps(engine.get("highs_options") or {}, sort_keys=True)
@@ -246,39 +250,60 @@ def derive(row: dict) -> dict:
     return row
 
 
-def run_instance(spec: InstanceSpec, options: RunOptions) -> dict:
-    """Measure one instance: engine path, then direct path with the engine's HiGHS options."""
+def run_instance(spec: InstanceSpec, options: RunOptions) -> list[dict]:
+    """Measure one instance: the engine path per strategy, then the direct path (full LP) once.
+
+    The direct path solves the full LP with the HiGHS options of the engine's `full_lp` run (its
+    interior point method when only column generation ran), so every row's objective is checked
+    against the full LP's.
+    """
     folder = materialize(spec, options.cache)
     scenario = spec.parsed_scenario(options.time_limit).to_yaml_dict()
-    task = {"name": spec.name, "scenario": scenario, "dataset_dir": str(folder)}
     loadavg = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    engines, directs = [], []
-    for k in range(max(1, options.repeat)):
-        started = time.perf_counter()
-        engines.append(run_worker({**task, "path": "engine"}, options))
-        options.log(f"  {spec.name}: engine {engines[-1].get('status')} in {time.perf_counter() - started:.1f} s")
-        if options.direct:
-            highs_options = dict(engines[0].get("highs_options") or {"solver": "ipm"})
-            if options.time_limit is not None:
-                highs_options["time_limit"] = float(options.time_limit)
+    engines: dict[str, list[dict]] = {}
+    for strategy in options.strategies:
+        with_strategy = {**scenario, "solve": {**scenario.get("solve", {}), "strategy": strategy}}
+        task = {"name": spec.name, "scenario": with_strategy, "dataset_dir": str(folder), "path": "engine"}
+        runs = engines.setdefault(strategy, [])
+        for _ in range(max(1, options.repeat)):
+            started = time.perf_counter()
+            runs.append(run_worker(task, options))
+            options.log(
+                f"  {spec.name} ({strategy}): engine {runs[-1].get('status')} in {time.perf_counter() - started:.1f} s"
+            )
+            if not is_optimal(runs[0].get("status")):
+                break  # a failed or time-limited instance is not repeated
+    directs = []
+    if options.direct:
+        full = next((runs[0] for runs in engines.values() if runs[0].get("strategy") == "full_lp"), None)
+        highs_options = dict((full or {}).get("highs_options") or {"solver": "ipm"})
+        if options.time_limit is not None:
+            highs_options["time_limit"] = float(options.time_limit)
+        task = {"name": spec.name, "scenario": scenario, "dataset_dir": str(folder)}
+        for _ in range(max(1, options.repeat)):
             started = time.perf_counter()
             directs.append(run_worker({**task, "path": "direct", "highs_options": highs_options}, options))
             options.log(f"  {spec.name}: direct {directs[-1].get('status')} in {time.perf_counter() - started:.1f} s")
-        if k == 0 and not (
-            is_optimal(engines[0].get("status")) and (not directs or is_optimal(directs[0].get("status")))
-        ):
-            break  # a failed or time-limited instance is not repeated
-    engine, direct = fastest(engines), fastest(directs) if directs else None
-    if options.profile_dir is not None:
-        run_worker({**task, "path": "engine", "profile": str(Path(options.profile_dir) / spec.name)}, options)
-        options.log(f"  {spec.name}: profile written to {Path(options.profile_dir) / spec.name}.txt")
-    row = combine(spec, engine, direct, options.time_limit)
-    row["loadavg"] = loadavg
-    row["repeats"] = len(engines)
-    for result in (engine, direct or {}):
-        if result.get("error"):
-            options.log(f"  {spec.name} ({result.get('path', '?')}): {result['error']}")
-    return row
+            if not is_optimal(directs[0].get("status")):
+                break
+    direct = fastest(directs) if directs else None
+    rows = []
+    for strategy, runs in engines.items():
+        engine = fastest(runs)
+        if options.profile_dir is not None:
+            profile = Path(options.profile_dir) / f"{spec.name}-{strategy}"
+            task = {"name": spec.name, "scenario": scenario, "dataset_dir": str(folder), "path": "engine"}
+            task["scenario"] = {**scenario, "solve": {**scenario.get("solve", {}), "strategy": strategy}}
+            run_worker({**task, "profile": str(profile)}, options)
+            options.log(f"  {spec.name}: profile written to {profile}.txt")
+        row = combine(spec, engine, direct, options.time_limit)
+        row["loadavg"] = loadavg
+        row["repeats"] = len(runs)
+        rows.append(row)
+        for result in (engine, direct or {}):
+            if result.get("error"):
+                options.log(f"  {spec.name} ({result.get('path', '?')}): {result['error']}")
+    return rows
 
 
 def fastest(results: list[dict]) -> dict:
@@ -291,7 +316,7 @@ def run_benchmark(specs: Iterable[InstanceSpec], options: RunOptions) -> list[di
     rows = []
     for k, spec in enumerate(specs, start=1):
         options.log(f"[{k}/{len(specs)}] {spec.name}")
-        rows.append(run_instance(spec, options))
+        rows.extend(run_instance(spec, options))
     return rows
 
 
@@ -366,7 +391,8 @@ def growth(rows: list[dict]) -> dict[str, list[dict]]:
     series: dict[str, list[dict]] = {}
     for row in rows:
         if row.get("series") and row.get("scale") and is_optimal(row.get("status")):
-            series.setdefault(row["series"], []).append(row)
+            key = f"{row['series']} ({row['strategy']})" if row.get("strategy") else row["series"]
+            series.setdefault(key, []).append(row)
     out = {}
     for name, members in series.items():
         members = sorted(members, key=lambda r: r["scale"])
