@@ -13,6 +13,7 @@ import highspy
 import numpy as np
 
 from optimizer.formulation import Formulation
+from optimizer.lp_matrix import LpMatrix
 
 
 @dataclass
@@ -28,47 +29,13 @@ class DirectSolve:
 
 
 def to_highs(form: Formulation, options: dict | None = None) -> highspy.Highs:
-    """A highspy model of `form`: columns block after block, rows family after family (CSC matrix)."""
-    offsets, start = {}, 0
-    for name, block in form.blocks.items():
-        offsets[name] = start
-        start += block.size
-    n_cols = start
-    row_offsets, start = {}, 0
-    for name, family in form.families.items():
-        row_offsets[name] = start
-        start += family.size
-    n_rows = start
-    rows = np.concatenate([t.row + row_offsets[f.name] for f in form.families.values() for t in f.terms])
-    cols = np.concatenate([t.col + offsets[t.block] for f in form.families.values() for t in f.terms])
-    vals = np.concatenate([t.coef for f in form.families.values() for t in f.terms])
-    order = np.lexsort((rows, cols))
-    col_start = np.searchsorted(cols[order], np.arange(n_cols + 1))
-
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.concatenate([b.cost for b in form.blocks.values()])
-    lp.col_lower_ = np.concatenate([b.lower for b in form.blocks.values()])
-    lp.col_upper_ = np.concatenate(
-        [np.where(np.isinf(b.upper), highspy.kHighsInf, b.upper) for b in form.blocks.values()]
-    )
-    lp.row_lower_ = np.concatenate(
-        [np.where(np.isinf(f.lower), -highspy.kHighsInf, f.lower) for f in form.families.values()]
-    )
-    lp.row_upper_ = np.concatenate(
-        [np.where(np.isinf(f.upper), highspy.kHighsInf, f.upper) for f in form.families.values()]
-    )
-    lp.offset_ = form.objective_constant
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = col_start.astype(np.int32)
-    lp.a_matrix_.index_ = rows[order].astype(np.int32)
-    lp.a_matrix_.value_ = vals[order]
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
+    """A highspy model of `form`: every column and row of `optimizer.lp_matrix.LpMatrix` (CSC arrays)."""
+    matrix = LpMatrix.from_formulation(form)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
-    h.passModel(lp)
+    h.passModel(matrix.highs_lp(np.arange(matrix.n_cols), np.arange(matrix.n_rows)))
     return h
 
 

@@ -4,7 +4,8 @@
 with its formula in the docstring. A family is stored as sparse (row, column, coefficient) triplets
 over named variable blocks, computed with vectorised pandas/numpy over the sets that exist (never a
 dense product). Two back ends read the same `Formulation`: `optimizer.build` makes the Pyomo model
-that the engine solves, and the benchmark's reference path hands the same arrays to highspy.
+(strategy `full_lp`), and `optimizer.lp_matrix` flattens it into the arrays that column generation
+(`optimizer.colgen`) and the benchmark's reference path hand to highspy.
 
 Two exact forms of the breach costs exist. The default, `segments`, writes S_q(t) as four bounded
 segments between the breakpoints B³⁶⁵ ≤ B¹⁸⁰ ≤ B⁹⁰ ≤ A and needs no breach rows (a third of the
