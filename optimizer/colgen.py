@@ -188,11 +188,14 @@ class RestrictedMaster:
         """Column generation to the full LP's optimum; raises `MasterError` if HiGHS finds none."""
         self._started = time.perf_counter()
         highs_seconds, iterations = 0.0, 0
-        parts_seconds = self._start_from_components() if not self.log.rounds and self.decompose else 0.0
+        # only a fresh master starts from its parts: an updated one (a variant) has a basis to start from
+        fresh = not self.highs.getBasis().valid
+        parts_seconds, parts_iterations = self._start_from_components() if fresh and self.decompose else (0.0, 0)
         while True:
             round_, seconds = self._run()
             round_.seconds += parts_seconds  # the first round includes solving its parts
-            seconds, parts_seconds = seconds + parts_seconds, 0.0
+            round_.simplex_iterations += parts_iterations
+            seconds, parts_seconds, parts_iterations = seconds + parts_seconds, 0.0, 0
             highs_seconds += seconds
             iterations += round_.simplex_iterations
             self.log.rounds.append(round_)
@@ -226,19 +229,20 @@ class RestrictedMaster:
             log=self.log,
         )
 
-    def _start_from_components(self) -> float:
+    def _start_from_components(self) -> tuple[float, int]:
         """Solve each independent part of the first master on its own and start from their bases.
 
         Home-region flows rarely link regions (only agreements and budgets do), so the first master
         falls apart into independent LPs, one per region or group of regions. Simplex time grows
         faster than linearly with size, so solving the parts (two at a time, one per core) is
         faster than the whole; their optimal bases together are an optimal basis of the master,
-        which then needs no iterations. Returns the seconds spent. Skipped with a single part.
+        which then needs no iterations. Returns the seconds and simplex iterations spent. Skipped
+        with a single part.
         """
         started = time.perf_counter()
         parts = components(self.matrix, self.columns, self.rows)
         if len(parts) < 2:
-            return 0.0
+            return 0.0, 0
         col_status = np.full(len(self.columns), highspy.HighsBasisStatus.kLower, dtype=object)
         row_status = np.full(len(self.rows), highspy.HighsBasisStatus.kBasic, dtype=object)
         isolated = [(cols, rows) for cols, rows in parts if not len(rows)]
@@ -249,28 +253,32 @@ class RestrictedMaster:
             col_status[cols[prefers_upper]] = highspy.HighsBasisStatus.kUpper
         linked = sorted((p for p in parts if len(p[1])), key=lambda p: -len(p[0]))
         workers = self.settings.threads or min(2, os.cpu_count() or 1)
+        iterations = 0
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for (cols, rows), (col_part, row_part) in zip(linked, pool.map(self._solve_part, linked), strict=True):
-                if col_part is None:
-                    return time.perf_counter() - started  # a part not optimal: let the whole master decide
+            solved = pool.map(self._solve_part, linked)
+            for (cols, rows), (col_part, row_part, part_iterations) in zip(linked, solved, strict=True):
+                iterations += part_iterations
+                if col_part is None:  # a part not optimal: let the whole master decide
+                    return time.perf_counter() - started, iterations
                 col_status[cols], row_status[rows] = col_part, row_part
         basis = highspy.HighsBasis()
         basis.col_status, basis.row_status = list(col_status), list(row_status)
         basis.valid = True
         self.highs.setBasis(basis)
         log.info("first master solved as %d independent parts in %.2f s", len(linked), time.perf_counter() - started)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, iterations
 
     def _solve_part(self, part: tuple[np.ndarray, np.ndarray]):
-        """Basis statuses of one independent part (local column and row numbers), or (None, None)."""
+        """Basis statuses of one independent part (None if not optimal), and its simplex iterations."""
         cols, rows = part
         h = _new_highs(self.settings)
         h.passModel(self.matrix.highs_lp(self.columns[cols], self.rows[rows]))
         h.run()
+        iterations = int(h.getInfo().simplex_iteration_count)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None, None
+            return None, None, iterations
         basis = h.getBasis()
-        return np.array(basis.col_status, dtype=object), np.array(basis.row_status, dtype=object)
+        return np.array(basis.col_status, dtype=object), np.array(basis.row_status, dtype=object), iterations
 
     def _run(self) -> tuple[PricingRound, float]:
         limit = self.settings.time_limit_seconds

@@ -89,3 +89,14 @@ def test_a_variant_that_changes_the_structure_is_built_anew():
     results = list(plan_variants(variants, dataset=ds))
     assert [r.warm_started for r in results] == [False, False, True]
     _assert_same_plans(results, variants, ds)
+
+
+def test_warm_variants_start_from_the_basis_instead_of_from_scratch():
+    # Not a timing: simplex iterations. A re-solve from the last basis needs far fewer than a cold
+    # solve of the same variant (the master is not rebuilt or re-split into parts either).
+    ds = random_dataset(2, n_regions=6, weeks=13)
+    variants = [v.updated(horizon_weeks=13) for v in _capacity_sweep("column_generation")[4:7]]
+    warm = list(plan_variants(variants, dataset=ds))[1:]
+    cold = [plan(v, dataset=ds) for v in variants[1:]]
+    assert all(r.warm_started for r in warm)
+    assert sum(r.iterations for r in warm) < 0.5 * sum(r.iterations for r in cold)
