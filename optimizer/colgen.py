@@ -45,8 +45,9 @@ log = logging.getLogger(__name__)
 
 #: A column prices out when its reduced cost is below −tolerance · (1 + |cost|).
 PRICING_TOLERANCE = 1e-7
-#: Columns added per queue and week and iteration (the most negative reduced costs first).
-PER_GROUP = 5
+#: Columns added per queue and week and round (the most negative reduced costs first). Measured:
+#: national instance 136 s (1 or 2) against 176 s (5); default scenario 2.0–2.3 s for 2, 3 or 5.
+PER_GROUP = 2
 #: A batch smaller than this share of the rows is re-solved with primal simplex, larger with dual.
 PRIMAL_BATCH_SHARE = 0.02
 _SIMPLEX_DUAL, _SIMPLEX_PRIMAL = 1, 4
