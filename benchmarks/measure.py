@@ -134,6 +134,8 @@ def measure_engine(scenario: Scenario, load: Callable[[], Dataset], profile: Pat
     With `profile`, the `plan()` call runs under cProfile (times are then inflated; use for where,
     not how long) and the statistics are written beside `profile`.
     """
+    import optimizer.build  # noqa: F401  (Pyomo: imported before timing, as every other import is)
+    import optimizer.solve  # noqa: F401
     from optimizer.plan import plan
 
     out: dict = {"path": "engine", "base_rss_mib": peak_rss_mib()}

@@ -221,17 +221,19 @@ def solve_instance(
     """
     report = progress or (lambda stage: None)
     seconds = seconds if seconds is not None else {}
-    clock = time.perf_counter()
     if strategy == "full_lp" and (warm is None or extra_functionality is not None):
+        # imported here: column generation never needs Pyomo (its import alone takes ~0.5 s)
         from optimizer.build import build_model
         from optimizer.solve import solve_model
 
+        clock = time.perf_counter()
         built = build_model(inst, extra_functionality, region_limits=region_limits)
         formulation = built.formulation
         seconds["build"] = time.perf_counter() - clock
         report("solving")
         solution = solve_model(built, inst.scenario.solve)
     else:
+        clock = time.perf_counter()
         formulation = formulate(inst, region_limits=region_limits)
         matrix = LpMatrix.from_formulation(formulation)
         reuse = warm is not None and warm.strategy == strategy and warm.master.matrix.same_structure(matrix)
