@@ -22,7 +22,7 @@ from optimizer.solution import DUAL_FAMILIES, Solution, SolveError
 #: `auto` uses column generation from this many flow columns on. Measured (`python -m benchmarks
 #: --strategy full_lp column_generation`, benchmarks/README.md, and random test datasets in process):
 #: column generation was faster end to end on every instance, from 252 flow columns (0.14 s against
-#: 0.15 s) through the default scenario (3.4 s against 11.4 s) to 104 weeks (14.4 s against 22.0 s).
+#: 0.15 s) through the default scenario (2.9 s against 9.4 s) to 104 weeks (13.8 s against 21.9 s).
 #: So `auto` always generates columns; the Pyomo path serves `full_lp` and `extra_functionality`.
 COLUMN_GENERATION_FROM_FLOWS = 0
 
