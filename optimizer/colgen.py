@@ -161,7 +161,7 @@ class RestrictedMaster:
         self.highs = _new_highs(settings)
         # the first solve may be the interior point method (with crossover: it leaves a basis)
         self.highs.setOptionValue("solver", first_solver)
-        self.highs.passModel(matrix.highs_lp(self.columns, self.rows))
+        _check(self.highs.passModel(matrix.highs_lp(self.columns, self.rows)), "passModel")
         self._started = time.perf_counter()
 
     # -- what starts in the master -------------------------------------------------------------
@@ -235,10 +235,10 @@ class RestrictedMaster:
 
         Home-region flows rarely link regions (only agreements and budgets do), so the first master
         falls apart into independent LPs, one per region or group of regions. Simplex time grows
-        faster than linearly with size, so solving the parts (two at a time, one per core) is
-        faster than the whole; their optimal bases together are an optimal basis of the master,
-        which then needs no iterations. Returns the seconds and simplex iterations spent. Skipped
-        with a single part.
+        faster than linearly with size, so solving the parts (`settings.threads` at a time, else
+        one per core, at most two) is faster than the whole; their optimal bases together are an
+        optimal basis of the master, which then needs no iterations. Returns the seconds and simplex
+        iterations spent. Skipped when nothing splits (fewer than two parts).
         """
         started = time.perf_counter()
         parts = components(self.matrix, self.columns, self.rows)
@@ -256,16 +256,19 @@ class RestrictedMaster:
         workers = self.settings.threads or min(2, os.cpu_count() or 1)
         iterations = 0
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            solved = pool.map(self._solve_part, linked)
-            for (cols, rows), (col_part, row_part, part_iterations) in zip(linked, solved, strict=True):
+            futures = [pool.submit(self._solve_part, part) for part in linked]
+            for (cols, rows), future in zip(linked, futures, strict=True):
+                col_part, row_part, part_iterations = future.result()
                 iterations += part_iterations
-                if col_part is None:  # a part not optimal: let the whole master decide
+                if col_part is None:  # a part not optimal (or out of time): let the whole master decide
+                    for pending in futures:
+                        pending.cancel()
                     return time.perf_counter() - started, iterations
                 col_status[cols], row_status[rows] = col_part, row_part
         basis = highspy.HighsBasis()
         basis.col_status, basis.row_status = list(col_status), list(row_status)
         basis.valid = True
-        self.highs.setBasis(basis)
+        _check(self.highs.setBasis(basis), "setBasis")
         log.info("first master solved as %d independent parts in %.2f s", len(linked), time.perf_counter() - started)
         return time.perf_counter() - started, iterations
 
@@ -273,7 +276,12 @@ class RestrictedMaster:
         """Basis statuses of one independent part (None if not optimal), and its simplex iterations."""
         cols, rows = part
         h = _new_highs(self.settings)
-        h.passModel(self.matrix.highs_lp(self.columns[cols], self.rows[rows]))
+        remaining = self._remaining_seconds()
+        if remaining is not None:
+            if remaining <= 0:
+                return None, None, 0
+            h.setOptionValue("time_limit", remaining)
+        _check(h.passModel(self.matrix.highs_lp(self.columns[cols], self.rows[rows])), "passModel")
         h.run()
         iterations = int(h.getInfo().simplex_iteration_count)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -281,21 +289,28 @@ class RestrictedMaster:
         basis = h.getBasis()
         return np.array(basis.col_status, dtype=object), np.array(basis.row_status, dtype=object), iterations
 
-    def _run(self) -> tuple[PricingRound, float]:
+    def _remaining_seconds(self) -> float | None:
+        """Seconds left of `settings.time_limit_seconds` for this solve (None: no limit)."""
         limit = self.settings.time_limit_seconds
-        if limit is not None:
-            remaining = limit - (time.perf_counter() - self._started)
-            if remaining <= 0:
-                raise MasterError(
-                    MasterStatus.TIME_LIMIT, f"time limit of {limit:g} s reached during column generation"
-                )
-            self.highs.setOptionValue("time_limit", float(remaining))
+        return None if limit is None else limit - (time.perf_counter() - self._started)
+
+    def _run(self) -> tuple[PricingRound, float]:
+        remaining = self._remaining_seconds()
+        if remaining is not None and remaining <= 0:
+            limit = self.settings.time_limit_seconds
+            raise MasterError(MasterStatus.TIME_LIMIT, f"time limit of {limit:g} s reached during column generation")
+        # HiGHS checks `time_limit` against its run clock, which keeps counting over every run of the
+        # same model (rounds, variants): the limit is that clock now plus what is left
+        self.highs.setOptionValue(
+            "time_limit", highspy.kHighsInf if remaining is None else self.highs.getRunTime() + remaining
+        )
         started = time.perf_counter()
         self.highs.run()
         self.highs.setOptionValue("solver", "simplex")  # every later solve starts from the basis
         seconds = time.perf_counter() - started
         status = self.highs.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible and not self.col_present.all():
+        infeasible = status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+        if infeasible and not self.col_present.all():
             log.info("restricted master infeasible: adding every column (the full LP decides)")
             self.log.fallback_to_full = True
             self._add(np.nonzero(~self.col_present)[0])
@@ -305,10 +320,9 @@ class RestrictedMaster:
             return again, seconds + more
         if status != highspy.HighsModelStatus.kOptimal:
             text = self.highs.modelStatusToString(status)
-            code = {
-                highspy.HighsModelStatus.kInfeasible: MasterStatus.INFEASIBLE,
-                highspy.HighsModelStatus.kTimeLimit: MasterStatus.TIME_LIMIT,
-            }.get(status, text)
+            code = MasterStatus.INFEASIBLE if infeasible else text
+            if status == highspy.HighsModelStatus.kTimeLimit:
+                code = MasterStatus.TIME_LIMIT
             raise MasterError(code, f"HiGHS stopped without an optimal plan: {text} after {seconds:.1f} s")
         info = self.highs.getInfo()
         round_ = PricingRound(
@@ -348,7 +362,7 @@ class RestrictedMaster:
         new_rows = touched[~self.row_present[touched]]
         if len(new_rows):
             self._add_rows(new_rows)
-        self.highs.addCols(
+        status = self.highs.addCols(
             len(columns),
             self.matrix.cost[columns],
             self.matrix.lower[columns],
@@ -358,6 +372,7 @@ class RestrictedMaster:
             self.local_row[self.matrix.index[positions]].astype(np.int32),
             self.matrix.value[positions],
         )
+        _check(status, "addCols")
         self.col_present[columns] = True
         self.columns = np.concatenate([self.columns, columns])
 
@@ -372,7 +387,7 @@ class RestrictedMaster:
         keep = self.col_present[col]
         row, col, value = row[keep], col[keep], value[keep]
         counts = np.bincount(self.local_row[row] - self.local_row[rows[0]], minlength=len(rows))
-        self.highs.addRows(
+        status = self.highs.addRows(
             len(rows),
             highs_bound(self.matrix.row_lower[rows]),
             highs_bound(self.matrix.row_upper[rows]),
@@ -381,6 +396,7 @@ class RestrictedMaster:
             local_col[col].astype(np.int32),
             value,
         )
+        _check(status, "addRows")
 
     # -- variants --------------------------------------------------------------------------------
 
@@ -394,18 +410,20 @@ class RestrictedMaster:
         self.matrix = matrix
         self.settings = settings or self.settings
         local_cols = np.arange(len(self.columns), dtype=np.int32)
-        self.highs.changeColsCost(len(local_cols), local_cols, matrix.cost[self.columns])
-        self.highs.changeColsBounds(
+        _check(self.highs.changeColsCost(len(local_cols), local_cols, matrix.cost[self.columns]), "changeColsCost")
+        status = self.highs.changeColsBounds(
             len(local_cols), local_cols, matrix.lower[self.columns], highs_bound(matrix.upper[self.columns])
         )
+        _check(status, "changeColsBounds")
         local_rows = np.arange(len(self.rows), dtype=np.int32)
-        self.highs.changeRowsBounds(
+        status = self.highs.changeRowsBounds(
             len(local_rows),
             local_rows,
             highs_bound(matrix.row_lower[self.rows]),
             highs_bound(matrix.row_upper[self.rows]),
         )
-        self.highs.changeObjectiveOffset(matrix.offset)
+        _check(status, "changeRowsBounds")
+        _check(self.highs.changeObjectiveOffset(matrix.offset), "changeObjectiveOffset")
         needed = self.generated[self._needed_by_rows(matrix)]
         missing = needed[~self.col_present[needed]]
         if len(missing):
@@ -453,7 +471,14 @@ def _new_highs(settings: SolveSettings) -> highspy.Highs:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("simplex_strategy", _SIMPLEX_DUAL)
-    # `settings.threads` is not passed on: HiGHS fixes its thread pool for the whole process at the
-    # first solve (a later, different value fails the solve), and its simplex runs serially anyway.
-    # Here it bounds how many independent parts are solved at once instead.
+    if settings.threads is not None:
+        # as the Pyomo path does: HiGHS sizes its scheduler once per calling thread, and a later
+        # solve asking for another size fails, so every path in a process must ask the same
+        h.setOptionValue("threads", settings.threads)
     return h
+
+
+def _check(status: highspy.HighsStatus, call: str) -> None:
+    """A HiGHS call that returned an error leaves the model wrong: stop instead of solving it."""
+    if status == highspy.HighsStatus.kError:
+        raise MasterError("error", f"HiGHS refused {call} while building the restricted master")

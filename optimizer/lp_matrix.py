@@ -109,6 +109,7 @@ class LpMatrix:
         return (
             self.col_offset == other.col_offset
             and self.row_offset == other.row_offset
+            and (self.n_cols, self.n_rows) == (other.n_cols, other.n_rows)  # offsets miss the last block's size
             and np.array_equal(self.start, other.start)
             and np.array_equal(self.index, other.index)
             and np.array_equal(self.value, other.value)

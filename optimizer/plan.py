@@ -197,7 +197,9 @@ def plan_variants(
 
     Yields each `PlanResult` as soon as it is planned (`result.warm_started` says whether the model
     was reused). Order matters: put variants that differ only in numbers next to each other, e.g. a
-    capacity-factor sweep. The results equal those of planning each scenario on its own.
+    capacity-factor sweep. Each result is an optimum of its scenario, with the objective of planning
+    it on its own (tested to 1e-6); where a scenario has several optimal plans, the flows and
+    shadow prices may be another of them.
     """
     warm = WarmStart()
     for scenario in scenarios:
@@ -248,6 +250,7 @@ def solve_instance(
         report("solving")
         solution = solve_master(master, formulation)
         solution.warm_started = reuse
+    solution.strategy = strategy
     seconds["solve"] = solution.solve_seconds
     seconds["read_solution"] = solution.read_seconds
     seconds["highs"] = solution.highs_seconds
@@ -300,7 +303,7 @@ def tabulate(formulation: Formulation, solution: Solution) -> PlanResult:
         shadow_prices=shadow_prices(formulation.rows, solution.duals, inst.weeks),
         size=formulation.size(),
         iterations=solution.iterations,
-        strategy="column_generation" if solution.column_generation is not None else "full_lp",
+        strategy=solution.strategy,
         column_generation=solution.column_generation,
         warm_started=solution.warm_started,
     )

@@ -178,6 +178,9 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.Data
         .groupby(theatre["hospital_id"].map(hospital_region))
         .sum()
     )
+    # a region with no patients of its own can still sell extra theatre days: it gets a row too
+    table = table.set_index("region_id").reindex(table["region_id"].tolist() + sorted(set(extra.index) - set(region)))
+    table = table.fillna(0.0).reset_index(names="region_id")
     table["extra_capacity_sek"] = table["region_id"].map(extra).fillna(0.0).astype(float)
     return table
 

@@ -42,4 +42,5 @@ class Solution:
     read_seconds: float = 0.0  # reading primal and dual values back from HiGHS
     highs_seconds: float = 0.0  # HiGHS's own run time; solve_seconds − this = Pyomo's translation
     column_generation: dict | None = None  # rounds, columns added (`ColumnGenerationLog.summary`)
+    strategy: str = "full_lp"  # full_lp or column_generation (set by `optimizer.plan.solve_instance`)
     warm_started: bool = False  # re-solved from a previous variant's basis (`optimizer.plan.plan_variants`)

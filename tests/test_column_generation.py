@@ -15,6 +15,7 @@ import pytest
 from optimizer.formulation import formulate
 from optimizer.lp_matrix import LpMatrix, _ranges
 from optimizer.plan import plan, prepare
+from optimizer.solution import InfeasibleScenarioError
 from optimizer.solve_direct import new_master
 from tests.factory import make_dataset, random_dataset, scenario, weekly
 from tests.test_lp_hand_solved import ONLY_90, allocated, patients
@@ -24,8 +25,9 @@ CG = {"strategy": "column_generation"}
 FULL = {"strategy": "full_lp"}
 
 
-def two_hospitals(b_patients: list[dict]):
-    """Region a: hospital ha, 1 knee per week. Region b: hospital hb, 2 theatre days (1 case each)."""
+def two_hospitals(b_patients: list[dict], a_patients: int = 3):
+    """Region a: hospital ha, 1 knee per week, `a_patients` knees waited 100 days. Region b:
+    hospital hb, 2 theatre days (1 case each)."""
     return make_dataset(
         regions=["a", "b"],
         hospitals=[{"hospital_id": "ha", "region_id": "a"}, {"hospital_id": "hb", "region_id": "b"}],
@@ -36,7 +38,7 @@ def two_hospitals(b_patients: list[dict]):
             {"hospital_id": "hb", "procedure_id": "hip"},
         ],
         capacity=weekly("ha", 1, 1) + weekly("hb", 2, 1),
-        patients=patients("a", 3, 100) + b_patients,
+        patients=patients("a", a_patients, 100) + b_patients,
         prices=[
             {"procedure_id": p, "hospital_id": h, "price_sek": 50_000} for p in ("knee", "hip") for h in ("ha", "hb")
         ],
@@ -116,7 +118,7 @@ def test_column_generation_finds_the_full_lp_optimum_on_random_datasets(seed, ca
     ds = random_dataset(seed, n_regions=4)
     try:
         full = plan(scenario(6, solve=FULL, **fields), dataset=ds)
-    except Exception as exc:
+    except InfeasibleScenarioError as exc:
         pytest.skip(f"scenario infeasible on this dataset: {exc}")
     generated = plan(scenario(6, solve=CG, **fields), dataset=ds)
     assert generated.objective == pytest.approx(full.objective, rel=1e-6, abs=1e-6)
@@ -177,3 +179,32 @@ def test_ranges_concatenates_aranges_with_empty_ones():
     begin, counts = np.array([5, 9, 2, 7]), np.array([2, 0, 3, 1])
     assert _ranges(begin, counts).tolist() == [5, 6, 2, 3, 4, 7]
     assert _ranges(np.array([4]), np.array([0])).tolist() == []
+
+
+def test_extra_capacity_where_no_home_flow_goes_is_priced_with_its_row():
+    # As the theatre-row case, with 5 patients in a and 2 extra days on offer at hb (10,000 SEK a
+    # day; cost weight 0.1 per kSEK, so 1.0 a day). The extra-capacity column is always in the
+    # master, so hb's row is too (with no flow in it at first): its dual prices a → hb.
+    # Optimum: 1 at ha, 4 at hb (2 + 2 bought), none over 90: 4 × 50 kSEK × 0.1 = 20 for the
+    # treatments + 2 × 1.0 for the days = 22 (not buying: 2 over 90 cost 2 × 7 = 14 > 2 × 6 = 12).
+    ds = two_hospitals([], a_patients=5)
+    weights = {**ONLY_90, "cost_per_ksek": 0.1}
+    extra = [
+        {
+            "extra_capacity": {
+                "hospital_id": "hb",
+                "specialty": "orthopaedics",
+                "theatre_days_per_week": 2,
+                "cost_per_day_sek": 10_000,
+            }
+        }
+    ]
+    result = plan(scenario(1, weights=weights, changes=extra, solve=CG), dataset=ds)
+    log = result.column_generation
+    assert log["rows_added"] == 0 and log["rounds"][0]["rows"] == result.size["constraints"]
+    assert log["rounds"][0]["objective"] == pytest.approx(28.0)  # home flows only: 4 of 5 over 90, 7 × 4
+    assert result.objective == pytest.approx(22.0)
+    assert allocated(result, region_id="a", hospital_id="hb") == pytest.approx(4.0)
+    assert result.lp.region_totals["extra_capacity_sek"].sum() == pytest.approx(20_000)
+    full = plan(scenario(1, weights=weights, changes=extra, solve=FULL), dataset=ds)
+    assert full.objective == pytest.approx(result.objective)
