@@ -260,41 +260,32 @@ def run_instance(spec: InstanceSpec, options: RunOptions) -> list[dict]:
     folder = materialize(spec, options.cache)
     scenario = spec.parsed_scenario(options.time_limit).to_yaml_dict()
     loadavg = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    engines: dict[str, list[dict]] = {}
-    for strategy in options.strategies:
-        with_strategy = {**scenario, "solve": {**scenario.get("solve", {}), "strategy": strategy}}
-        task = {"name": spec.name, "scenario": with_strategy, "dataset_dir": str(folder), "path": "engine"}
-        runs = engines.setdefault(strategy, [])
-        for _ in range(max(1, options.repeat)):
-            started = time.perf_counter()
-            runs.append(run_worker(task, options))
-            options.log(
-                f"  {spec.name} ({strategy}): engine {runs[-1].get('status')} in {time.perf_counter() - started:.1f} s"
-            )
-            if not is_optimal(runs[0].get("status")):
-                break  # a failed or time-limited instance is not repeated
-    directs = []
+    base = {"name": spec.name, "dataset_dir": str(folder)}
+    engine_tasks = {
+        strategy: {
+            **base,
+            "path": "engine",
+            "scenario": {**scenario, "solve": {**scenario.get("solve", {}), "strategy": strategy}},
+        }
+        for strategy in options.strategies
+    }
+    engines = {
+        strategy: _repeat(task, options, f"{spec.name} ({strategy}): engine") for strategy, task in engine_tasks.items()
+    }
+    direct = None
     if options.direct:
         full = next((runs[0] for runs in engines.values() if runs[0].get("strategy") == "full_lp"), None)
         highs_options = dict((full or {}).get("highs_options") or {"solver": "ipm"})
         if options.time_limit is not None:
             highs_options["time_limit"] = float(options.time_limit)
-        task = {"name": spec.name, "scenario": scenario, "dataset_dir": str(folder)}
-        for _ in range(max(1, options.repeat)):
-            started = time.perf_counter()
-            directs.append(run_worker({**task, "path": "direct", "highs_options": highs_options}, options))
-            options.log(f"  {spec.name}: direct {directs[-1].get('status')} in {time.perf_counter() - started:.1f} s")
-            if not is_optimal(directs[0].get("status")):
-                break
-    direct = fastest(directs) if directs else None
+        task = {**base, "scenario": scenario, "path": "direct", "highs_options": highs_options}
+        direct = fastest(_repeat(task, options, f"{spec.name}: direct"))
     rows = []
     for strategy, runs in engines.items():
         engine = fastest(runs)
         if options.profile_dir is not None:
             profile = Path(options.profile_dir) / f"{spec.name}-{strategy}"
-            task = {"name": spec.name, "scenario": scenario, "dataset_dir": str(folder), "path": "engine"}
-            task["scenario"] = {**scenario, "solve": {**scenario.get("solve", {}), "strategy": strategy}}
-            run_worker({**task, "profile": str(profile)}, options)
+            run_worker({**engine_tasks[strategy], "profile": str(profile)}, options)
             options.log(f"  {spec.name}: profile written to {profile}.txt")
         row = combine(spec, engine, direct, options.time_limit)
         row["loadavg"] = loadavg
@@ -304,6 +295,18 @@ def run_instance(spec: InstanceSpec, options: RunOptions) -> list[dict]:
             if result.get("error"):
                 options.log(f"  {spec.name} ({result.get('path', '?')}): {result['error']}")
     return rows
+
+
+def _repeat(task: dict, options: RunOptions, label: str) -> list[dict]:
+    """Run `task` `options.repeat` times (once if the first run is not optimal), logging each run."""
+    results = []
+    for _ in range(max(1, options.repeat)):
+        started = time.perf_counter()
+        results.append(run_worker(task, options))
+        options.log(f"  {label} {results[-1].get('status')} in {time.perf_counter() - started:.1f} s")
+        if not is_optimal(results[0].get("status")):
+            break  # a failed or time-limited instance is not repeated
+    return results
 
 
 def fastest(results: list[dict]) -> dict:

@@ -172,16 +172,10 @@ class RestrictedMaster:
 
     def _needed_by_rows(self, matrix: LpMatrix) -> np.ndarray:
         """Generated columns of rows that zero cannot satisfy: all of them start in the master."""
-        hard = np.nonzero(~self._zero_feasible(matrix))[0]
-        needed = np.zeros(len(self.generated), dtype=bool)
-        if len(hard):
-            _, columns, _ = matrix.row_entries(hard)
-            position = np.searchsorted(self.generated, columns)
-            inside = (position < len(self.generated)) & (
-                self.generated[np.minimum(position, len(self.generated) - 1)] == columns
-            )
-            needed[position[inside]] = True
-        return needed
+        _, columns, _ = matrix.row_entries(np.nonzero(~self._zero_feasible(matrix))[0])
+        needed = np.zeros(matrix.n_cols, dtype=bool)
+        needed[columns] = True
+        return needed[self.generated]
 
     # -- solving -----------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ rows). Column generation (`optimizer.colgen`) and the benchmark's reference path
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import highspy
 import numpy as np
@@ -86,16 +87,16 @@ class LpMatrix:
 
     def row_entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row, column, value) of every entry in `rows`, row after row."""
-        by_row, row_start = self._row_view()
+        by_row, row_start = self._row_view
         positions = by_row[_ranges(row_start[rows], row_start[rows + 1] - row_start[rows])]
         columns = np.searchsorted(self.start, positions, side="right") - 1
         return self.index[positions], columns, self.value[positions]
 
+    @cached_property
     def _row_view(self) -> tuple[np.ndarray, np.ndarray]:
-        if not hasattr(self, "_by_row"):
-            self._by_row = np.argsort(self.index, kind="stable")
-            self._row_start = np.searchsorted(self.index[self._by_row], np.arange(self.n_rows + 1))
-        return self._by_row, self._row_start
+        """Entry positions sorted by row, and where each row starts among them (made on first use)."""
+        by_row = np.argsort(self.index, kind="stable")
+        return by_row, np.searchsorted(self.index[by_row], np.arange(self.n_rows + 1))
 
     def reduced_costs(self, columns: np.ndarray, row_dual: np.ndarray) -> np.ndarray:
         """cost_j − Σ_i A_ij · row_dual_i for `columns` (HiGHS's sign: ≥ 0 at a minimum, at lower bound)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,10 +30,11 @@ from optimizer.results import PlanTables, plan_tables, shadow_prices
 from optimizer.solution import Solution
 from optimizer.solve_direct import choose_strategy, new_master, solve_master
 
+if TYPE_CHECKING:  # Pyomo is imported only when the full LP is built
+    from optimizer.build import ExtraFunctionality
+
 log = logging.getLogger(__name__)
 
-#: A hook that adds constraints to the Pyomo model (`optimizer.build.BuiltModel`) before it is solved.
-ExtraFunctionality = Callable[[Any], None]
 #: Called with a stage name: loading, building, solving, reporting.
 Progress = Callable[[str], None]
 
