@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +123,65 @@ def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame 
     if ";" in first_line and "," not in first_line:
         problems.add(name, 1, None, "file is semicolon-separated: the contract uses commas")
         return None
+    parsed = _parse_plain(text) or _parse_records(text, spec, problems)
+    if parsed is None:
+        return None
+    header, rows, index = parsed
+    expected = spec.column_names
+    for column in dict.fromkeys(header):
+        if column not in expected:
+            problems.add(name, 1, column or None, f"unexpected column; expected exactly {', '.join(expected)}")
+        elif header.count(column) > 1:
+            problems.add(name, 1, column, "column appears more than once in the header")
+    for column in expected:
+        if column not in header:
+            problems.add(name, 1, column, "required column is missing")
+    if len(set(header)) != len(header) or set(header) != set(expected):
+        return None
+    if isinstance(rows, pd.DataFrame):  # the plain fast path: rectangular by construction
+        return rows.set_axis(header, axis=1)[expected]
+    ragged: dict[int, list[int]] = {}
+    for row, i in zip(rows, index, strict=True):
+        if len(row) != len(header):
+            ragged.setdefault(len(row), []).append(i)
+    for width, rows_of_width in sorted(ragged.items()):
+        problems.add_rows(name, None, rows_of_width, f"row has {width} fields; the header has {len(header)}")
+    if ragged:
+        return None
+    return pd.DataFrame(rows, columns=header, index=index, dtype=str)[expected]
+
+
+def _parse_plain(text: str) -> tuple[list[str], pd.DataFrame, list[int]] | None:
+    """Header, data rows (a string frame, fields stripped) and their index, or None if not plain.
+
+    A plain file has no quotes, no carriage returns, no blank lines and the same number of fields
+    on every line: then record k is line k + 2 and pandas' C reader can read it ~10× faster than
+    the `csv` module. Anything else goes through `_parse_records`, which reports problems by line.
+    """
+    if '"' in text or "\r" in text:
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    commas = lines[0].count(",")
+    if any(not line.strip() or line.count(",") != commas for line in lines):
+        return None
+    frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, na_filter=False, skip_blank_lines=False, engine="c")
+    if len(frame) != len(lines):
+        return None
+    frame = frame.apply(lambda column: column.str.strip())
+    header = frame.iloc[0].tolist()
+    rows = frame.iloc[1:].reset_index(drop=True)
+    return header, rows, list(range(len(rows)))
+
+
+def _parse_records(
+    text: str, spec: FileSpec, problems: _Problems
+) -> tuple[list[str], list[list[str]], list[int]] | None:
+    """Header, data rows and their index (file line − 2), read record by record with `csv`.
+
+    Handles quoted fields that span lines and blank lines, so problems name the right line.
+    """
     records: list[list[str]] = []  # fields stripped, equal values shared (pandas' own reader does so too)
     lines: list[int] = []
     shared = {}.setdefault
@@ -134,33 +194,12 @@ def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame 
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:  # csv's messages describe the structure and never quote data
-        problems.add(name, reader.line_num, None, f"cannot be parsed as CSV: {exc}")
+        problems.add(spec.name, reader.line_num, None, f"cannot be parsed as CSV: {exc}")
         return None
     if not records:
-        problems.add(name, 1, None, "file is empty: expected a header row " + ",".join(spec.column_names))
+        problems.add(spec.name, 1, None, "file is empty: expected a header row " + ",".join(spec.column_names))
         return None
-    header, rows, row_lines = records[0], records[1:], lines[1:]
-    expected = spec.column_names
-    for column in dict.fromkeys(header):
-        if column not in expected:
-            problems.add(name, 1, column or None, f"unexpected column; expected exactly {', '.join(expected)}")
-        elif header.count(column) > 1:
-            problems.add(name, 1, column, "column appears more than once in the header")
-    for column in expected:
-        if column not in header:
-            problems.add(name, 1, column, "required column is missing")
-    if len(set(header)) != len(header) or set(header) != set(expected):
-        return None
-    index = [line - 2 for line in row_lines]  # so that problems name line index + 2
-    ragged: dict[int, list[int]] = {}
-    for row, i in zip(rows, index, strict=True):
-        if len(row) != len(header):
-            ragged.setdefault(len(row), []).append(i)
-    for width, rows_of_width in sorted(ragged.items()):
-        problems.add_rows(name, None, rows_of_width, f"row has {width} fields; the header has {len(header)}")
-    if ragged:
-        return None
-    return pd.DataFrame(rows, columns=header, index=index, dtype=str)[expected]
+    return records[0], records[1:], [line - 2 for line in lines[1:]]
 
 
 def _convert_types(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> pd.DataFrame:
@@ -175,8 +214,14 @@ def _convert_types(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> 
     return pd.DataFrame(out, index=frame.index)
 
 
+def _per_distinct(values: pd.Series, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """A vectorised string test run once per distinct value (ids repeat a lot), mapped back to rows."""
+    codes, distinct = pd.factorize(values)
+    return np.asarray(test(pd.Series(distinct, dtype=values.dtype)), dtype=bool)[codes]
+
+
 def _as_id(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
-    bad = ~empty & ~values.str.fullmatch(r"[A-Za-z0-9_.\-]+")
+    bad = ~empty & ~_per_distinct(values, lambda v: v.str.fullmatch(r"[A-Za-z0-9_.\-]+"))
     if bad.any():
         problems.add_rows(file, column.name, values.index[bad], "id may hold only letters, digits, _ . -")
     if column.name == "patient_id":

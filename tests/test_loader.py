@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pandas.testing as pdt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from capplan.cli import app
@@ -615,3 +617,57 @@ def test_default_dataset_with_one_bad_row(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     problems = problems_of(copy)
     assert [(p.file, p.row, p.column) for p in problems] == [("waiting_list.csv", 1001, "patient_id")]
+
+
+# -- the two CSV readers --------------------------------------------------------------------------
+
+_FIELD = st.text(alphabet="ab1.-_ é", max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    width=st.integers(1, 3),
+    cells=st.lists(st.lists(_FIELD, min_size=3, max_size=3), min_size=1, max_size=15),
+    trailing_newline=st.booleans(),
+)
+def test_plain_reader_reads_what_the_record_reader_reads(width, cells, trailing_newline):
+    """Plain files take pandas' C reader; its frame equals the `csv` record reader's, field for field.
+
+    Anything the plain reader does not vouch for (blank lines, ragged rows, quotes) it declines.
+    """
+    from models.loader import _parse_plain, _parse_records, _Problems
+
+    lines = [",".join(f"c{k}" for k in range(width))] + [",".join(row[:width]) for row in cells]
+    text = "\n".join(lines) + ("\n" if trailing_newline else "")
+    plain = _parse_plain(text)
+    if plain is None:
+        assert any(not line.strip() for line in lines)  # only a blank line makes it decline here
+        return
+    header, rows, index = _parse_records(text, FILES["regions.csv"], _Problems())
+    assert plain[0] == header
+    assert plain[2] == index
+    expected = pd.DataFrame(rows, columns=header, index=index, dtype=str)
+    pdt.assert_frame_equal(plain[1].set_axis(header, axis=1), expected, check_index_type=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a,b\n"x,y",z\n', "a,b\n1,2\n\n3,4\n", "a,b\n1,2,3\n", "a,b\r\n1,2\r\n", "a,b\n  \n1,2\n"],
+    ids=["quoted", "blank-line", "ragged", "crlf", "whitespace-line"],
+)
+def test_plain_reader_declines_files_that_need_the_record_reader(text):
+    from models.loader import _parse_plain
+
+    assert _parse_plain(text) is None
+
+
+def test_bundled_dataset_is_read_by_the_plain_reader_and_equals_the_record_reader():
+    from models.loader import _parse_plain, _parse_records, _Problems
+
+    for name, spec in FILES.items():
+        text = (MELLANSVERIGE / name).read_text(encoding="utf-8")
+        plain = _parse_plain(text)
+        assert plain is not None, name
+        header, rows, index = _parse_records(text, spec, _Problems())
+        expected = pd.DataFrame(rows, columns=header, index=index, dtype=str)
+        pdt.assert_frame_equal(plain[1].set_axis(header, axis=1), expected, check_index_type=False)
