@@ -1,7 +1,10 @@
-"""Solving a built model with HiGHS through Pyomo's persistent `contrib.solver` interface.
+"""Solving a built Pyomo model with HiGHS: Pyomo's standard-form compiler, then highspy.
 
 This module owns the solver call, its options, the termination check and reading the primal and
-dual values back as numpy arrays. No LP file is written: Pyomo hands the rows to highspy directly.
+dual values back as numpy arrays. No LP file is written: Pyomo's `LinearStandardFormCompiler`
+turns the model (including any rows an `extra_functionality` hook added) into sparse arrays in
+one pass, and those go to highspy as they are. Pyomo's persistent solver interface did the same
+row by row and took 3× as long (2.06 s against 0.61 s on the default scenario, 15k rows).
 Anything but an optimal termination becomes a clear exception: `InfeasibleScenarioError` (with
 the explanation of `optimizer.infeasibility`) or `SolveError`; never a silently empty result.
 """
@@ -10,18 +13,20 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
+import highspy
 import numpy as np
+import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
-from pyomo.contrib.solver.common.results import TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
-from pyomo.environ import Var
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from models.scenario import SolveSettings
 from optimizer.build import BuiltModel
+from optimizer.lp_matrix import highs_bound
 from optimizer.solution import DUAL_FAMILIES, InfeasibleScenarioError, Solution, SolveError
 
-__all__ = ["InfeasibleScenarioError", "Solution", "SolveError", "make_solver", "solve_model"]
+__all__ = ["InfeasibleScenarioError", "Solution", "SolveError", "compile_model", "solve_model"]
 
 log = logging.getLogger(__name__)
 
@@ -31,90 +36,111 @@ log = logging.getLogger(__name__)
 _METHODS = {"auto": "ipm", "simplex": "simplex", "ipm": "ipm"}
 
 
-class BatchedHighs(Highs):
-    """Pyomo's persistent HiGHS interface, handed every variable of the model in one batch.
+@dataclass
+class CompiledModel:
+    """A Pyomo model as a highspy LP, and where each Pyomo variable and constraint went.
 
-    The base class discovers variables constraint by constraint and calls highspy's addVars and
-    changeColsIntegrality once per constraint; on the default scenario (49k rows) that took longer
-    than the solve's own presolve. Adding all variables first leaves the constraints nothing new to
-    discover. Behaviour is otherwise Pyomo's own.
+    `column_of[k]` is the LP column of the k-th variable of `variables` (−1: in no row and not in
+    the objective, so left out); `row_constraint[i]` is the constraint LP row i came from (a ranged
+    constraint gives two rows, an equality or one-sided constraint one).
     """
 
-    def add_block(self, block):
-        self._var_components = list(block.component_objects(Var, descend_into=True))
-        self.add_variables([v for component in self._var_components for v in component.values()])
-        super().add_block(block)
-
-    def primal_arrays(self) -> dict[str, np.ndarray]:
-        """Column values per variable component, read as one array from HiGHS.
-
-        Valid because `add_block` added every variable itself, component after component, before
-        anything else: HiGHS column k is the k-th of that list.
-        """
-        values = np.asarray(self._solver_model.getSolution().col_value)
-        arrays, start = {}, 0
-        for component in self._var_components:
-            arrays[component.local_name] = values[start : start + len(component)]
-            start += len(component)
-        return arrays
-
-    def _add_variables(self, variables):
-        if variables:  # the base class calls highspy even for an empty list, once per constraint
-            super()._add_variables(variables)
+    lp: highspy.HighsLp
+    variables: list[pyo.Var]
+    column_of: np.ndarray
+    row_constraint: list
 
 
-def make_solver(settings: SolveSettings) -> Highs:
-    """A HiGHS solver configured from scenario settings (no console output, no exceptions)."""
-    solver = BatchedHighs()
-    solver.config.load_solutions = False
-    solver.config.raise_exception_on_nonoptimal_result = False
-    solver.config.time_limit = settings.time_limit_seconds
-    solver.config.threads = settings.threads
-    solver.config.solver_options["solver"] = _METHODS[settings.method]
-    return solver
+def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
+    """The LP of `model` (one minimising objective, linear rows) as arrays for highspy."""
+    variables = list(model.component_objects(pyo.Var, active=True, descend_into=True))
+    order = [v for component in variables for v in component.values()]
+    with PauseGC():
+        info = LinearStandardFormCompiler().write(model, mixed_form=True, column_order=order)
+    if len(info.objectives) != 1 or info.objectives[0].sense != pyo.minimize:
+        raise SolveError("the model needs exactly one active objective, to be minimised")
+    position = {id(v): k for k, v in enumerate(order)}
+    kept = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64, count=len(info.columns))
+    column_of = np.full(len(order), -1)
+    column_of[kept] = np.arange(len(kept))
+    lower = np.fromiter((-np.inf if v.lb is None else v.lb for v in info.columns), float, len(info.columns))
+    upper = np.fromiter((np.inf if v.ub is None else v.ub for v in info.columns), float, len(info.columns))
+    multiplier = np.fromiter((row.bound_type for row in info.rows), dtype=np.int8, count=len(info.rows))
+    rhs = np.asarray(info.rhs, dtype=float)
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(info.columns), len(info.rows)
+    lp.col_cost_ = info.c.toarray().ravel()  # the compiler states the objective as a minimum
+    lp.offset_ = float(info.c_offset[0])
+    lp.col_lower_, lp.col_upper_ = highs_bound(lower), highs_bound(upper)
+    # bound_type: 0 equality (rhs both sides), 1 upper bound row (≤ rhs), −1 lower bound row (≥ rhs)
+    lp.row_lower_ = highs_bound(np.where(multiplier == 1, -np.inf, rhs))
+    lp.row_upper_ = highs_bound(np.where(multiplier == -1, np.inf, rhs))
+    matrix = info.A.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+    return CompiledModel(
+        lp=lp, variables=variables, column_of=column_of, row_constraint=[r.constraint for r in info.rows]
+    )
 
 
 def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
     """Solve `built` and return its values; raise on anything but optimality."""
-    solver = make_solver(settings)
     started = time.perf_counter()
-    with PauseGC():  # the translation to highspy allocates per row and column, as the build does
-        results = solver.solve(built.model)
+    compiled = compile_model(built.model)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("solver", _METHODS[settings.method])
+    if settings.time_limit_seconds is not None:
+        highs.setOptionValue("time_limit", float(settings.time_limit_seconds))
+    if settings.threads is not None:
+        highs.setOptionValue("threads", settings.threads)
+    if highs.passModel(compiled.lp) == highspy.HighsStatus.kError:
+        raise SolveError("HiGHS refused the compiled model")
+    highs.run()
     seconds = time.perf_counter() - started
-    condition = results.termination_condition
-    if condition in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+    status = highs.getModelStatus()
+    if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
         from optimizer.infeasibility import explain_infeasibility
 
         raise explain_infeasibility(built.instance)
-    if condition != TerminationCondition.convergenceCriteriaSatisfied:
-        raise SolveError(f"HiGHS stopped without an optimal plan: {condition.name} after {seconds:.1f} s")
+    if status != highspy.HighsModelStatus.kOptimal:
+        text = highs.modelStatusToString(status)
+        raise SolveError(f"HiGHS stopped without an optimal plan: {text} after {seconds:.1f} s")
     started = time.perf_counter()
-    solution = _read_solution(built, results, seconds, solver.primal_arrays())
+    solution = _read_solution(built, compiled, highs, seconds)
     solution.read_seconds = time.perf_counter() - started
-    solution.highs_seconds = float(getattr(results.timing_info, "highs_time", 0.0) or 0.0)
+    solution.highs_seconds = highs.getRunTime()
     return solution
 
 
-def _read_solution(built: BuiltModel, results, seconds: float, values: dict[str, np.ndarray]) -> Solution:
+def _read_solution(built: BuiltModel, compiled: CompiledModel, highs: highspy.Highs, seconds: float) -> Solution:
+    result = highs.getSolution()
+    col_value = np.asarray(result.col_value)
+    row_dual = np.asarray(result.row_dual)
+    values, start = {}, 0
+    for component in compiled.variables:
+        columns = compiled.column_of[start : start + len(component)]
+        start += len(component)
+        # a variable in no row and not in the objective was left out: it sits at its lower bound (0)
+        values[component.local_name] = np.where(columns >= 0, col_value[np.maximum(columns, 0)], 0.0)
+    dual_of = {}  # a ranged constraint's two rows: at most one is active, so the duals add up
+    for constraint, dual in zip(compiled.row_constraint, row_dual, strict=True):
+        dual_of[id(constraint)] = dual_of.get(id(constraint), 0.0) + dual
     m = built.model
-    loader = results.solution_loader
     duals = {}
     for family in DUAL_FAMILIES:
-        component = getattr(m, family)
-        if len(component):
-            found = loader.get_duals(list(component.values()))
-            by_index = np.zeros(len(built.rows[family]))
-            for index, con in component.items():
-                by_index[index] = found[con]
-            duals[family] = by_index
-        else:
-            duals[family] = np.zeros(len(built.rows[family]))
-    extra = results.extra_info
-    iterations = int(
-        (getattr(extra, "simplex_iteration_count", 0) or 0) + (getattr(extra, "ipm_iteration_count", 0) or 0)
-    )
+        by_index = np.zeros(len(built.rows[family]))
+        for index, con in getattr(m, family).items():
+            by_index[index] = dual_of.get(id(con), 0.0)
+        duals[family] = by_index
+    info = highs.getInfo()
+    iterations = int(max(info.simplex_iteration_count, 0) + max(info.ipm_iteration_count, 0))
     return Solution(
-        objective=float(results.incumbent_objective),
+        objective=float(info.objective_function_value),
         y=np.maximum(values["y"], 0.0),
         x=values["x"],
         duals=duals,
