@@ -40,14 +40,16 @@ _METHODS = {"auto": "ipm", "simplex": "simplex", "ipm": "ipm"}
 class CompiledModel:
     """A Pyomo model as a highspy LP, and where each Pyomo variable and constraint went.
 
-    `column_of[k]` is the LP column of the k-th variable of `variables` (−1: in no row and not in
-    the objective, so left out); `row_constraint[i]` is the constraint LP row i came from (a ranged
+    `column_of[k]` is the LP column of the k-th variable of `variables` (−1: left out, because it
+    is fixed or in no row and not in the objective; its value is then `left_out_value[k]`);
+    `row_constraint[i]` is the constraint LP row i came from (a ranged
     constraint gives two rows, an equality or one-sided constraint one).
     """
 
     lp: highspy.HighsLp
     variables: list[pyo.Var]
     column_of: np.ndarray
+    left_out_value: np.ndarray
     row_constraint: list
 
 
@@ -56,15 +58,23 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
     variables = list(model.component_objects(pyo.Var, active=True, descend_into=True))
     order = [v for component in variables for v in component.values()]
     with PauseGC():
-        info = LinearStandardFormCompiler().write(model, mixed_form=True, column_order=order)
+        info = LinearStandardFormCompiler().write(model, mixed_form=True)
     if len(info.objectives) != 1 or info.objectives[0].sense != pyo.minimize:
         raise SolveError("the model needs exactly one active objective, to be minimised")
     position = {id(v): k for k, v in enumerate(order)}
     kept = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64, count=len(info.columns))
     column_of = np.full(len(order), -1)
     column_of[kept] = np.arange(len(kept))
-    lower = np.fromiter((-np.inf if v.lb is None else v.lb for v in info.columns), float, len(info.columns))
-    upper = np.fromiter((np.inf if v.ub is None else v.ub for v in info.columns), float, len(info.columns))
+    left_out_value = np.zeros(len(order))
+    for k in np.nonzero(column_of < 0)[0]:  # fixed: its value; free to choose: 0 moved into its bounds
+        v = order[k]
+        lb, ub = v.bounds
+        left_out_value[k] = (
+            v.value if v.fixed else min(max(0.0, -np.inf if lb is None else lb), np.inf if ub is None else ub)
+        )
+    bounds = np.array([v.bounds for v in info.columns], dtype=float).reshape(-1, 2)  # None → nan
+    lower = np.where(np.isnan(bounds[:, 0]), -np.inf, bounds[:, 0])
+    upper = np.where(np.isnan(bounds[:, 1]), np.inf, bounds[:, 1])
     multiplier = np.fromiter((row.bound_type for row in info.rows), dtype=np.int8, count=len(info.rows))
     rhs = np.asarray(info.rhs, dtype=float)
 
@@ -83,7 +93,11 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
     lp.a_matrix_.value_ = matrix.data.astype(float)
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
     return CompiledModel(
-        lp=lp, variables=variables, column_of=column_of, row_constraint=[r.constraint for r in info.rows]
+        lp=lp,
+        variables=variables,
+        column_of=column_of,
+        left_out_value=left_out_value,
+        row_constraint=[r.constraint for r in info.rows],
     )
 
 
@@ -123,10 +137,12 @@ def _read_solution(built: BuiltModel, compiled: CompiledModel, highs: highspy.Hi
     row_dual = np.asarray(result.row_dual)
     values, start = {}, 0
     for component in compiled.variables:
-        columns = compiled.column_of[start : start + len(component)]
+        part = slice(start, start + len(component))
+        columns = compiled.column_of[part]
         start += len(component)
-        # a variable in no row and not in the objective was left out: it sits at its lower bound (0)
-        values[component.local_name] = np.where(columns >= 0, col_value[np.maximum(columns, 0)], 0.0)
+        values[component.local_name] = np.where(
+            columns >= 0, col_value[np.maximum(columns, 0)], compiled.left_out_value[part]
+        )
     dual_of = {}  # a ranged constraint's two rows: at most one is active, so the duals add up
     for constraint, dual in zip(compiled.row_constraint, row_dual, strict=True):
         dual_of[id(constraint)] = dual_of.get(id(constraint), 0.0) + dual
