@@ -13,6 +13,7 @@ import highspy
 import numpy as np
 
 from optimizer.formulation import Formulation
+from optimizer.highs import new_highs
 from optimizer.lp_matrix import LpMatrix
 
 
@@ -31,8 +32,7 @@ class DirectSolve:
 def to_highs(form: Formulation, options: dict | None = None) -> highspy.Highs:
     """A highspy model of `form`: every column and row of `optimizer.lp_matrix.LpMatrix` (CSC arrays)."""
     matrix = LpMatrix.from_formulation(form)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
     h.passModel(matrix.highs_lp(np.arange(matrix.n_cols), np.arange(matrix.n_rows)))

@@ -39,6 +39,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from models.scenario import SolveSettings
+from optimizer.highs import new_highs
 from optimizer.lp_matrix import LpMatrix, highs_bound
 
 log = logging.getLogger(__name__)
@@ -461,14 +462,9 @@ def components(matrix: LpMatrix, columns: np.ndarray, rows: np.ndarray) -> list[
 
 def _new_highs(settings: SolveSettings) -> highspy.Highs:
     """A silent highspy model solved by simplex (the method that keeps a basis for warm starts)."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs(settings)
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("simplex_strategy", _SIMPLEX_DUAL)
-    if settings.threads is not None:
-        # as the Pyomo path does: HiGHS sizes its scheduler once per calling thread, and a later
-        # solve asking for another size fails, so every path in a process must ask the same
-        h.setOptionValue("threads", settings.threads)
     return h
 
 

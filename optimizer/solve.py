@@ -23,6 +23,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from models.scenario import SolveSettings
 from optimizer.build import BuiltModel
+from optimizer.highs import new_highs
 from optimizer.lp_matrix import highs_bound
 from optimizer.solution import DUAL_FAMILIES, InfeasibleScenarioError, Solution, SolveError
 
@@ -105,13 +106,10 @@ def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
     """Solve `built` and return its values; raise on anything but optimality."""
     started = time.perf_counter()
     compiled = compile_model(built.model)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs(settings)
     highs.setOptionValue("solver", _METHODS[settings.method])
     if settings.time_limit_seconds is not None:
         highs.setOptionValue("time_limit", float(settings.time_limit_seconds))
-    if settings.threads is not None:
-        highs.setOptionValue("threads", settings.threads)
     if highs.passModel(compiled.lp) == highspy.HighsStatus.kError:
         raise SolveError("HiGHS refused the compiled model")
     highs.run()
