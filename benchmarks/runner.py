@@ -425,11 +425,12 @@ def environment() -> dict[str, str]:
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    import highspy
     import pyomo
 
+    from optimizer.highs import new_highs
+
     dirty = git("status", "--porcelain", "--", "optimizer", "models")
-    version = highspy.Highs()
+    version = new_highs()
     return {
         "commit": git("rev-parse", "--short", "HEAD") + (" + uncommitted engine changes" if dirty else ""),
         "python": platform.python_version(),
