@@ -124,20 +124,43 @@ class LpMatrix:
         local_row = np.full(self.n_rows, -1)
         local_row[rows] = np.arange(len(rows))
         positions, counts = self.column_entries(columns)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = len(columns), len(rows)
-        lp.col_cost_ = self.cost[columns]
-        lp.col_lower_ = self.lower[columns]
-        lp.col_upper_ = highs_bound(self.upper[columns])
-        lp.row_lower_ = highs_bound(self.row_lower[rows])
-        lp.row_upper_ = highs_bound(self.row_upper[rows])
-        lp.offset_ = self.offset
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        lp.a_matrix_.index_ = local_row[self.index[positions]].astype(np.int32)
-        lp.a_matrix_.value_ = self.value[positions]
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(columns), len(rows)
-        return lp
+        return highs_lp_from_arrays(
+            cost=self.cost[columns],
+            lower=self.lower[columns],
+            upper=self.upper[columns],
+            row_lower=self.row_lower[rows],
+            row_upper=self.row_upper[rows],
+            start=np.concatenate([[0], np.cumsum(counts)]),
+            index=local_row[self.index[positions]],
+            value=self.value[positions],
+            offset=self.offset,
+        )
+
+
+def highs_lp_from_arrays(
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    start: np.ndarray,
+    index: np.ndarray,
+    value: np.ndarray,
+    offset: float = 0.0,
+) -> highspy.HighsLp:
+    """A highspy LP from column-wise arrays (CSC `start`, `index`, `value`); numpy ±inf bounds allowed."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cost), len(row_lower)
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_, lp.col_upper_ = highs_bound(lower), highs_bound(upper)
+    lp.row_lower_, lp.row_upper_ = highs_bound(row_lower), highs_bound(row_upper)
+    lp.offset_ = float(offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.asarray(start).astype(np.int32)
+    lp.a_matrix_.index_ = np.asarray(index).astype(np.int32)
+    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = lp.num_col_, lp.num_row_
+    return lp
 
 
 def highs_bound(values: np.ndarray) -> np.ndarray:
