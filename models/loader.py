@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable
@@ -151,6 +152,19 @@ def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame 
     return pd.DataFrame(rows, columns=header, index=index, dtype=str)[expected]
 
 
+#: Whitespace as `str.strip` sees it, newlines aside.
+_WHITESPACE = re.compile(r"[^\S\n]+")
+
+
+def _has_padded_field(text: str) -> bool:
+    """True if some field starts or ends with whitespace (only then is stripping worth its cost)."""
+    for run in _WHITESPACE.finditer(text):  # the big files have none; names have a few inside fields
+        start, end = run.span()
+        if start == 0 or text[start - 1] in ",\n" or end == len(text) or text[end] in ",\n":
+            return True
+    return False
+
+
 def _parse_plain(text: str) -> tuple[list[str], pd.DataFrame, list[int]] | None:
     """Header, data rows (a string frame, fields stripped) and their index, or None if not plain.
 
@@ -169,7 +183,8 @@ def _parse_plain(text: str) -> tuple[list[str], pd.DataFrame, list[int]] | None:
     frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, na_filter=False, skip_blank_lines=False, engine="c")
     if len(frame) != len(lines):
         return None
-    frame = frame.apply(lambda column: column.str.strip())
+    if _has_padded_field(text):
+        frame = frame.apply(lambda column: column.str.strip())
     header = frame.iloc[0].tolist()
     rows = frame.iloc[1:].reset_index(drop=True)
     return header, rows, list(range(len(rows)))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.identity import looks_like_personal_number, personal_number_mask
 
@@ -92,3 +94,17 @@ def test_mask_on_string_dtype_and_empty_series():
         False,
     ]
     assert personal_number_mask(pd.Series([], dtype=str)).empty
+
+
+#: Pieces of personal identity numbers and other text: joined, they make numbers that lie inside one
+#: id, or that would run on into the next id if the ids were scanned as one text carelessly.
+_PIECES = st.sampled_from(["19121212", "121212", "-1212", "+1212", "1212", "7", "a", "\n", "-", "P"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_PIECES, max_size=4).map("".join)), max_size=8))
+def test_mask_agrees_with_the_scalar_check_on_random_ids(values):
+    """The mask scans all values at once; no match may cross from one value into the next."""
+    series = pd.Series(values, dtype=object)
+    expected = [v is not None and looks_like_personal_number(v) for v in values]
+    assert personal_number_mask(series).tolist() == expected
