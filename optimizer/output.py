@@ -43,9 +43,7 @@ def write_results(result: PlanResult, out_dir: str | Path) -> Path:
         table(result).to_csv(staging / name, index=False)  # full precision: files can be evaluated again
     from optimizer.proposals import patient_proposals
 
-    proposals = patient_proposals(result)
-    proposals.to_csv(staging / "proposals.csv", index=False)
-    proposals.to_json(staging / "proposals.json", orient="records", indent=1)
+    patient_proposals(result).to_csv(staging / "proposals.csv", index=False)
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
