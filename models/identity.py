@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 _PATTERN = re.compile(
@@ -29,16 +28,5 @@ def looks_like_personal_number(value: str) -> bool:
 
 
 def personal_number_mask(values: pd.Series) -> pd.Series:
-    """Vectorised `looks_like_personal_number` over a series of strings (missing values: False).
-
-    One regex scan over the values joined by newlines instead of one call per value (~10× faster
-    on 40,000 patient ids). Exact: a match holds only digits, `-` and `+`, so none crosses a
-    separator, and a newline is a non-digit to the lookarounds just as a string's edge is.
-    """
-    strings = values.astype("string").fillna("").tolist()
-    joined = "\n".join(strings)
-    ends = np.cumsum([len(text) + 1 for text in strings])  # just past each value's separator
-    starts = np.fromiter((match.start() for match in _PATTERN.finditer(joined)), dtype=np.int64)
-    mask = np.zeros(len(strings), dtype=bool)
-    mask[np.searchsorted(ends, starts, side="right")] = True
-    return pd.Series(mask, index=values.index)
+    """Vectorised `looks_like_personal_number` over a series of strings."""
+    return values.astype("string").fillna("").str.contains(_PATTERN, regex=True)
