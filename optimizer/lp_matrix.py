@@ -116,10 +116,33 @@ class LpMatrix:
             and np.array_equal(self.value, other.value)
         )
 
-    def highs_lp(self, columns: np.ndarray, rows: np.ndarray) -> highspy.HighsLp:
+    def implied_upper(self) -> np.ndarray:
+        """The upper bound on each column that its ≤ rows imply (+inf where none does).
+
+        Row i gives a_ij x_j ≤ row_upper_i − Σ_{a_ik < 0} a_ik upper_k for a_ij > 0, when every
+        column of the row has lower ≥ 0 (its other positive terms are then ≥ 0) and every negative
+        entry's column a finite upper bound. Each feasible point satisfies the bound.
+        """
+        column = np.repeat(np.arange(self.n_cols), np.diff(self.start))
+        negative = self.value < 0
+        usable = np.isfinite(self.row_upper)
+        usable[self.index[self.lower[column] < 0]] = False
+        usable[self.index[negative & ~np.isfinite(self.upper[column])]] = False
+        finite_upper = np.where(np.isfinite(self.upper), self.upper, 0.0)
+        least_of_negatives = np.bincount(
+            self.index[negative], self.value[negative] * finite_upper[column[negative]], minlength=self.n_rows
+        )
+        room = self.row_upper - least_of_negatives  # what the row leaves for its positive terms
+        bounding = (self.value > 0) & usable[self.index]
+        bound = np.full(self.n_cols, np.inf)
+        np.minimum.at(bound, column[bounding], room[self.index[bounding]] / self.value[bounding])
+        return bound
+
+    def highs_lp(self, columns: np.ndarray, rows: np.ndarray, upper: np.ndarray | None = None) -> highspy.HighsLp:
         """The sub-LP of `columns` × `rows` (both sorted global numbers) as a highspy model.
 
-        Every entry of `columns` must lie in `rows`.
+        Every entry of `columns` must lie in `rows`. `upper` (global numbering) replaces the columns'
+        upper bounds if given.
         """
         local_row = np.full(self.n_rows, -1)
         local_row[rows] = np.arange(len(rows))
@@ -127,7 +150,7 @@ class LpMatrix:
         return highs_lp_from_arrays(
             cost=self.cost[columns],
             lower=self.lower[columns],
-            upper=self.upper[columns],
+            upper=(self.upper if upper is None else upper)[columns],
             row_lower=self.row_lower[rows],
             row_upper=self.row_upper[rows],
             start=np.concatenate([[0], np.cumsum(counts)]),

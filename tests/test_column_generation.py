@@ -9,11 +9,16 @@ against the full LP solved through Pyomo.
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from optimizer.colgen import FLIP_BOUND_MARGIN
 from optimizer.formulation import formulate
-from optimizer.lp_matrix import LpMatrix, _ranges
+from optimizer.highs import new_highs
+from optimizer.lp_matrix import LpMatrix, _ranges, highs_lp_from_arrays
 from optimizer.plan import plan, prepare
 from optimizer.solution import InfeasibleScenarioError
 from optimizer.solve_direct import new_master
@@ -208,3 +213,90 @@ def test_extra_capacity_where_no_home_flow_goes_is_priced_with_its_row():
     assert result.lp.region_totals["extra_capacity_sek"].sum() == pytest.approx(20_000)
     full = plan(scenario(1, weights=weights, changes=extra, solve=FULL), dataset=ds)
     assert full.objective == pytest.approx(result.objective)
+
+
+def _matrix(dense: np.ndarray, lower, upper, row_lower, row_upper) -> LpMatrix:
+    """An `LpMatrix` from a dense constraint matrix (zeros left out)."""
+    rows, cols = np.nonzero(dense.T)  # column by column
+    n_rows, n_cols = dense.shape
+    return LpMatrix(
+        col_offset={"x": 0},
+        row_offset={"r": 0},
+        cost=np.zeros(n_cols),
+        lower=np.asarray(lower, dtype=float),
+        upper=np.asarray(upper, dtype=float),
+        row_lower=np.asarray(row_lower, dtype=float),
+        row_upper=np.asarray(row_upper, dtype=float),
+        start=np.searchsorted(rows, np.arange(n_cols + 1)),
+        index=cols,
+        value=dense.T[rows, cols],
+        offset=0.0,
+    )
+
+
+def test_implied_upper_bounds_by_hand():
+    # x + y ≤ 4;  2x − z ≤ 2 with z ≤ 3 (so 2x ≤ 5);  y + w ≥ 1 (no upper side);  v − u ≤ 1 with u
+    # unbounded above (no bound for v);  z is in no row with a positive entry.
+    inf = np.inf
+    dense = np.array(
+        [
+            [1, 1, 0, 0, 0, 0],  # x y z w v u
+            [2, 0, -1, 0, 0, 0],
+            [0, 1, 0, 1, 0, 0],
+            [0, 0, 0, 0, 1, -1],
+        ],
+        dtype=float,
+    )
+    matrix = _matrix(dense, [0] * 6, [inf, inf, 3, inf, inf, inf], [-inf, -inf, 1, -inf], [4, 2, inf, 1])
+    assert matrix.implied_upper().tolist() == [2.5, 4.0, inf, inf, inf, inf]
+    # a column that may go below zero spoils every row it is in (its term may be negative)
+    matrix.lower[1] = -1.0
+    assert matrix.implied_upper().tolist() == [2.5, inf, inf, inf, inf, inf]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_rows=st.integers(1, 4),
+    n_cols=st.integers(1, 5),
+)
+def test_no_feasible_point_exceeds_the_implied_upper_bound(seed, n_rows, n_cols):
+    """Maximise each column over random rows: the optimum never lies above `implied_upper`."""
+    rng = np.random.default_rng(seed)
+    dense = rng.choice([-2.0, -1.0, 0.0, 0.0, 1.0, 0.5, 3.0], size=(n_rows, n_cols))
+    lower = rng.choice([0.0, 0.0, 1.0, -1.0], size=n_cols)
+    upper = np.where(rng.random(n_cols) < 0.5, lower + rng.integers(1, 6, n_cols), np.inf)
+    row_upper = np.where(rng.random(n_rows) < 0.8, rng.integers(0, 10, n_rows).astype(float), np.inf)
+    matrix = _matrix(dense, lower, upper, np.full(n_rows, -np.inf), row_upper)
+    implied = matrix.implied_upper()
+    for column in np.nonzero(np.isfinite(implied))[0]:
+        cost = np.zeros(n_cols)
+        cost[column] = -1.0  # maximise the column
+        lp = highs_lp_from_arrays(
+            cost, matrix.lower, matrix.upper, matrix.row_lower, matrix.row_upper,
+            matrix.start, matrix.index, matrix.value,
+        )  # fmt: skip
+        h = new_highs()
+        h.passModel(lp)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            continue  # infeasible: no point to exceed anything
+        assert h.getSolution().col_value[column] <= implied[column] + 1e-7
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_flip_bounds_of_generated_columns_are_never_reached(seed):
+    # Each generated column's bound in the master lies FLIP_BOUND_MARGIN above what its rows imply,
+    # so no column ends at it: the master's optimum is the model's, and its duals are the model's.
+    sc = scenario(6, policy=RICH_POLICY, changes=EXTRA, solve=CG)
+    form = formulate(prepare(sc, random_dataset(seed, n_regions=4)))
+    master = new_master(form, sc.solve)
+    solution = master.solve()
+    implied = master.matrix.implied_upper()[master.generated]
+    bound = master.upper[master.generated]
+    assert np.isfinite(bound).mean() > 0.9  # nearly every flow is bounded by a theatre-day or bed row
+    finite = np.isfinite(implied)
+    own = master.matrix.upper[master.generated]  # a flow's own bound (e.g. its arrivals) stays if lower
+    np.testing.assert_array_equal(bound[finite], np.minimum(own, np.maximum(implied, 0) + FLIP_BOUND_MARGIN)[finite])
+    value = solution.col_value[master.generated]
+    assert (value[finite] <= implied[finite] + 1e-6).all()  # a whole margin below the flip bound
