@@ -41,16 +41,19 @@ def integer_flows(
     slack = _Slack(inst, whole, x, extra_rows)
     fraction = y - whole
     order = np.lexsort((flows["t"].to_numpy(), -fraction))  # largest fraction first, earlier week on ties
-    for f in order.tolist():
+    for f in order[fraction[order] > _TOLERANCE].tolist():
         q = queue[f]
-        if missing[q] <= 0 or fraction[f] <= _TOLERANCE:
+        if missing[q] <= 0:
             continue
         if slack.fits(f):
             slack.take(f)
             whole[f] += 1
             missing[q] -= 1
+    by_queue = np.argsort(queue, kind="stable")  # within a queue: by arc, then week (the flows' order)
+    queue_start = np.searchsorted(queue[by_queue], np.arange(len(missing) + 1))
     for q in np.nonzero(missing >= 1)[0].tolist():
-        for f in np.nonzero(queue == q)[0].tolist():  # flows are sorted by arc then week
+        candidates = by_queue[queue_start[q] : queue_start[q + 1]]
+        for f in candidates[slack.fitting(candidates)].tolist():
             while missing[q] >= 1 and slack.fits(f):
                 slack.take(f)
                 whole[f] += 1
@@ -122,6 +125,27 @@ class _Slack:
         if room is not None and self.price[f] > room + _TOLERANCE:
             return False
         return all(not mask[f] or left >= 1 - _TOLERANCE for mask, left in self.agreements)
+
+    def fitting(self, flows: np.ndarray) -> np.ndarray:
+        """`fits` of each of `flows` at once, against the room left now.
+
+        Taking only ever lowers the room, so a flow that does not fit now never fits later: a loop
+        may skip it without asking `fits` again (which it must still do for the others).
+        """
+        ok = self.theatre_room[self.theatre_row[flows]] >= 1 / self.rate[flows] - _TOLERANCE
+        bed, bed_row = self.bed[flows], self.bed_row[flows]
+        bed_ok = (bed_row >= 0) & (self.bed_room[np.maximum(bed_row, 0)] >= bed - _TOLERANCE)
+        ok &= (bed <= 0) | bed_ok
+        # S ≤ A in week t and every later week: the smallest room from week t on
+        queues, row = np.unique(self.queue[flows], return_inverse=True)
+        room_from = np.minimum.accumulate(self.queue_room[queues, ::-1], axis=1)[:, ::-1]
+        ok &= room_from[row, self.t[flows] - 1] >= 1 - _TOLERANCE
+        region, price = self.region[flows], self.price[flows]
+        for budget_region, room in self.budget_room.items():
+            ok &= (region != budget_region) | (price <= room + _TOLERANCE)
+        for mask, left in self.agreements:
+            ok &= ~mask[flows] | (left >= 1 - _TOLERANCE)
+        return ok
 
     def take(self, f: int) -> None:
         q, t = self.queue[f], self.t[f]

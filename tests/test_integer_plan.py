@@ -1,0 +1,65 @@
+"""The integer plan's room bookkeeping (`optimizer.integer_plan._Slack`).
+
+`fitting` screens many flows at once so the rounding loops skip flows with no room left without
+asking `fits` one by one. It must say exactly what `fits` says, and skipping must not change the
+plan: taking a patient only ever lowers the room, so a flow that does not fit now never fits later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optimizer import integer_plan
+from optimizer.integer_plan import _Slack, integer_flows
+from optimizer.plan import plan
+from tests.factory import random_dataset, scenario
+from tests.test_lp_vs_evaluator import RICH_POLICY
+
+
+def _planned(seed: int):
+    # budgets and an agreement maximum (RICH_POLICY) make every kind of room matter
+    return plan(scenario(6, policy=RICH_POLICY), dataset=random_dataset(seed, n_regions=4))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fitting_says_what_fits_says_while_the_room_runs_out(seed):
+    result = _planned(seed)
+    inst = result.instance
+    slack = _Slack(inst, np.floor(result.y), None, None)
+    flows = np.arange(len(inst.flows))
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for _ in range(6):  # take patients on random flows that fit until most rooms are spent
+        expected = np.array([slack.fits(f) for f in flows.tolist()])
+        np.testing.assert_array_equal(slack.fitting(flows), expected)
+        checked += int(expected.sum())
+        for f in rng.permutation(flows)[: len(flows) // 2].tolist():
+            while slack.fits(f) and rng.random() < 0.8:
+                slack.take(f)
+    assert checked > 0  # some flows had room: the comparison was not only of falses
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fitting_says_what_fits_says_when_the_budget_and_agreement_are_spent(seed):
+    # random takes rarely reach the agreement maximum or the budget: spend them outright
+    result = _planned(seed)
+    slack = _Slack(result.instance, np.floor(result.y), None, None)
+    flows = np.arange(len(result.instance.flows))
+    before = slack.fitting(flows)
+    assert slack.agreements and slack.budget_room
+    for entry in slack.agreements:
+        entry[1] = 0.5
+    slack.budget_room = dict.fromkeys(slack.budget_room, 0.0)
+    expected = np.array([slack.fits(f) for f in flows.tolist()])
+    assert (before & ~expected).any()  # some flows fitted only while these had room
+    np.testing.assert_array_equal(slack.fitting(flows), expected)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_skipping_flows_without_room_does_not_change_the_integer_plan(seed, monkeypatch):
+    result = _planned(seed)
+    screened = integer_flows(result.instance, result.y)
+    monkeypatch.setattr(integer_plan._Slack, "fitting", lambda self, flows: np.ones(len(flows), dtype=bool))
+    unscreened = integer_flows(result.instance, result.y)
+    np.testing.assert_array_equal(screened, unscreened)
