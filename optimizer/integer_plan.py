@@ -134,7 +134,9 @@ class _Slack:
         """
         ok = self.theatre_room[self.theatre_row[flows]] >= 1 / self.rate[flows] - _TOLERANCE
         bed, bed_row = self.bed[flows], self.bed_row[flows]
-        bed_ok = (bed_row >= 0) & (self.bed_room[np.maximum(bed_row, 0)] >= bed - _TOLERANCE)
+        has_row = bed_row >= 0
+        bed_ok = np.zeros(len(flows), dtype=bool)
+        bed_ok[has_row] = self.bed_room[bed_row[has_row]] >= bed[has_row] - _TOLERANCE
         ok &= (bed <= 0) | bed_ok
         # S ≤ A in week t and every later week: the smallest room from week t on
         queues, row = np.unique(self.queue[flows], return_inverse=True)
