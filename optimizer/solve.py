@@ -59,8 +59,9 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
     """The LP of `model` (one minimising objective, linear rows) as arrays for highspy."""
     variables = list(model.component_objects(pyo.Var, active=True, descend_into=True))
     order = [v for component in variables for v in component.values()]
-    with PauseGC():
+    with PauseGC():  # the compiler and the reads below make many small objects: no cyclic GC passes
         info = LinearStandardFormCompiler().write(model, mixed_form=True)
+        bounds = np.array([v.bounds for v in info.columns], dtype=float).reshape(-1, 2)  # None → nan
     if len(info.objectives) != 1 or info.objectives[0].sense != pyo.minimize:
         raise SolveError("the model needs exactly one active objective, to be minimised")
     position = {id(v): k for k, v in enumerate(order)}
@@ -74,7 +75,6 @@ def compile_model(model: pyo.ConcreteModel) -> CompiledModel:
         left_out_value[k] = (
             v.value if v.fixed else min(max(0.0, -np.inf if lb is None else lb), np.inf if ub is None else ub)
         )
-    bounds = np.array([v.bounds for v in info.columns], dtype=float).reshape(-1, 2)  # None → nan
     multiplier = np.fromiter((row.bound_type for row in info.rows), dtype=np.int8, count=len(info.rows))
     rhs = np.asarray(info.rhs, dtype=float)
     matrix = info.A.tocsc()
