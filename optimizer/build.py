@@ -10,6 +10,7 @@ made directly from coefficient and variable lists (no operator overloading).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -118,15 +119,14 @@ def _add_linear_rows(built: BuiltModel, family: Family) -> None:
     starts = np.searchsorted(row_ids[order], np.arange(n_rows + 1))
     ordered_vars = [variables[i] for i in order.tolist()]
     ordered_coefs = coefficients[order].tolist()
-    lows, ups = family.lower, family.upper
+    lows, ups, starts = family.lower.tolist(), family.upper.tolist(), starts.tolist()  # Python floats
 
     def rule(_, i):
         a, b = starts[i], starts[i + 1]
         if a == b:
             return pyo.Constraint.Skip
         expr = LinearExpression(linear_coefs=ordered_coefs[a:b], linear_vars=ordered_vars[a:b])
-        low = None if np.isneginf(lows[i]) else float(lows[i])
-        up = None if np.isposinf(ups[i]) else float(ups[i])
-        return (low, expr, up)
+        low, up = lows[i], ups[i]
+        return (None if low == -math.inf else low, expr, None if up == math.inf else up)  # Pyomo: None, not ±inf
 
     built.model.add_component(family.name, pyo.Constraint(range(n_rows), rule=rule))
