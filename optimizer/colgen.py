@@ -30,8 +30,7 @@ optimal duals of the model (it is degenerate: where several exist, HiGHS may now
 equally optimal one, so a shadow price can differ from before). Measured, the
 re-solves then take 8–16 % fewer iterations and each is cheaper: solve of the default scenario
 3.0 → 2.4 s (26 weeks), 10.2 → 8.0 s (52 weeks); national 207 → 100 s end to end. Why each
-iteration is cheaper was not traced inside HiGHS (its log shows a dual phase 1 at the start of
-both).
+iteration is cheaper was not traced inside HiGHS.
 
 If the restricted master is infeasible (possible only with agreement minimums or region limits),
 every column is added and the model re-solved: the full LP decides.

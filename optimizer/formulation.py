@@ -178,8 +178,9 @@ def add_flow_variables(f: Formulation, cumulative: bool = True) -> None:
     form of the breach costs, S is the sum of its segments instead of a variable of its own.)
     y ≤ A_q(t) is implied (y ≤ S_q(t) − S_q(t−1) ≤ A_q(t)), so it changes no optimum; stated as a
     bound it lets dual simplex, re-solving after columns are added with negative reduced costs,
-    flip such a column to its bound instead of starting a dual phase 1 (measured on the national
-    instance: the second column-generation round went from over 12 minutes to 84 s).
+    flip such a column to a bound (measured on the national instance: the second column-generation
+    round went from over 12 minutes to 84 s). Column generation's master uses a still tighter bound
+    that no feasible point reaches either (`optimizer.colgen.flippable_upper`).
     """
     inst = f.instance
     flows = inst.flows

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from optimizer.colgen import FLIP_BOUND_MARGIN
 from optimizer.formulation import formulate
 from optimizer.highs import new_highs
-from optimizer.lp_matrix import LpMatrix, _ranges, highs_lp_from_arrays
+from optimizer.lp_matrix import LpMatrix, _ranges, highs_bound, highs_lp_from_arrays
 from optimizer.plan import plan, prepare
 from optimizer.solution import InfeasibleScenarioError
 from optimizer.solve_direct import new_master
@@ -267,7 +267,9 @@ def test_no_feasible_point_exceeds_the_implied_upper_bound(seed, n_rows, n_cols)
     lower = rng.choice([0.0, 0.0, 1.0, -1.0], size=n_cols)
     upper = np.where(rng.random(n_cols) < 0.5, lower + rng.integers(1, 6, n_cols), np.inf)
     row_upper = np.where(rng.random(n_rows) < 0.8, rng.integers(0, 10, n_rows).astype(float), np.inf)
-    matrix = _matrix(dense, lower, upper, np.full(n_rows, -np.inf), row_upper)
+    kind = rng.random(n_rows)  # one-sided, two-sided or equality rows: only the upper side bounds
+    row_lower = np.where(kind < 0.5, -np.inf, np.where(kind < 0.75, row_upper - rng.integers(0, 4, n_rows), row_upper))
+    matrix = _matrix(dense, lower, upper, np.where(np.isfinite(row_lower), row_lower, -np.inf), row_upper)
     implied = matrix.implied_upper()
     for column in np.nonzero(np.isfinite(implied))[0]:
         cost = np.zeros(n_cols)
@@ -277,7 +279,7 @@ def test_no_feasible_point_exceeds_the_implied_upper_bound(seed, n_rows, n_cols)
             matrix.start, matrix.index, matrix.value,
         )  # fmt: skip
         h = new_highs()
-        h.passModel(lp)
+        assert h.passModel(lp) != highspy.HighsStatus.kError
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             continue  # infeasible: no point to exceed anything
@@ -285,18 +287,24 @@ def test_no_feasible_point_exceeds_the_implied_upper_bound(seed, n_rows, n_cols)
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_the_flip_bounds_of_generated_columns_are_never_reached(seed):
+def test_the_flip_bounds_of_generated_columns_are_never_reached(seed, monkeypatch):
     # Each generated column's bound in the master lies FLIP_BOUND_MARGIN above what its rows imply,
-    # so no column ends at it: the master's optimum is the model's, and its duals are the model's.
+    # so no column ends at it and the master's optimum is the model's: the same as without the bounds.
     sc = scenario(6, policy=RICH_POLICY, changes=EXTRA, solve=CG)
     form = formulate(prepare(sc, random_dataset(seed, n_regions=4)))
     master = new_master(form, sc.solve)
     solution = master.solve()
     implied = master.matrix.implied_upper()[master.generated]
-    bound = master.upper[master.generated]
-    assert np.isfinite(bound).mean() > 0.9  # nearly every flow is bounded by a theatre-day or bed row
     finite = np.isfinite(implied)
-    own = master.matrix.upper[master.generated]  # a flow's own bound (e.g. its arrivals) stays if lower
-    np.testing.assert_array_equal(bound[finite], np.minimum(own, np.maximum(implied, 0) + FLIP_BOUND_MARGIN)[finite])
+    assert finite.mean() > 0.9  # nearly every flow is bounded by a theatre-day or bed-day row
+    own = master.matrix.upper[master.generated]  # a flow's own bound (its arrivals) stays where lower
+    expected = np.minimum(own, np.maximum(implied, 0) + FLIP_BOUND_MARGIN)
+    np.testing.assert_array_equal(master.upper[master.generated], expected)
+    # ... and HiGHS holds exactly these bounds for every column in the master (first or added later)
+    held = np.asarray(master.highs.getLp().col_upper_)
+    np.testing.assert_array_equal(held, highs_bound(master.upper[master.columns]))
     value = solution.col_value[master.generated]
     assert (value[finite] <= implied[finite] + 1e-6).all()  # a whole margin below the flip bound
+    monkeypatch.setattr("optimizer.colgen.FLIP_BOUND_MARGIN", np.inf)  # the flows' own bounds only
+    unflipped = new_master(form, sc.solve).solve()
+    assert solution.objective == pytest.approx(unflipped.objective, rel=1e-9, abs=1e-9)
