@@ -5,6 +5,7 @@ Exit codes: 0 ok; 1 invalid input or infeasible scenario, with the explanation; 
 
 from __future__ import annotations
 
+import gc
 import logging
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +24,20 @@ app = typer.Typer(
 )
 
 DEFAULT_DATASET = SCENARIOS_DIR / "mellansverige"
+
+
+def entry_point() -> None:
+    """The `capplan` console script: run the app, then freeze the GC's objects before the interpreter exits.
+
+    At exit CPython runs its cyclic garbage collector over every object the imports made (pandas,
+    numpy, scipy, ...) while it clears the modules: ~0.2 s of a ~4.5 s `capplan run`, measured.
+    `gc.freeze()` moves those objects out of the collector's reach. Nothing else is skipped: atexit
+    handlers still run and streams are still flushed, and the OS takes the memory back with the process.
+    """
+    try:
+        app()
+    finally:
+        gc.freeze()
 
 
 def _fail(error: CapplanError) -> None:
