@@ -82,6 +82,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="only the warm-start benchmark: a 10-variant capacity-factor sweep, cold against warm",
     )
+    parser.add_argument(
+        "--cli",
+        type=int,
+        nargs="?",
+        const=5,
+        metavar="N",
+        help="only the `capplan run` benchmark: N fresh runs of the whole command on the default scenario (default 5)",
+    )
     parser.add_argument("--list", action="store_true", help="list the instances and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log dataset generation")
     return parser.parse_args(argv)
@@ -117,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"weeks={spec.scenario['horizon_weeks']} {spec.generator or spec.dataset_dir}"
             )
         return 0
+    if args.cli is not None:
+        if args.cli < 1:
+            print("--cli N needs N ≥ 1 runs", file=sys.stderr)
+            return 2
+        return run_cli(args.cli, args.out.with_name("cli.csv"))
     if args.sweep:
         return run_sweep(args.strategy[0] if args.strategy else "auto", args.out.with_name("sweep.csv"))
     if args.from_csv:
@@ -153,13 +166,34 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_sweep(strategy: str, out: Path) -> int:
     """The warm-start benchmark (`benchmarks.sweep`); exit 1 if a warm objective differs from its cold one."""
-    import csv
-
     from benchmarks.sweep import measure_sweep
 
     print(f"10-variant capacity-factor sweep of the default scenario, strategy {strategy}: cold, then warm")
     row = measure_sweep(strategy=strategy)
     row["loadavg"] = environment()["loadavg"]
+    print_and_write_row(row, out)
+    return 0 if row["agree"] else 1
+
+
+def run_cli(runs: int, out: Path) -> int:
+    """The `capplan run` benchmark (`benchmarks.cli_run`): wall seconds of the whole command."""
+    from benchmarks.cli_run import measure_cli
+
+    print(f"capplan run on the default scenario: {runs} fresh processes after one untimed run")
+    try:
+        row = measure_cli(runs)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    row["loadavg"] = environment()["loadavg"]
+    print_and_write_row(row, out)
+    return 0
+
+
+def print_and_write_row(row: dict, out: Path) -> None:
+    """Print a one-row benchmark result as key/value lines and write it as a CSV file."""
+    import csv
+
     for key, value in row.items():
         print(f"  {key:20} {value:.4g}" if isinstance(value, float) else f"  {key:20} {value}")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +202,6 @@ def run_sweep(strategy: str, out: Path) -> int:
         writer.writeheader()
         writer.writerow(row)
     print(f"wrote {out}")
-    return 0 if row["agree"] else 1
 
 
 if __name__ == "__main__":

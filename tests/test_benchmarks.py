@@ -7,7 +7,9 @@ import json
 
 import pandas as pd
 import pytest
+import yaml
 
+from benchmarks.cli_run import measure_cli
 from benchmarks.instances import InstanceSpec, all_instances
 from benchmarks.national import national_dataset
 from benchmarks.runner import (
@@ -106,3 +108,16 @@ def test_instance_groups():
     assert {s.series for s in groups["scaling"]} == {"hospitals", "weeks"}
     (national,) = groups["national"]
     assert national.generator == {"weeks": 52} and national.scenario["horizon_weeks"] == 52
+
+
+def test_cli_benchmark_times_whole_runs_and_reports_a_failing_one(tmp_path):
+    save_dataset(random_dataset(5, weeks=3), tmp_path / "data")
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump({**scenario(horizon_weeks=3).to_yaml_dict(), "dataset": "data"}))
+    lines = []
+    row = measure_cli(2, scenario=path, log=lines.append)
+    assert row["runs"] == 2 and len(row["seconds"].split()) == 2 and len(lines) == 3  # + the untimed run
+    assert 0 < row["min_seconds"] <= row["median_seconds"] <= row["max_seconds"]
+    assert row["under_target"] == sum(float(s) <= row["target_seconds"] for s in row["seconds"].split())
+    with pytest.raises(RuntimeError, match="exited with 1"):
+        measure_cli(1, scenario=tmp_path / "no-such-scenario.yaml", log=lines.append)
