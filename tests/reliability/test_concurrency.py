@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 
 from api.db import ACTIVE_STAGES
 from models import load_dataset

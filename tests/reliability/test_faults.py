@@ -29,7 +29,7 @@ import threading
 import time
 import zipfile
 
-import httpx
+import httpx2 as httpx
 import pytest
 from sqlalchemy.exc import IntegrityError
 
