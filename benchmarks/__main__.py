@@ -92,7 +92,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--list", action="store_true", help="list the instances and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log dataset generation")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.cli is not None and args.cli < 1:
+        parser.error("--cli N needs N ≥ 1 runs")
+    return args
 
 
 def write_markdown(rows: list[dict], path: Path | None) -> None:
@@ -126,9 +129,6 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 0
     if args.cli is not None:
-        if args.cli < 1:
-            print("--cli N needs N ≥ 1 runs", file=sys.stderr)
-            return 2
         return run_cli(args.cli, args.out.with_name("cli.csv"))
     if args.sweep:
         return run_sweep(args.strategy[0] if args.strategy else "auto", args.out.with_name("sweep.csv"))

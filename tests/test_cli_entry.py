@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import capplan.cli
+from benchmarks.cli_run import ENTRY_POINT, ENTRY_PROGRAM, installed_entry_point
 from capplan.cli import entry_point
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,20 +19,44 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_console_script_is_the_entry_point():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["capplan"] == "capplan.cli:entry_point"
+    assert scripts["capplan"] == ENTRY_POINT
+    assert installed_entry_point() == ENTRY_POINT  # an older install would still run the app directly
 
 
-def test_entry_point_freezes_the_collector_and_keeps_the_exit_code(monkeypatch, capsys):
-    monkeypatch.setattr(sys, "argv", ["capplan", "--help"])
+@pytest.fixture
+def unfrozen(monkeypatch):
+    """The collector unfrozen before and after (the rest of the suite runs with a normal one)."""
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # Typer's app() replaces it
     gc.unfreeze()
-    try:
-        with pytest.raises(SystemExit) as exit_:
-            entry_point()
-        assert exit_.value.code == 0
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()  # the rest of the suite runs with a normal collector
+    yield
+    gc.unfreeze()
+
+
+def test_entry_point_freezes_the_collector_after_the_app_and_keeps_the_exit_code(monkeypatch, capsys, unfrozen):
+    frozen_during_app = []
+    app = capplan.cli.app
+
+    def watched_app():
+        frozen_during_app.append(gc.get_freeze_count())
+        app()
+
+    monkeypatch.setattr(capplan.cli, "app", watched_app)
+    monkeypatch.setattr(sys, "argv", ["capplan", "--help"])
+    with pytest.raises(SystemExit) as exit_:
+        entry_point()
+    assert exit_.value.code == 0
+    assert frozen_during_app == [0] and gc.get_freeze_count() > 0
     assert "validate" in capsys.readouterr().out
+
+
+def test_entry_point_lets_an_unexpected_error_through_and_still_freezes(monkeypatch, unfrozen):
+    def failing_app():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(capplan.cli, "app", failing_app)
+    with pytest.raises(RuntimeError, match="boom"):
+        entry_point()
+    assert gc.get_freeze_count() > 0
 
 
 @pytest.mark.parametrize(
@@ -42,9 +68,8 @@ def test_entry_point_freezes_the_collector_and_keeps_the_exit_code(monkeypatch, 
     ],
 )
 def test_exit_codes_through_the_entry_point(tmp_path, arguments, code, words):
-    program = "import sys; from capplan.cli import entry_point; sys.argv[0] = 'capplan'; entry_point()"
     done = subprocess.run(
-        [sys.executable, "-c", program, *arguments], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", ENTRY_PROGRAM, *arguments], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == code, done.stderr
     assert words in done.stdout + done.stderr
