@@ -4,7 +4,7 @@ Everything the service knows lives in the database, so a restart loses nothing a
 PostgreSQL behave the same: a dataset is one `datasets` row and one gzip-compressed CSV blob per
 contract file (`dataset_files`); a scenario is its validated definition as JSON; a run is one
 `runs` row (status, stage timings, error) and one gzip blob per result file (`run_results`: every
-file `optimizer.output.write_results` writes, plus the HTML report and the patient proposals when
+file `presentation.result_files.write_results` writes, plus the HTML report and the patient proposals when
 the engine offers them). The schema is created and upgraded by Alembic (`api/migrations`).
 
 SQLite runs in WAL mode with a busy timeout, so the API process and the run processes can write

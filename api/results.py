@@ -1,8 +1,8 @@
 """A run's result files: collecting them from the engine, and serving them as JSON or CSV pages.
 
-The files are exactly those `optimizer.output.write_results` writes (so a run fetched over HTTP and a
-`capplan run` folder hold the same tables), plus `proposals.csv` (`optimizer.proposals`) and
-`report.html` (`optimizer.report`), each stored gzip-compressed in `run_results`.
+The files are exactly those `presentation.result_files.write_results` writes (so a run fetched over
+HTTP and a `capplan run` folder hold the same tables, `proposals.csv` among them), plus `report.html`
+(`presentation.html_report`), each stored gzip-compressed in `run_results`.
 """
 
 from __future__ import annotations
@@ -72,10 +72,9 @@ MAX_LIMIT = 100_000
 
 def collect_result_files(result, folder: Path, *, report: bool = True) -> dict[str, tuple[str, int | None, bytes]]:
     """Write every result file of `result` into `folder`; return name → (media type, rows, gzip bytes)."""
-    from optimizer.output import write_results
+    from presentation.result_files import write_results
 
     write_results(result, folder)
-    _add_proposals(result, folder)
     if report:
         _add_report(result, folder)
     files: dict[str, tuple[str, int | None, bytes]] = {}
@@ -88,18 +87,9 @@ def collect_result_files(result, folder: Path, *, report: bool = True) -> dict[s
     return files
 
 
-def _add_proposals(result, folder: Path) -> None:
-    try:
-        from optimizer.proposals import patient_proposals
-
-        patient_proposals(result).to_csv(folder / "proposals.csv", index=False, float_format="%.6g")
-    except Exception:  # the plan itself is sound: store it without proposals, and say why in the log
-        log.error("no patient proposals for this run:\n%s", safe_traceback())
-
-
 def _add_report(result, folder: Path) -> None:
     try:
-        from optimizer.report import plan_report_html
+        from presentation.html_report import plan_report_html
 
         plan_report_html(result, folder / REPORT_FILE)
     except Exception:  # e.g. plotly missing: the run keeps every table, only the report is absent

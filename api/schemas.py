@@ -168,7 +168,7 @@ class CompareCreate(BaseModel):
 
 
 class ComparisonPublic(BaseModel):
-    """The side-by-side table of `optimizer.compare.compare`: metric, region_id, one column per run."""
+    """The side-by-side table of `optimizer.compare`: metric, region_id, one column per run."""
 
     columns: list[str]
     rows: list[dict[str, Any]]

@@ -7,9 +7,9 @@ threads and sockets); the rest wait in the queue, oldest first. Each run process
 
 1. reads its scenario and dataset from the database and validates the dataset exactly as the loader
    does, with the scenario's start week;
-2. calls `optimizer.plan.plan` with a progress callback that records each stage (and when it began)
+2. calls `optimizer.plan` with a progress callback that records each stage (and when it began)
    in the database;
-3. writes the result files with `optimizer.output.write_results` (plus the HTML report and patient
+3. writes the result files with `presentation.result_files.write_results` (plus the HTML report and patient
    proposals when the engine offers them) and stores all of them with the `done` status in **one
    transaction**; a failure stores the error (problems, or the conflicts of an infeasible scenario).
 
@@ -304,7 +304,7 @@ def _plan_and_collect(
     from api.stored import write_files
     from models import load_dataset
     from models.scenario import parse_scenario
-    from optimizer.plan import plan
+    from optimizer import plan
 
     scenario = parse_scenario(definition, "scenario")
     dataset_dir = write_files(files, folder / "dataset")
@@ -316,7 +316,7 @@ def _plan_and_collect(
 def run_error(exc: Exception) -> dict:
     """A failed run's error as stored and shown: type, message, problems, conflicts."""
     from models.errors import DatasetError, ScenarioError
-    from optimizer.solution import InfeasibleScenarioError, SolveError
+    from optimizer import InfeasibleScenarioError, SolveError
 
     if isinstance(exc, InfeasibleScenarioError):
         return {"type": "infeasible", "message": str(exc).splitlines()[0], "conflicts": list(exc.conflicts)}

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from optimizer.formulation import Formulation
-from optimizer.highs import new_highs
-from optimizer.lp_matrix import LpMatrix
+from optimizer.model.formulation import Formulation
+from optimizer.model.matrix import LpMatrix
+from optimizer.solvers.highs import highs_lp, new_highs
 
 
 @dataclass
@@ -30,12 +30,12 @@ class DirectSolve:
 
 
 def to_highs(form: Formulation, options: dict | None = None) -> highspy.Highs:
-    """A highspy model of `form`: every column and row of `optimizer.lp_matrix.LpMatrix` (CSC arrays)."""
+    """A highspy model of `form`: every column and row of `optimizer.model.matrix.LpMatrix`."""
     matrix = LpMatrix.from_formulation(form)
     h = new_highs()
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
-    h.passModel(matrix.highs_lp(np.arange(matrix.n_cols), np.arange(matrix.n_rows)))
+    h.passModel(highs_lp(matrix, np.arange(matrix.n_cols), np.arange(matrix.n_rows)))
     return h
 
 

@@ -134,9 +134,8 @@ def measure_engine(scenario: Scenario, load: Callable[[], Dataset], profile: Pat
     With `profile`, the `plan()` call runs under cProfile (times are then inflated; use for where,
     not how long) and the statistics are written beside `profile`.
     """
-    import optimizer.build  # noqa: F401  (Pyomo: imported before timing, as every other import is)
-    import optimizer.solve  # noqa: F401
-    from optimizer.plan import plan
+    import optimizer.solvers.pyomo_adapter  # noqa: F401  (Pyomo: imported before timing, as every other import is)
+    from optimizer import plan
 
     out: dict = {"path": "engine", "base_rss_mib": peak_rss_mib()}
     marks: list[tuple[str, float]] = []
@@ -163,7 +162,7 @@ def measure_engine(scenario: Scenario, load: Callable[[], Dataset], profile: Pat
         seconds = dict(result.seconds)
         out.update(
             {
-                "status": result.status,
+                "status": result.summary()["status"],
                 "objective": float(result.objective),
                 "variables": int(result.size.get("variables", 0)),
                 "constraints": int(result.size.get("constraints", 0)),
@@ -218,8 +217,8 @@ def _stage_times(marks: list[tuple[str, float]], end: float) -> dict[str, float]
 def measure_direct(scenario: Scenario, load: Callable[[], Dataset], options: dict | None = None) -> dict:
     """Load and prepare as the engine does, then build the same LP as arrays and solve it in highspy."""
     from benchmarks.direct_highs import solve_direct
-    from optimizer.formulation import formulate
-    from optimizer.plan import prepare
+    from optimizer import prepare
+    from optimizer.model.formulation import formulate
 
     out: dict = {"path": "direct", "base_rss_mib": peak_rss_mib()}
     options = dict(options or DEFAULT_DIRECT_OPTIONS)

@@ -427,7 +427,7 @@ def environment() -> dict[str, str]:
 
     import pyomo
 
-    from optimizer.highs import new_highs
+    from optimizer.solvers.highs import new_highs
 
     dirty = git("status", "--porcelain", "--", "optimizer", "models")
     version = new_highs()

@@ -34,7 +34,7 @@ def sweep_variants(base: Scenario, hospitals: list[str], factors=FACTORS) -> lis
 
 def measure_sweep(weeks: int = 26, strategy: str = "auto", log=print) -> dict:
     """Plan the sweep cold and warm; seconds of each, their ratio and the largest objective difference."""
-    from optimizer.plan import dataset_for, plan, plan_variants
+    from optimizer import dataset_for, plan, plan_variants
 
     base, _ = load_scenario(DEFAULT_SCENARIO)
     base = base.updated(horizon_weeks=weeks, solve={"strategy": strategy})

@@ -6,6 +6,7 @@ Exit codes: 0 ok; 1 invalid input or infeasible scenario, with the explanation; 
 from __future__ import annotations
 
 import gc
+import json
 import logging
 from enum import StrEnum
 from pathlib import Path
@@ -14,8 +15,21 @@ from typing import Annotated
 import typer
 
 from capplan.render import console, print_error, print_frame
+from models import generate as generator
+from models import load_dataset, summary
 from models.errors import CapplanError
 from models.scenario import SCENARIOS_DIR
+from optimizer import (
+    ResultView,
+    evaluate_proposal,
+    plan,
+    plan_standalone,
+    plan_variants,
+    read_allocations,
+    resolve_scenario,
+)
+from optimizer import compare as compare_plans
+from presentation.result_files import write_results
 
 app = typer.Typer(
     help="capplan: allocate surgical capacity across Mellansverige with a linear programme.",
@@ -78,8 +92,6 @@ def _with_strategy(source: Path | None, strategy: Strategy | None):
     """The scenario to plan: the path itself, or the scenario with its solve strategy overridden."""
     if strategy is None:
         return source
-    from optimizer.plan import resolve_scenario
-
     scenario, base_dir = resolve_scenario(source)
     return scenario.updated(dataset=str(scenario.dataset_path(base_dir)), solve={"strategy": strategy.value})
 
@@ -93,9 +105,6 @@ def run(
     strategy: StrategyOption = None,
 ) -> None:
     """Plan a scenario: build the LP, solve it with HiGHS and write the result files."""
-    from optimizer.output import write_results
-    from optimizer.plan import plan
-
     try:
         with console.status("loading") as status:
             result = plan(_with_strategy(scenario, strategy), progress=lambda stage: status.update(f"{stage} ..."))
@@ -141,8 +150,6 @@ def _print_plan(result) -> None:
 @app.command()
 def validate(path: Annotated[Path, typer.Argument(help="Dataset folder to check.")] = DEFAULT_DATASET) -> None:
     """Check a dataset folder against the CSV contract; print every problem as file:row:column: message."""
-    from models.loader import load_dataset
-
     try:
         dataset = load_dataset(path)
     except CapplanError as error:
@@ -153,9 +160,6 @@ def validate(path: Annotated[Path, typer.Argument(help="Dataset folder to check.
 @app.command()
 def info(path: Annotated[Path, typer.Argument(help="Dataset folder.")] = DEFAULT_DATASET) -> None:
     """Summarise a dataset: waiting per region, over-90 per procedure, capacity per hospital."""
-    from models import summary
-    from models.loader import load_dataset
-
     try:
         dataset = load_dataset(path)
     except CapplanError as error:
@@ -177,8 +181,6 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Random seed; default the documented one.")] = None,
 ) -> None:
     """Regenerate the synthetic Mellansverige dataset (seeded, reproducible)."""
-    from models import generate as generator
-
     generator.write_dataset(generator.generate(generator.DEFAULT_SEED if seed is None else seed), out)
     console.print(f"dataset written to {out}")
 
@@ -187,9 +189,6 @@ def _views_for(sources: list[Path], status, strategy: Strategy | None = None) ->
     """A ResultView per source: a result folder is read, scenario YAMLs are planned in order with
     `plan_variants`, so a scenario that differs from the one before only in numbers is re-solved
     from its model and basis (warm) instead of from scratch."""
-    from optimizer.compare import ResultView
-    from optimizer.plan import plan_variants
-
     scenarios = [source for source in sources if not source.is_dir()]
     current = {"name": ""}
 
@@ -217,8 +216,6 @@ def compare(
     strategy: StrategyOption = None,
 ) -> None:
     """Compare plans side by side: breach-days, patients over 90/180/365, cost, payments, km, utilisation."""
-    from optimizer.compare import compare as compare_views
-
     if len(sources) < 2:
         console.print("[red]compare needs at least two scenarios or result folders[/red]")
         raise typer.Exit(code=2)
@@ -227,7 +224,7 @@ def compare(
             views = _views_for(sources, status, strategy)
     except CapplanError as error:
         _fail(error)
-    table = compare_views(views)
+    table = compare_plans(views)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "comparison.csv", index=False, float_format="%.6g")
     shown = table[table["region_id"] == "total"].drop(columns="region_id")
@@ -237,10 +234,12 @@ def compare(
 
 
 def _write_comparison_reports(table, views, out: Path) -> None:
-    from optimizer import report
+    # imported here: plotly and openpyxl cost ~0.5 s, which `capplan run` does not need to pay
+    from presentation.excel import excel_export
+    from presentation.html_report import comparison_report_html
 
-    report.excel_export({"comparison": table}, out / "comparison.xlsx")
-    report.comparison_report_html(table, views, out / "comparison.html")
+    excel_export({"comparison": table}, out / "comparison.xlsx")
+    comparison_report_html(table, views, out / "comparison.html")
 
 
 @app.command()
@@ -251,9 +250,9 @@ def report(
     strategy: StrategyOption = None,
 ) -> None:
     """Plan a scenario and write its HTML report and Excel workbook beside the result files."""
-    from optimizer import report as reports
-    from optimizer.output import write_results
-    from optimizer.plan import plan, plan_standalone
+    # imported here: plotly and openpyxl cost ~0.5 s, which `capplan run` does not need to pay
+    from presentation.excel import excel_export, workbook_tables
+    from presentation.html_report import plan_report_html
 
     try:
         with console.status("loading") as status:
@@ -266,8 +265,8 @@ def report(
     except CapplanError as error:
         _fail(error)
     folder = write_results(result, out or Path("results") / result.scenario.name)
-    reports.plan_report_html(result, folder / "report.html", standalone=standalone)
-    reports.excel_export(reports.plan_tables(result), folder / "tables.xlsx")
+    plan_report_html(result, folder / "report.html", standalone=standalone)
+    excel_export(workbook_tables(result), folder / "tables.xlsx")
     _print_plan(result)
     console.print(f"Report: [bold]{folder / 'report.html'}[/bold], workbook: [bold]{folder / 'tables.xlsx'}[/bold]")
 
@@ -278,7 +277,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
     """Start the HTTP API (FastAPI on uvicorn); OpenAPI docs at /docs. Settings come from CAPPLAN_* variables."""
-    import uvicorn
+    import uvicorn  # only the service needs it (and FastAPI, which the app imports)
 
     uvicorn.run("api.main:app", host=host, port=port)
 
@@ -292,10 +291,6 @@ def evaluate(
     ] = None,
 ) -> None:
     """Evaluate a hand-made proposal: its KPIs, every violated constraint with its size, and its gap to the optimum."""
-    import json
-
-    from optimizer.proposals import evaluate_proposal, read_allocations
-
     try:
         flows = read_allocations(proposal)
         with console.status("planning the optimum for comparison ..."):

@@ -13,14 +13,13 @@ import io
 import logging
 import os
 import re
-import shutil
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from models.atomic import replace_folder
 from models.contract import (
     FILES,
     HOSPITAL_LEVELS,
@@ -397,11 +396,8 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
     written, so an interrupted save never leaves a half-written dataset. Floats are written in their
     shortest exact form, so that loading reads back the very same values.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    staging.mkdir()  # unlike tempfile.mkdtemp (mode 0700), respects the umask
-    try:
+
+    def write_tables(folder: Path) -> None:
         for table, frame in dataset.tables().items():
             spec = FILES[f"{table}.csv"]
             out = frame[spec.column_names].copy()
@@ -410,18 +406,9 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
                     out[column.name] = out[column.name].map({True: "true", False: "false"})
                 elif column.type == "date":
                     out[column.name] = out[column.name].dt.strftime("%Y-%m-%d")
-            out.to_csv(staging / spec.name, index=False, float_format=_format_float, lineterminator="\n")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if target.exists():
-        backup = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
-        target.rename(backup)
-        staging.rename(target)
-        shutil.rmtree(backup)  # the old folder may hold anything, sub-folders included
-    else:
-        staging.rename(target)
-    return target
+            out.to_csv(folder / spec.name, index=False, float_format=_format_float, lineterminator="\n")
+
+    return replace_folder(path, write_tables)
 
 
 def _format_float(value: float) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-import optimizer.solve_direct as solve_direct
+from tests import factory
 
 
 @pytest.fixture(params=["full_lp", "column_generation"])
 def strategy(request, monkeypatch) -> str:
-    """Make `auto` choose this strategy for every model size (a test using it runs once per strategy)."""
-    threshold = 0 if request.param == "column_generation" else 10**12
-    monkeypatch.setattr(solve_direct, "COLUMN_GENERATION_FROM_FLOWS", threshold)
+    """Scenarios made by `tests.factory.scenario()` carry this `solve.strategy` (the test runs once per strategy)."""
+    monkeypatch.setattr(factory, "SOLVE_STRATEGY", request.param)
     return request.param

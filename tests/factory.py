@@ -108,8 +108,14 @@ def weekly(hospital_id: str, value: float, weeks: int, specialty: str | None = "
     return [{"hospital_id": hospital_id, "specialty": specialty, "week": w, "theatre_days": value} for w in labels]
 
 
+#: `solve.strategy` of the scenarios `scenario()` makes when a test gives no `solve`; the `strategy`
+#: fixture (tests/conftest.py) sets it, so a test using that fixture runs once per strategy.
+SOLVE_STRATEGY = "auto"
+
+
 def scenario(horizon_weeks: int = 1, **fields) -> Scenario:
     """A scenario on the tiny dataset; weights default to the design's unless given."""
+    fields.setdefault("solve", {"strategy": SOLVE_STRATEGY})
     return parse_scenario(
         {"name": "test", "dataset": "tiny", "start_week": START_WEEK, "horizon_weeks": horizon_weeks, **fields}
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.plan import collaboration_value, plan, plan_standalone
+from optimizer import collaboration_value, plan, plan_standalone
 from tests.factory import random_dataset, scenario
 
 SEEDS = range(4)

@@ -1,4 +1,4 @@
-"""Column generation (`optimizer.colgen`) is exact: the full LP's optimum, whatever the restricted start.
+"""Column generation (`optimizer.solvers.column_generation`) is exact: the full LP's optimum, whatever the start.
 
 Hand cases (conventions as in test_lp_hand_solved.py: D0 = 2025-W14, 7 × patients over 90 per
 week end, other weights 0) show the mechanics: a hospital left out at first and priced in, a
@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
-from optimizer.colgen import FLIP_BOUND_MARGIN
-from optimizer.formulation import formulate
-from optimizer.highs import new_highs
-from optimizer.lp_matrix import LpMatrix, _ranges, highs_bound, highs_lp_from_arrays
-from optimizer.plan import plan, prepare
-from optimizer.solution import InfeasibleScenarioError
-from optimizer.solve_direct import new_master
+from optimizer import InfeasibleScenarioError, plan, prepare
+from optimizer.model.formulation import formulate
+from optimizer.model.matrix import LpMatrix
+from optimizer.solvers.column_generation import FLIP_BOUND_MARGIN
+from optimizer.solvers.highs import highs_bound, highs_lp_from_arrays, new_highs
+from optimizer.solvers.master import new_master
 from tests.factory import make_dataset, random_dataset, scenario, weekly
 from tests.test_lp_hand_solved import ONLY_90, allocated, patients
 from tests.test_lp_vs_evaluator import EXTRA, RICH_POLICY
@@ -163,27 +163,23 @@ def test_reduced_costs_follow_highs_sign_convention(seed):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_flattened_matrix_agrees_with_a_dense_copy(seed):
-    inst = prepare(scenario(6), random_dataset(seed))
-    matrix = LpMatrix.from_formulation(formulate(inst))
+    # The dense copy is built entry by entry from the formulation's own triplets, not from LpMatrix
+    form = formulate(prepare(scenario(6), random_dataset(seed)))
+    matrix = LpMatrix.from_formulation(form)
     dense = np.zeros((matrix.n_rows, matrix.n_cols))
-    for column in range(matrix.n_cols):
-        for k in range(matrix.start[column], matrix.start[column + 1]):
-            dense[matrix.index[k], column] += matrix.value[k]
+    for name, family in form.families.items():
+        for term in family.terms:
+            for row, col, coef in zip(term.row, term.col, term.coef, strict=True):
+                dense[matrix.row_offset[name] + row, matrix.col_offset[term.block] + col] += coef
+    np.testing.assert_array_equal(matrix.A.toarray(), dense)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(matrix.n_rows, size=20, replace=False))
-    row, col, value = matrix.row_entries(rows)
-    rebuilt = np.zeros_like(dense)
-    np.add.at(rebuilt, (row, col), value)
-    np.testing.assert_array_equal(rebuilt[rows], dense[rows])
+    np.testing.assert_array_equal(matrix.row_block(rows).toarray(), dense[rows])
+    columns = np.sort(rng.choice(matrix.n_cols, size=20, replace=False))
+    np.testing.assert_array_equal(matrix.column_block(columns).toarray(), dense[:, columns])
     pi = rng.normal(size=matrix.n_rows)
     columns = np.arange(matrix.n_cols)
     np.testing.assert_allclose(matrix.reduced_costs(columns, pi), matrix.cost - dense.T @ pi, atol=1e-9)
-
-
-def test_ranges_concatenates_aranges_with_empty_ones():
-    begin, counts = np.array([5, 9, 2, 7]), np.array([2, 0, 3, 1])
-    assert _ranges(begin, counts).tolist() == [5, 6, 2, 3, 4, 7]
-    assert _ranges(np.array([4]), np.array([0])).tolist() == []
 
 
 def test_extra_capacity_where_no_home_flow_goes_is_priced_with_its_row():
@@ -217,8 +213,7 @@ def test_extra_capacity_where_no_home_flow_goes_is_priced_with_its_row():
 
 def _matrix(dense: np.ndarray, lower, upper, row_lower, row_upper) -> LpMatrix:
     """An `LpMatrix` from a dense constraint matrix (zeros left out)."""
-    rows, cols = np.nonzero(dense.T)  # column by column
-    n_rows, n_cols = dense.shape
+    n_cols = dense.shape[1]
     return LpMatrix(
         col_offset={"x": 0},
         row_offset={"r": 0},
@@ -227,9 +222,7 @@ def _matrix(dense: np.ndarray, lower, upper, row_lower, row_upper) -> LpMatrix:
         upper=np.asarray(upper, dtype=float),
         row_lower=np.asarray(row_lower, dtype=float),
         row_upper=np.asarray(row_upper, dtype=float),
-        start=np.searchsorted(rows, np.arange(n_cols + 1)),
-        index=cols,
-        value=dense.T[rows, cols],
+        A=sparse.csc_array(dense),
         offset=0.0,
     )
 
@@ -276,7 +269,7 @@ def test_no_feasible_point_exceeds_the_implied_upper_bound(seed, n_rows, n_cols)
         cost[column] = -1.0  # maximise the column
         lp = highs_lp_from_arrays(
             cost, matrix.lower, matrix.upper, matrix.row_lower, matrix.row_upper,
-            matrix.start, matrix.index, matrix.value,
+            matrix.A.indptr, matrix.A.indices, matrix.A.data,
         )  # fmt: skip
         h = new_highs()
         assert h.passModel(lp) != highspy.HighsStatus.kError
@@ -297,14 +290,16 @@ def test_the_flip_bounds_of_generated_columns_are_never_reached(seed, monkeypatc
     implied = master.matrix.implied_upper()[master.generated]
     finite = np.isfinite(implied)
     assert finite.mean() > 0.9  # nearly every flow is bounded by a theatre-day or bed-day row
-    own = master.matrix.upper[master.generated]  # a flow's own bound (its arrivals) stays where lower
-    expected = np.minimum(own, np.maximum(implied, 0) + FLIP_BOUND_MARGIN)
-    np.testing.assert_array_equal(master.upper[master.generated], expected)
-    # ... and HiGHS holds exactly these bounds for every column in the master (first or added later)
+    own = master.matrix.upper[master.generated]  # a flow's own bound: its arrivals
+    bound = master.upper[master.generated]
+    flipped = bound < own
+    assert flipped.any()  # the mechanism is in use: some flows get a bound tighter than their own
+    # HiGHS holds the master's bounds for every column in it (first or added later) ...
     held = np.asarray(master.highs.getLp().col_upper_)
     np.testing.assert_array_equal(held, highs_bound(master.upper[master.columns]))
+    # ... and no flow ends within the margin of a tightened bound, so the bound never binds
     value = solution.col_value[master.generated]
-    assert (value[finite] <= implied[finite] + 1e-6).all()  # a whole margin below the flip bound
-    monkeypatch.setattr("optimizer.colgen.FLIP_BOUND_MARGIN", np.inf)  # the flows' own bounds only
+    assert (value[flipped] <= bound[flipped] - FLIP_BOUND_MARGIN + 1e-6).all()
+    monkeypatch.setattr("optimizer.solvers.column_generation.FLIP_BOUND_MARGIN", np.inf)  # own bounds only
     unflipped = new_master(form, sc.solve).solve()
     assert solution.objective == pytest.approx(unflipped.objective, rel=1e-9, abs=1e-9)

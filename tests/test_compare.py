@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.compare import METRICS, ResultView, compare
-from optimizer.output import write_results
-from optimizer.plan import plan
+from optimizer import METRICS, ResultView, compare, plan
+from presentation.result_files import write_results
 from tests.factory import random_dataset, scenario
 
 EXTRA = [

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from models.weeks import week_labels
-from optimizer.evaluate import evaluate_flows
+from optimizer.evaluation import evaluate_flows
 from tests.factory import START_WEEK, make_dataset, random_dataset, scenario, weekly
 
 ONLY_90 = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 0, "cost_per_ksek": 0, "travel_per_km": 0}

@@ -12,7 +12,7 @@ import sys
 
 def test_making_and_solving_models_prints_nothing():
     code = (
-        "from optimizer.highs import new_highs\n"
+        "from optimizer.solvers.highs import new_highs\n"
         "import highspy\n"
         "h = new_highs(); h.run()\n"
         "highspy.Highs()\n"  # later models need no help: the banner comes once per process

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer import integer_plan
-from optimizer.integer_plan import _Slack, integer_flows
-from optimizer.plan import plan
+from optimizer import plan
+from optimizer.results import whole_patient as integer_plan
+from optimizer.results.whole_patient import _Slack, integer_flows
 from tests.factory import random_dataset, scenario
 from tests.test_lp_vs_evaluator import RICH_POLICY
 

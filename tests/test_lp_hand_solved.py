@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.plan import plan
-from optimizer.solution import InfeasibleScenarioError
+from optimizer import InfeasibleScenarioError, plan
 from tests.factory import make_dataset, scenario, weekly
 
 #: Every hand-solved case runs twice: Pyomo full LP and column generation must both find the optimum.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.plan import plan
+from optimizer import plan
 from tests.factory import random_dataset, scenario
 
 SEEDS = range(6)
@@ -101,8 +101,8 @@ def test_segment_and_hinge_forms_of_the_breach_costs_have_the_same_optimum(seed)
     # The segment form (default) and the design's literal hinge rows N ≥ B − S are two exact
     # formulations of the same LP: solved directly with HiGHS, their optima must agree.
     from benchmarks.direct_highs import solve_direct
-    from optimizer.formulation import formulate
-    from optimizer.plan import prepare
+    from optimizer import prepare
+    from optimizer.model.formulation import formulate
 
     sc = scenario(6, policy={"max_travel_km": 250, "budgets_sek": {"r1": 300_000}}, weights={"over_365": 3.0})
     inst = prepare(sc, random_dataset(seed))

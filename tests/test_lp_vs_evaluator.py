@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.changes import apply_changes
-from optimizer.evaluate import evaluate_flows
-from optimizer.plan import plan
+from optimizer import plan
+from optimizer.evaluation import evaluate_flows
+from optimizer.model.scenario_changes import apply_changes
 from tests.factory import random_dataset, scenario
 
 #: Both strategies must give plans the evaluator accepts, with the same terms.

@@ -7,8 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from capplan.cli import app
-from optimizer.plan import plan
-from optimizer.proposals import evaluate_proposal, patient_proposals
+from optimizer import evaluate_proposal, plan
 from tests.factory import random_dataset, scenario
 
 
@@ -20,7 +19,7 @@ def planned():
 
 def test_proposals_never_include_mov_or_pvv(planned):
     ds, result = planned
-    proposals = patient_proposals(result)
+    proposals = result.proposals
     assert len(proposals) > 0
     status = ds.waiting_list.set_index("patient_id")["status"]
     assert (proposals["patient_id"].map(status) == "waiting").all()
@@ -28,7 +27,7 @@ def test_proposals_never_include_mov_or_pvv(planned):
 
 def test_only_patients_who_accept_travel_are_sent_out_of_their_region(planned):
     ds, result = planned
-    proposals = patient_proposals(result)
+    proposals = result.proposals
     accepts = ds.waiting_list.set_index("patient_id")["accepts_travel"]
     away = proposals[proposals["outside_home_region"]]
     assert accepts[away["patient_id"]].all()
@@ -37,7 +36,7 @@ def test_only_patients_who_accept_travel_are_sent_out_of_their_region(planned):
 
 def test_oldest_patients_are_offered_first_within_each_queue(planned):
     ds, result = planned
-    proposals = patient_proposals(result)
+    proposals = result.proposals
     waiting = ds.waiting_list[ds.waiting_list["status"] == "waiting"].assign(
         cls=lambda w: w["accepts_travel"].map({True: "mobile", False: "local"})
     )

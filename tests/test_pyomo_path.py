@@ -10,7 +10,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 import pytest
 
-from optimizer.plan import plan, prepare, solve_instance
+from optimizer import plan, prepare
+from optimizer.solvers.strategy import solve_instance
 from tests.factory import scenario, weekly
 from tests.test_lp_hand_solved import ONLY_90, _agreement_dataset, patients, single_hospital
 

@@ -9,8 +9,8 @@ import pytest
 
 from models.errors import ScenarioError
 from models.scenario import SCENARIOS_DIR, load_scenario, parse_scenario, parse_yaml
-from optimizer.build import build_model
-from optimizer.plan import prepare
+from optimizer import prepare
+from optimizer.model.formulation import formulate
 from tests.factory import make_dataset, scenario, weekly
 
 
@@ -94,13 +94,12 @@ def _dataset():
 
 
 def _theatre_rhs(changes, hospital="h1", specialty="orthopaedics") -> np.ndarray:
-    built = build_model(prepare(scenario(4, changes=changes), _dataset()))
-    rows = built.rows["theatre_days"]
-    mask = (rows["hospital_id"] == hospital) & (rows["specialty"] == specialty)
-    return np.array([built.model.theatre_days[i].upper for i in np.nonzero(mask.to_numpy())[0]])
+    theatre = formulate(prepare(scenario(4, changes=changes), _dataset())).families["theatre_days"]
+    mask = (theatre.frame["hospital_id"] == hospital) & (theatre.frame["specialty"] == specialty)
+    return theatre.upper[mask.to_numpy()]
 
 
-def test_capacity_factor_halves_that_capacity_in_the_built_model():
+def test_capacity_factor_halves_that_capacity_in_the_formulation():
     assert _theatre_rhs([]).tolist() == [4, 4, 4, 4]
     halved = [
         {"capacity": {"hospital_id": "h1", "specialty": "orthopaedics", "factor": 0.5, "weeks": "2025-W15..2025-W16"}}
@@ -125,16 +124,15 @@ def test_extra_capacity_adds_bounded_purchase_variables():
             }
         }
     ]
-    built = build_model(prepare(scenario(4, changes=changes), _dataset()))
-    assert [built.model.x[i].ub for i in built.model.x] == [1.5, 1.5]
+    form = formulate(prepare(scenario(4, changes=changes), _dataset()))
+    assert form.blocks["x"].upper.tolist() == [1.5, 1.5]
 
 
 def test_bed_change_scales_bed_days():
     changes = [{"beds": {"hospital_id": "h2", "factor": 0.3}}]
-    built = build_model(prepare(scenario(4, changes=changes), _dataset()))
-    rows = built.rows["bed_days"]
-    h2 = np.nonzero((rows["hospital_id"] == "h2").to_numpy())[0]
-    assert [built.model.bed_days[i].upper for i in h2] == pytest.approx([3, 3, 3, 3])
+    beds = formulate(prepare(scenario(4, changes=changes), _dataset())).families["bed_days"]
+    h2 = (beds.frame["hospital_id"] == "h2").to_numpy()
+    assert beds.upper[h2] == pytest.approx([3, 3, 3, 3])
 
 
 def test_demand_factor_scales_arrivals():

@@ -46,7 +46,7 @@ def _labels(body: CompareCreate, scenario_names: list[str]) -> list[str]:
 
 
 def _compare(session, settings: Settings, run_ids: list[str], labels: list[str]):
-    from optimizer.compare import ResultView, compare
+    from optimizer import ResultView, compare
 
     staging = settings.data_dir / "staging"
     staging.mkdir(parents=True, exist_ok=True)

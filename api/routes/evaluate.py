@@ -1,6 +1,6 @@
 """Evaluation of a manual proposal: flows for a stored scenario → KPIs, violations, gap to the optimum.
 
-The proposal is replayed patient by patient by `optimizer.proposals.evaluate_proposal`, which also
+The proposal is replayed patient by patient by `optimizer.evaluate_proposal`, which also
 plans the scenario's optimum to measure the gap. This happens in the request (it takes about as long
 as a run of the scenario) unless `optimum_run` names a finished run of the scenario, whose stored
 objective is then the optimum (the evaluation alone takes a second or two). At most
@@ -73,8 +73,7 @@ def _evaluate(
     flows: pd.DataFrame,
     optimum_run: str | None,
 ) -> dict:
-    from optimizer.proposals import evaluate_proposal
-    from optimizer.solution import InfeasibleScenarioError, SolveError
+    from optimizer import InfeasibleScenarioError, SolveError, evaluate_proposal
 
     row = crud.get_scenario(session, ref=ref)
     if row is None:
@@ -145,7 +144,7 @@ async def evaluate_csv(
 
 
 def _read_csv(settings: Settings, data: bytes) -> pd.DataFrame:
-    from optimizer.proposals import read_allocations
+    from optimizer import read_allocations
 
     if not data.strip():
         raise invalid("the proposal is empty", [Problem("proposal.csv", 1, None, "file is empty")])

@@ -116,7 +116,7 @@ async def _scenario_data(request: Request) -> object:
 
 
 def _check_against_dataset(session, dataset: DatasetRow, scenario: Scenario, settings: Settings) -> None:
-    from optimizer.changes import check_change_ids
+    from optimizer import check_change_ids
 
     loaded = stored_dataset(session, dataset, settings, scenario.start_week)
     check_change_ids(loaded, scenario)

@@ -124,7 +124,7 @@ def test_twenty_runs_at_once_finish_in_order_of_their_own_scenarios(tmp_path, sm
             thread.start()
 
         # meanwhile, in this process: the objective of each scenario planned directly
-        from optimizer.plan import plan
+        from optimizer import plan
 
         expected = {}
         for i, name in enumerate(names):

@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from optimizer.compare import METRICS
+from optimizer import METRICS
 from tests.api.helpers import READ
 
 

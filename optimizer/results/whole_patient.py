@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.formulation import agreement_flow_mask
-from optimizer.instance import Instance
-from optimizer.results import cumulative_treated
+from optimizer.model.formulation import agreement_flow_mask
+from optimizer.model.instance import Instance
+from optimizer.results.tables import cumulative_treated
 
 _TOLERANCE = 1e-6
 

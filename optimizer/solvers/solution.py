@@ -1,7 +1,6 @@
-"""What a solve returns, whichever back end made it: `Solution`, and the errors when there is none.
+"""What a solve returns, whichever back end made it: `Solution` (errors: `optimizer.errors`).
 
-Kept free of Pyomo and highspy so that importing it costs nothing (the column-generation path never
-imports Pyomo).
+Kept free of Pyomo and highspy so that importing it costs nothing.
 """
 
 from __future__ import annotations
@@ -10,22 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.errors import CapplanError
-
 #: Row families whose duals are reported as shadow prices.
 DUAL_FAMILIES = ("theatre_days", "bed_days", "agreements", "budgets")
-
-
-class SolveError(CapplanError):
-    """The solver stopped without an optimal plan (time limit, numerical trouble, ...)."""
-
-
-class InfeasibleScenarioError(CapplanError):
-    """No plan satisfies every constraint; `conflicts` names the constraints in conflict."""
-
-    def __init__(self, message: str, conflicts: list[str]):
-        self.conflicts = conflicts
-        super().__init__(message + "".join(f"\n  - {c}" for c in conflicts))
 
 
 @dataclass
@@ -42,5 +27,5 @@ class Solution:
     read_seconds: float = 0.0  # reading primal and dual values back from HiGHS
     highs_seconds: float = 0.0  # HiGHS's own run time; solve_seconds − this = Pyomo's translation
     column_generation: dict | None = None  # rounds, columns added (`ColumnGenerationLog.summary`)
-    strategy: str = "full_lp"  # full_lp or column_generation (set by `optimizer.plan.solve_instance`)
-    warm_started: bool = False  # re-solved from a previous variant's basis (`optimizer.plan.plan_variants`)
+    strategy: str = "full_lp"  # full_lp or column_generation (set by `optimizer.solvers.strategy.solve_instance`)
+    warm_started: bool = False  # re-solved from a previous variant's basis (`optimizer.plan_variants`)

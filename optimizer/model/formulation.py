@@ -3,9 +3,9 @@
 `formulate(inst)` is a list of calls, one `add_<family>` per variable or constraint family, each
 with its formula in the docstring. A family is stored as sparse (row, column, coefficient) triplets
 over named variable blocks, computed with vectorised pandas/numpy over the sets that exist (never a
-dense product). Two back ends read the same `Formulation`: `optimizer.build` makes the Pyomo model
-(strategy `full_lp`), and `optimizer.lp_matrix` flattens it into the arrays that column generation
-(`optimizer.colgen`) and the benchmark's reference path hand to highspy.
+dense product). This is the one representation of the LP: `optimizer.model.matrix` numbers it into
+the sparse arrays that highspy takes (column generation, the warm full LP, the infeasibility study),
+and `optimizer.solvers.pyomo_adapter` turns it into a Pyomo model for `full_lp` and hooks.
 
 Two exact forms of the breach costs exist. The default, `segments`, writes S_q(t) as four bounded
 segments between the breakpoints B³⁶⁵ ≤ B¹⁸⁰ ≤ B⁹⁰ ≤ A and needs no breach rows (a third of the
@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimizer.instance import THRESHOLDS, Instance
+from models.objective import term_weights
+from models.rules import THRESHOLDS
+from optimizer.model.instance import Instance
 
 
 @dataclass
@@ -131,11 +133,10 @@ def formulate(
     """The LP of `inst` (DESIGN.md "The model").
 
     `elastic_agreements` adds a shortfall to agreement minimums and minimises only that (the
-    feasibility study of `optimizer.infeasibility`); `region_limits` caps each region's weighted
-    breach-days (policy `no_region_worse_off`).
+    feasibility study of `optimizer.diagnostics`); `region_limits` caps each region's weighted
+    breach-days (policy `no_region_worse_off`). It raises nothing: an agreement minimum no flow can
+    serve is an empty row (0 ≥ min), which the plan level refuses before solving.
     """
-    if not elastic_agreements:
-        refuse_unreachable_agreements(inst)
     f = Formulation(instance=inst)
     f.breach_form = breach
     if breach == "segments":
@@ -160,17 +161,6 @@ def formulate(
     return f
 
 
-def refuse_unreachable_agreements(inst: Instance) -> None:
-    """An agreement minimum with no flow that could serve it is infeasible before any solve.
-
-    (Its row would have no variables: 0 ≥ min_cases, which no back end can hold as a row.)
-    """
-    if any(a.min_cases > 0 and not agreement_flow_mask(inst, a).any() for a in inst.scenario.policy.agreements):
-        from optimizer.infeasibility import explain_infeasibility
-
-        raise explain_infeasibility(inst)
-
-
 def add_flow_variables(f: Formulation, cumulative: bool = True) -> None:
     """y[f] ∈ [0, A_q(t)] per flow column (queue, hospital, week); S[q, t] ∈ [0, A_q(t)] cumulative treated.
 
@@ -180,7 +170,7 @@ def add_flow_variables(f: Formulation, cumulative: bool = True) -> None:
     bound it lets dual simplex, re-solving after columns are added with negative reduced costs,
     flip such a column to a bound (measured on the national instance: the second column-generation
     round went from over 12 minutes to 84 s). Column generation's master uses a still tighter bound
-    that no feasible point reaches either (`optimizer.colgen.flippable_upper`).
+    that no feasible point reaches either (`optimizer.solvers.column_generation.flippable_upper`).
     """
     inst = f.instance
     flows = inst.flows
@@ -378,8 +368,9 @@ def add_budgets(f: Formulation) -> None:
 
 
 def breach_weights(inst: Instance) -> dict[int, float]:
-    w = inst.scenario.weights
-    return {90: w.over_90, 180: w.over_180, 365: w.over_365}
+    """Objective units per breach-day over each threshold (`models.objective`)."""
+    w = term_weights(inst.scenario.weights)
+    return {theta: w[f"breach_days_{theta}"] for theta in THRESHOLDS}
 
 
 def add_no_region_worse_off(f: Formulation, limits: dict[str, float]) -> None:
@@ -430,30 +421,30 @@ def breach_constant(inst: Instance, queues: np.ndarray) -> float:
 
 def flow_objective_coefficients(inst: Instance) -> np.ndarray:
     """Objective coefficient of each flow column: price (cost weight, per kSEK) + travel (per km)."""
-    w = inst.scenario.weights
+    w = term_weights(inst.scenario.weights)
     flows = inst.flows
     price = np.where(flows["charged"].to_numpy(), flows["price_sek"].to_numpy(), 0.0)
-    return w.cost_per_ksek * price / 1000.0 + w.travel_per_km * flows["travel_km"].to_numpy()
+    return w["cost_sek"] * price + w["patient_km"] * flows["travel_km"].to_numpy()
 
 
 def add_objective(f: Formulation) -> None:
-    """Minimise breach-days, waiting, cost and travel (DESIGN.md objective).
+    """Minimise breach-days, waiting, cost and travel (DESIGN.md objective; weights from `models.objective`).
 
     7·Σ_{q,t}(w90·N⁹⁰ + w180·N¹⁸⁰ + w365·N³⁶⁵ + w_wait·(A − S)) + w_cost·(price·y + extra cost)/1000
     + w_travel·Σ km·y. The constant 7·w_wait·ΣA is `objective_constant`, part of the reported value.
     """
     inst = f.instance
-    w = inst.scenario.weights
+    w = term_weights(inst.scenario.weights)
     f.blocks["y"].cost[:] = flow_objective_coefficients(inst)
-    f.blocks["x"].cost[:] = w.cost_per_ksek * f.extra_offers["extra_cost_per_day"].to_numpy() / 1000.0
-    f.objective_constant = 7.0 * w.waiting * float(inst.arrived.sum())
+    f.blocks["x"].cost[:] = w["cost_sek"] * f.extra_offers["extra_cost_per_day"].to_numpy()
+    f.objective_constant = 7.0 * w["waiting_days"] * float(inst.arrived.sum())
     if f.breach_form == "segments":
         slopes = segment_breach_slopes(inst)
         for name in f.segment_index:
-            f.blocks[name].cost[:] = slopes[name] - 7.0 * w.waiting
+            f.blocks[name].cost[:] = slopes[name] - 7.0 * w["waiting_days"]
         f.objective_constant += breach_constant(inst, inst.queues.index.to_numpy())
         return
-    f.blocks["S"].cost[:] = -7.0 * w.waiting
+    f.blocks["S"].cost[:] = -7.0 * w["waiting_days"]
     for theta, weight in breach_weights(inst).items():
         f.blocks[f"N{theta}"].cost[:] = 7.0 * weight
 

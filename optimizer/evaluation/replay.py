@@ -1,8 +1,9 @@
 """Independent patient-level evaluation of any set of flows (the LP's, an integer plan, a hand-made one).
 
-The evaluator re-derives the model of issue 4 / DESIGN.md ("The model") from the dataset and the
-scenario alone and imports nothing from the other `optimizer` modules, so that it can cross-check the
-LP. It replays the plan patient by patient:
+The evaluator re-derives the model of DESIGN.md ("The model") from the dataset and the scenario
+alone and imports nothing from the other `optimizer` packages (only the domain's rules and the
+objective from `models`, which the LP shares), so that it can cross-check the LP. It replays the
+plan patient by patient:
 
 * **Calendar.** Week t = 1..T starts at D0, the Monday of `scenario.start_week`, and ends at
   E_t = D0 + 7t days. Flows must be labelled with one of the plan's ISO weeks.
@@ -58,21 +59,18 @@ import numpy as np
 import pandas as pd
 
 from models.dataset import Dataset
+from models.objective import objective_value
+from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, main_hospitals, road_km
 from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
 
 log = logging.getLogger(__name__)
 
-THRESHOLDS = (90, 180, 365)
-ROAD_FACTOR = 1.25
-EARTH_RADIUS_KM = 6371.0
-FORECAST_DAY_IN_WEEK = 3
 #: Slack below a patient's FIFO position within which the cumulative flow counts as covering them.
 POSITION_EPS = 1e-6
 QUEUE_KEYS = ["region_id", "procedure_id", "class"]
 FLOW_COLUMNS = ["region_id", "procedure_id", "class", "hospital_id", "week", "patients"]
 VIOLATION_COLUMNS = ["family", "key", "amount", "message"]
-LEVEL_RANK = {"university": 0, "county": 1, "district": 2, "private": 3}
 
 
 @dataclass
@@ -175,20 +173,14 @@ def evaluate_flows(
     _budget_violations(scenario, payments, tolerance, violations)
     assignments = _assignments(sim, flows, labels, d0)
 
-    w = scenario.weights
     breach_days = {theta: 7.0 * float(queue_weeks[f"over_{theta}"].sum()) for theta in THRESHOLDS}
     waiting_days = 7.0 * float(queue_weeks["waiting"].sum())
     purchase = float(flows["cost_sek"].sum())
     extra_cost = float(theatre["extra_cost_sek"].sum()) if len(theatre) else 0.0
     patient_km = float(flows["km"].sum())
-    objective = (
-        w.over_90 * breach_days[90]
-        + w.over_180 * breach_days[180]
-        + w.over_365 * breach_days[365]
-        + w.waiting * waiting_days
-        + w.cost_per_ksek * (purchase + extra_cost) / 1000.0
-        + w.travel_per_km * patient_km
-    )
+    terms = {f"breach_days_{theta}": days for theta, days in breach_days.items()}
+    terms.update(waiting_days=waiting_days, cost_sek=purchase + extra_cost, patient_km=patient_km)
+    objective = objective_value(terms, scenario.weights)
     table = (
         pd.concat(violations, ignore_index=True)
         if violations
@@ -210,7 +202,7 @@ def evaluate_flows(
         theatre=theatre,
         beds=beds,
         payments=payments,
-        weights=w.model_dump(),
+        weights=scenario.weights.model_dump(),
     )
     log.info(
         "evaluated %d flow rows over %d queues: objective %.6g, %d violations, %d patients assigned",
@@ -318,16 +310,9 @@ def _checked_flows(
     return flows.groupby(FLOW_COLUMNS[:-1] + ["t"], as_index=False, sort=False)["patients"].sum()
 
 
-def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def _main_hospitals(dataset: Dataset) -> pd.DataFrame:
-    """region_id → main hospital's lat/lon: university, else county (else district, private); ties by id."""
-    hospitals = dataset.hospitals.assign(rank=dataset.hospitals["level"].map(LEVEL_RANK).fillna(9))
-    mains = hospitals.sort_values(["region_id", "rank", "hospital_id"]).drop_duplicates("region_id")
+    """region_id → main hospital's lat/lon (`models.rules.main_hospitals`)."""
+    mains = main_hospitals(dataset.hospitals)
     return mains[["region_id", "lat", "lon"]].rename(columns={"lat": "main_lat", "lon": "main_lon"})
 
 
@@ -348,7 +333,7 @@ def _with_arcs(dataset: Dataset, scenario: Scenario, flows: pd.DataFrame) -> pd.
     flows["capable"] = flows["capable"].eq(True)
     flows["rate"] = flows["capability_rate"].fillna(flows["cases_per_theatre_day"])
     flows["out_of_region"] = flows["hospital_region"] != flows["region_id"]
-    flows["distance_km"] = ROAD_FACTOR * _haversine_km(flows["main_lat"], flows["main_lon"], flows["lat"], flows["lon"])
+    flows["distance_km"] = road_km(flows["main_lat"], flows["main_lon"], flows["lat"], flows["lon"])
     flows["charged"] = flows["out_of_region"] | (flows["level"] == "private")
     limit = scenario.policy.max_travel_km
     local = (flows["class"] == "local").to_numpy()
@@ -427,12 +412,12 @@ def _queue_items(dataset: Dataset, scenario: Scenario, d0: dt.date, labels: list
                 "region_id": demand["region_id"].to_numpy(dtype=object),
                 "procedure_id": demand["procedure_id"].to_numpy(dtype=object),
                 "class": cls,
-                "day": 7 * (s - 1) + FORECAST_DAY_IN_WEEK,
+                "day": 7 * (s - 1) + FORECAST_DAY_OFFSET,
                 "weight": demand["expected_decisions"].to_numpy(dtype=float) * part,
                 "arrival": s,
                 "kind": 1,
                 "patient_id": None,
-                "decision_date": pd.Timestamp(d0) + pd.to_timedelta(7 * (s - 1) + FORECAST_DAY_IN_WEEK, unit="D"),
+                "decision_date": pd.Timestamp(d0) + pd.to_timedelta(7 * (s - 1) + FORECAST_DAY_OFFSET, unit="D"),
             }
         )
         for cls, part in (("mobile", share), ("local", 1.0 - share))

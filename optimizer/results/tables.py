@@ -11,7 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.instance import THRESHOLDS, Instance
+from models.objective import objective_value
+from models.rules import THRESHOLDS
+from models.summary import BANDS, band_labels
+from optimizer.model.instance import Instance
 
 #: Flows below this many patients are treated as zero in tables.
 FLOW_EPSILON = 1e-7
@@ -136,7 +139,7 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     terms["treated"] = float(y.sum())
     return PlanTables(
         terms=terms,
-        objective=objective_value(inst, terms),
+        objective=objective_value(terms, inst.scenario.weights),
         allocations=allocation_table(inst, y),
         region_kpis=region_kpis(inst, S),
         theatre_use=theatre,
@@ -191,8 +194,6 @@ def waiting_bands(inst: Instance, S: np.ndarray | None = None) -> pd.DataFrame:
     With `S` None: the backlog at the plan start D0. With `S`: those still waiting at the end of the
     horizon E_T under first-in-first-out, i.e. the newest arrivals, aged to E_T.
     """
-    from models.summary import BANDS, band_labels
-
     cohorts = inst.cohorts
     if S is None:
         cohorts = cohorts[cohorts["offset_days"] < 0].assign(
@@ -210,19 +211,6 @@ def waiting_bands(inst: Instance, S: np.ndarray | None = None) -> pd.DataFrame:
     region = inst.queues["region_id"].to_numpy()[cohorts["queue"].to_numpy()]
     table = pd.DataFrame({"region_id": region, "band": band, "patients": cohorts["left"].to_numpy()})
     return table.groupby(["region_id", "band"], observed=False, as_index=False)["patients"].sum()
-
-
-def objective_value(inst: Instance, terms: dict[str, float]) -> float:
-    """The scenario's weighted objective from unweighted terms (includes the constant part)."""
-    w = inst.scenario.weights
-    return (
-        w.over_90 * terms["breach_days_90"]
-        + w.over_180 * terms["breach_days_180"]
-        + w.over_365 * terms["breach_days_365"]
-        + w.waiting * terms["waiting_days"]
-        + w.cost_per_ksek * terms["cost_sek"] / 1000.0
-        + w.travel_per_km * terms["patient_km"]
-    )
 
 
 def shadow_prices(rows: dict[str, pd.DataFrame], duals: dict[str, np.ndarray], weeks: list[str]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.plan import PlanResult
+from optimizer.results.plan_result import PlanResult
 
 #: Metrics of the comparison table, in display order, and how a region's value is totalled.
 METRICS: dict[str, str] = {

@@ -1,7 +1,7 @@
 """The LP's sparse index sets and data, computed once from a dataset and a scenario.
 
 Everything the model needs is prepared here as pandas frames keyed by the sets that exist, so that
-`optimizer.build` only wires variables and constraints (DESIGN.md, "The model"):
+`optimizer.model.formulation` only writes variables and constraints (DESIGN.md, "The model"):
 
 - `queues`: q = (home region, procedure, class); class `mobile` = accepts travel, `local` = not.
 - `arcs`: eligible (queue, hospital) pairs with rate, price, distance, whether charged.
@@ -18,21 +18,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from models.dataset import Dataset
+from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, main_hospitals, road_km
 from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
 
 log = logging.getLogger(__name__)
 
-THRESHOLDS = (90, 180, 365)
-ROAD_FACTOR = 1.25
-EARTH_RADIUS_KM = 6371.0
-#: Day of the week forecast decisions are dated (0 = Monday): mid-week.
-FORECAST_DAY_OFFSET = 3
+
+class FlowKey(NamedTuple):
+    """The named key of a flow column: which queue's patients, at which hospital, in which ISO week."""
+
+    region_id: str
+    procedure_id: str
+    patient_class: str  # local or mobile
+    hospital_id: str
+    week: str
 
 
 @dataclass
@@ -178,25 +184,13 @@ def _queue_arrays(cohorts: pd.DataFrame, n_queues: int, horizon: int) -> tuple[n
     return arrived, over
 
 
-def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=float)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
-
-
-def main_hospitals(dataset: Dataset) -> pd.DataFrame:
-    """Each region's main hospital: its university hospital, else its county hospital, else any."""
-    rank = {"university": 0, "county": 1, "district": 2, "private": 3}
-    hospitals = dataset.hospitals.assign(rank=dataset.hospitals["level"].map(rank))
-    ordered = hospitals.sort_values(["region_id", "rank", "hospital_id"])
-    return ordered.drop_duplicates("region_id")[["region_id", "hospital_id", "lat", "lon"]]
-
-
 def _distances(dataset: Dataset) -> pd.DataFrame:
     """Road km (1.25 × great circle) from each region's main hospital to every hospital."""
-    mains = main_hospitals(dataset).rename(columns={"hospital_id": "main_hospital", "lat": "lat0", "lon": "lon0"})
+    mains = main_hospitals(dataset.hospitals).rename(
+        columns={"hospital_id": "main_hospital", "lat": "lat0", "lon": "lon0"}
+    )
     pairs = mains.merge(dataset.hospitals[["hospital_id", "lat", "lon"]], how="cross")
-    pairs["km"] = ROAD_FACTOR * _haversine_km(pairs["lat0"], pairs["lon0"], pairs["lat"], pairs["lon"])
+    pairs["km"] = road_km(pairs["lat0"], pairs["lon0"], pairs["lat"], pairs["lon"])
     homeless = sorted(set(dataset.regions["region_id"]) - set(mains["region_id"]))
     if homeless:
         # without a hospital a region has no main hospital to measure from: its distances are unknown,

@@ -46,12 +46,12 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from models.scenario import SolveSettings
-from optimizer.highs import new_highs
-from optimizer.lp_matrix import LpMatrix, highs_bound
+from optimizer.model.matrix import LpMatrix
+from optimizer.solvers.highs import highs_bound, highs_lp, new_highs
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class RestrictedMaster:
         self.upper = flippable_upper(matrix, generated)
         self.columns = np.nonzero(self.col_present)[0]  # local column k is global self.columns[k]
         self.row_present = np.zeros(matrix.n_rows, dtype=bool)
-        self.row_present[matrix.index[matrix.column_entries(self.columns)[0]]] = True
+        self.row_present[matrix.column_block(self.columns).indices] = True
         self.row_present |= ~self._zero_feasible(matrix)
         self.rows = np.nonzero(self.row_present)[0]
         self.local_row = np.full(matrix.n_rows, -1)
@@ -176,7 +176,7 @@ class RestrictedMaster:
         self.highs = _new_highs(settings)
         # the first solve may be the interior point method (with crossover: it leaves a basis)
         self.highs.setOptionValue("solver", first_solver)
-        _check(self.highs.passModel(matrix.highs_lp(self.columns, self.rows, self.upper)), "passModel")
+        _check(self.highs.passModel(highs_lp(matrix, self.columns, self.rows, self.upper)), "passModel")
         self._started = time.perf_counter()
 
     # -- what starts in the master -------------------------------------------------------------
@@ -187,7 +187,7 @@ class RestrictedMaster:
 
     def _needed_by_rows(self, matrix: LpMatrix) -> np.ndarray:
         """Generated columns of rows that zero cannot satisfy: all of them start in the master."""
-        _, columns, _ = matrix.row_entries(np.nonzero(~self._zero_feasible(matrix))[0])
+        columns = matrix.row_block(np.nonzero(~self._zero_feasible(matrix))[0]).indices
         needed = np.zeros(matrix.n_cols, dtype=bool)
         needed[columns] = True
         return needed[self.generated]
@@ -288,7 +288,7 @@ class RestrictedMaster:
             if remaining <= 0:
                 return None, None, 0
             h.setOptionValue("time_limit", remaining)
-        _check(h.passModel(self.matrix.highs_lp(self.columns[cols], self.rows[rows], self.upper)), "passModel")
+        _check(h.passModel(highs_lp(self.matrix, self.columns[cols], self.rows[rows], self.upper)), "passModel")
         h.run()
         iterations = int(h.getInfo().simplex_iteration_count)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -364,8 +364,8 @@ class RestrictedMaster:
 
     def _add(self, columns: np.ndarray) -> None:
         """Add global `columns` to the model, first any row they touch that is not there yet."""
-        positions, counts = self.matrix.column_entries(columns)
-        touched = np.unique(self.matrix.index[positions])
+        block = self.matrix.column_block(columns)
+        touched = np.unique(block.indices)
         new_rows = touched[~self.row_present[touched]]
         if len(new_rows):
             self._add_rows(new_rows)
@@ -374,10 +374,10 @@ class RestrictedMaster:
             self.matrix.cost[columns],
             self.matrix.lower[columns],
             highs_bound(self.upper[columns]),
-            len(positions),
-            np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32),
-            self.local_row[self.matrix.index[positions]].astype(np.int32),
-            self.matrix.value[positions],
+            block.nnz,
+            block.indptr[:-1].astype(np.int32),
+            self.local_row[block.indices].astype(np.int32),
+            block.data,
         )
         _check(status, "addCols")
         self.col_present[columns] = True
@@ -390,10 +390,11 @@ class RestrictedMaster:
         self.rows = np.concatenate([self.rows, rows])
         local_col = np.full(self.matrix.n_cols, -1)
         local_col[self.columns] = np.arange(len(self.columns))
-        row, col, value = self.matrix.row_entries(rows)
-        keep = self.col_present[col]
-        row, col, value = row[keep], col[keep], value[keep]
-        counts = np.bincount(self.local_row[row] - self.local_row[rows[0]], minlength=len(rows))
+        block = self.matrix.row_block(rows)
+        row = np.repeat(np.arange(len(rows)), np.diff(block.indptr))  # position within `rows`
+        keep = self.col_present[block.indices]
+        row, col, value = row[keep], block.indices[keep], block.data[keep]
+        counts = np.bincount(row, minlength=len(rows))
         status = self.highs.addRows(
             len(rows),
             highs_bound(self.matrix.row_lower[rows]),
@@ -462,15 +463,13 @@ def components(matrix: LpMatrix, columns: np.ndarray, rows: np.ndarray) -> list[
 
     Connected components of the bipartite graph of columns and rows joined by nonzeros.
     """
-    positions, counts = matrix.column_entries(columns)
+    block = matrix.column_block(columns)
     local_row = np.full(matrix.n_rows, -1)
     local_row[rows] = np.arange(len(rows))
     n_cols, n_rows = len(columns), len(rows)
-    col_of_entry = np.repeat(np.arange(n_cols), counts)
-    row_of_entry = local_row[matrix.index[positions]] + n_cols
-    graph = coo_matrix(
-        (np.ones(len(positions), dtype=np.int8), (col_of_entry, row_of_entry)), shape=(n_cols + n_rows,) * 2
-    )
+    col_of_entry = np.repeat(np.arange(n_cols), np.diff(block.indptr))
+    row_of_entry = local_row[block.indices] + n_cols
+    graph = coo_array((np.ones(block.nnz, dtype=np.int8), (col_of_entry, row_of_entry)), shape=(n_cols + n_rows,) * 2)
     _, labels = connected_components(graph, directed=False)
     col_labels, row_labels = labels[:n_cols], labels[n_cols:]
     col_order, row_order = np.argsort(col_labels, kind="stable"), np.argsort(row_labels, kind="stable")

@@ -1,10 +1,10 @@
-"""Solving a `Formulation` in highspy without Pyomo: column generation, or the full LP warm-startable.
+"""The default back end: a `Formulation`'s arrays in one persistent highspy model (no Pyomo).
 
 Pyomo is row-oriented: giving an existing constraint a new variable means rebuilding that
 constraint, so adding columns to a solved model (column generation) or re-solving a variant from
-the last basis is done here, on the flattened arrays of `optimizer.lp_matrix` and one persistent
-`highspy.Highs` (`optimizer.colgen.RestrictedMaster`). `choose_strategy` picks this or the Pyomo
-path for a scenario; both return the same `Solution`.
+the last basis is done here, on the `LpMatrix` of the formulation and one persistent
+`highspy.Highs` (`optimizer.solvers.column_generation.RestrictedMaster`). With every flow present
+from the start the same master is the full LP, kept warm for `plan_variants`.
 """
 
 from __future__ import annotations
@@ -14,28 +14,11 @@ import time
 import numpy as np
 
 from models.scenario import SolveSettings
-from optimizer.colgen import MasterError, MasterStatus, RestrictedMaster
-from optimizer.formulation import Formulation, s_position
-from optimizer.lp_matrix import LpMatrix
-from optimizer.solution import DUAL_FAMILIES, Solution, SolveError
-
-#: `auto` uses column generation from this many flow columns on. Measured (`python -m benchmarks
-#: --strategy full_lp column_generation`, benchmarks/README.md, and random test datasets in process):
-#: column generation was faster end to end on every instance, from 252 flow columns (0.14 s against
-#: 0.15 s) through the default scenario (2.9 s against 9.4 s) to 104 weeks (13.8 s against 21.9 s).
-#: So `auto` always generates columns; the Pyomo path serves `full_lp` and `extra_functionality`.
-COLUMN_GENERATION_FROM_FLOWS = 0
-
-
-def choose_strategy(settings: SolveSettings, flow_columns: int, has_extra_functionality: bool = False) -> str:
-    """`full_lp` (Pyomo) or `column_generation` (highspy) for a model with `flow_columns` flows."""
-    if has_extra_functionality:
-        if settings.strategy == "column_generation":
-            raise SolveError("extra_functionality adds Pyomo constraints: it needs strategy full_lp (or auto)")
-        return "full_lp"
-    if settings.strategy != "auto":
-        return settings.strategy
-    return "column_generation" if flow_columns >= COLUMN_GENERATION_FROM_FLOWS else "full_lp"
+from optimizer.errors import InfeasibleModel, SolveError
+from optimizer.model.formulation import Formulation, s_position
+from optimizer.model.matrix import LpMatrix
+from optimizer.solvers.column_generation import MasterError, MasterStatus, RestrictedMaster
+from optimizer.solvers.solution import DUAL_FAMILIES, Solution
 
 
 def new_master(
@@ -63,16 +46,14 @@ def new_master(
 def solve_master(master: RestrictedMaster, form: Formulation) -> Solution:
     """Solve `master` (built from, or updated to, `form`) and read its values as a `Solution`.
 
-    Raises `InfeasibleScenarioError` with the explanation, or `SolveError`.
+    Raises `InfeasibleModel` (explained at the plan level) or `SolveError`.
     """
     started = time.perf_counter()
     try:
         solved = master.solve()
     except MasterError as exc:
         if exc.status == MasterStatus.INFEASIBLE:
-            from optimizer.infeasibility import explain_infeasibility
-
-            raise explain_infeasibility(form.instance) from None
+            raise InfeasibleModel(str(exc)) from None
         raise SolveError(str(exc)) from None
     seconds = time.perf_counter() - started
     clock = time.perf_counter()

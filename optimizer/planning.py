@@ -1,6 +1,10 @@
-"""The public engine: `plan(scenario)` loads, changes, builds, solves and tabulates one scenario.
+"""Planning a scenario end to end: `plan(scenario)` loads, changes, formulates, solves and tabulates.
 
-The CLI, the HTTP API and the notebooks all call this module; none of them holds planning logic.
+The steps, each in its own layer: `optimizer.model` (the scenario's changes, the sparse sets, the LP
+as arrays), `optimizer.solvers` (column generation or the full LP), `optimizer.diagnostics` (why an
+infeasible scenario has no plan: explained here, once, whichever back end found it) and
+`optimizer.results` (the tables, the whole-patient plan, proposals). The CLI, the HTTP API and the
+notebooks call this through `optimizer`'s public API; none of them holds planning logic.
 """
 
 from __future__ import annotations
@@ -8,77 +12,27 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from models.dataset import Dataset
 from models.loader import load_dataset
 from models.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
-from optimizer.changes import apply_changes
-from optimizer.colgen import RestrictedMaster
-from optimizer.formulation import Formulation, formulate
-from optimizer.instance import Instance, build_instance
-from optimizer.integer_plan import integer_flows
-from optimizer.lp_matrix import LpMatrix
-from optimizer.results import PlanTables, plan_tables, shadow_prices
-from optimizer.solution import Solution
-from optimizer.solve_direct import choose_strategy, new_master, solve_master
+from optimizer.diagnostics import explain_infeasibility, unreachable_agreements
+from optimizer.errors import InfeasibleModel
+from optimizer.model.instance import Instance, build_instance
+from optimizer.model.scenario_changes import apply_changes
+from optimizer.results.plan_result import PlanResult, tabulate
+from optimizer.solvers.strategy import Progress, WarmStart, choose_strategy, solve_instance
 
-if TYPE_CHECKING:  # Pyomo is imported only when the full LP is built
-    from optimizer.build import ExtraFunctionality
+if TYPE_CHECKING:  # Pyomo is imported only when the full LP is built through it
+    from optimizer.solvers.pyomo_adapter import ExtraFunctionality
 
 log = logging.getLogger(__name__)
-
-#: Called with a stage name: loading, building, solving, reporting.
-Progress = Callable[[str], None]
-
-
-@dataclass
-class PlanResult:
-    """Everything a plan produces: the LP's tables, the integer plan's tables, timings and size."""
-
-    scenario: Scenario
-    instance: Instance
-    objective: float
-    lp: PlanTables
-    integer: PlanTables
-    y: np.ndarray
-    integer_y: np.ndarray
-    shadow_prices: pd.DataFrame
-    size: dict[str, int]
-    seconds: dict[str, float] = field(default_factory=dict)
-    iterations: int = 0
-    status: str = "optimal"
-    standalone: PlanResult | None = None  # the baseline, when the plan needed it
-    strategy: str = "full_lp"  # how the LP was solved: full_lp (Pyomo) or column_generation
-    column_generation: dict | None = None  # rounds and columns added, with column generation
-    warm_started: bool = False  # re-solved from the previous variant's model and basis
-
-    def summary(self) -> dict:
-        """The content of summary.json."""
-        return {
-            "scenario": self.scenario.name,
-            "status": self.status,
-            "objective": self.objective,
-            "objective_terms": self.lp.terms,
-            "integer_plan": {"objective": self.integer.objective, "objective_terms": self.integer.terms},
-            "build_seconds": self.seconds.get("build", 0.0),
-            "solve_seconds": self.seconds.get("solve", 0.0),
-            "seconds": self.seconds,
-            "size": self.size,
-            "iterations": self.iterations,
-            "strategy": self.strategy,
-            "warm_started": self.warm_started,
-            "column_generation": self.column_generation,
-            "start_week": self.scenario.start_week,
-            "horizon_weeks": self.scenario.horizon_weeks,
-        }
 
 
 def resolve_scenario(scenario: Scenario | str | os.PathLike | None) -> tuple[Scenario, Path | None]:
@@ -115,19 +69,6 @@ def standalone_scenario(scenario: Scenario) -> Scenario:
 
 #: Relative slack on standalone limits so that the standalone plan itself stays feasible numerically.
 _LIMIT_TOLERANCE = 1e-6
-
-
-@dataclass
-class WarmStart:
-    """The solver model kept from one scenario to the next by `plan_variants`.
-
-    A variant whose LP has the same structure as the last one (it changes only costs, bounds or
-    right-hand sides: capacity factors, extra-capacity volumes, budgets, agreement volumes,
-    weights) re-solves the same highspy model from the last basis; any other change builds anew.
-    """
-
-    master: RestrictedMaster | None = None
-    strategy: str | None = None
 
 
 def plan(
@@ -168,8 +109,13 @@ def plan(
     clock = time.perf_counter()
     inst = prepare(scenario, dataset, standalone=standalone)
     seconds["prepare"] = time.perf_counter() - clock
-    strategy = choose_strategy(scenario.solve, len(inst.flows), extra_functionality is not None)
-    formulation, solution = solve_instance(inst, strategy, limits, extra_functionality, report, seconds, warm)
+    strategy = choose_strategy(scenario.solve, extra_functionality is not None)
+    try:
+        if unreachable_agreements(inst):  # a minimum no flow can serve: no back end can hold its empty row
+            raise InfeasibleModel("an agreement minimum has no flow")
+        formulation, solution = solve_instance(inst, strategy, limits, extra_functionality, report, seconds, warm)
+    except InfeasibleModel:
+        raise explain_infeasibility(inst) from None
 
     report("reporting")
     clock = time.perf_counter()
@@ -207,57 +153,6 @@ def plan_variants(
         yield plan(scenario, dataset=dataset, progress=progress, warm=warm)
 
 
-def solve_instance(
-    inst: Instance,
-    strategy: str,
-    region_limits: dict[str, float] | None = None,
-    extra_functionality: ExtraFunctionality | None = None,
-    progress: Progress | None = None,
-    seconds: dict[str, float] | None = None,
-    warm: WarmStart | None = None,
-) -> tuple[Formulation, Solution]:
-    """Build and solve the LP of `inst` with `strategy` (`full_lp` or `column_generation`).
-
-    `full_lp` goes through Pyomo, unless `warm` asks to keep the model for variants: then, as for
-    column generation, the LP lives in one highspy model that the next variant can re-solve.
-    Stage times go into `seconds`: build, solve, read_solution, highs.
-    """
-    report = progress or (lambda stage: None)
-    seconds = seconds if seconds is not None else {}
-    if strategy == "full_lp" and (warm is None or extra_functionality is not None):
-        # imported here: column generation never needs Pyomo (its import alone takes ~0.5 s)
-        from optimizer.build import build_model
-        from optimizer.solve import solve_model
-
-        clock = time.perf_counter()
-        built = build_model(inst, extra_functionality, region_limits=region_limits)
-        formulation = built.formulation
-        seconds["build"] = time.perf_counter() - clock
-        report("solving")
-        solution = solve_model(built, inst.scenario.solve)
-    else:
-        clock = time.perf_counter()
-        formulation = formulate(inst, region_limits=region_limits)
-        matrix = LpMatrix.from_formulation(formulation)
-        reuse = warm is not None and warm.strategy == strategy and warm.master.matrix.same_structure(matrix)
-        if reuse:
-            master = warm.master
-            master.update(matrix, inst.scenario.solve)
-        else:
-            master = new_master(formulation, inst.scenario.solve, strategy == "column_generation", matrix)
-            if warm is not None:
-                warm.master, warm.strategy = master, strategy
-        seconds["build"] = time.perf_counter() - clock
-        report("solving")
-        solution = solve_master(master, formulation)
-        solution.warm_started = reuse
-    solution.strategy = strategy
-    seconds["solve"] = solution.solve_seconds
-    seconds["read_solution"] = solution.read_seconds
-    seconds["highs"] = solution.highs_seconds
-    return formulation, solution
-
-
 def plan_standalone(scenario: Scenario, dataset: Dataset | None = None, progress: Progress | None = None) -> PlanResult:
     """The standalone baseline of `scenario`: each region treats only its own patients."""
     return plan(standalone_scenario(scenario), dataset=dataset, progress=progress, standalone=True)
@@ -286,25 +181,3 @@ def collaboration_value(joint: PlanResult, standalone: PlanResult) -> pd.DataFra
         table[f"{name}_saved"] = table[f"standalone_{name}"] - table[f"joint_{name}"]
     table["extra_cost_sek"] = table["joint_cost_sek"] - table["standalone_cost_sek"]
     return table.reset_index(names="region_id")
-
-
-def tabulate(formulation: Formulation, solution: Solution) -> PlanResult:
-    """Result tables of the LP solution and of its integer rounding."""
-    inst = formulation.instance
-    lp = plan_tables(inst, solution.y)
-    whole = integer_flows(inst, solution.y, solution.x, formulation.rows["extra_capacity"])
-    return PlanResult(
-        scenario=inst.scenario,
-        instance=inst,
-        objective=solution.objective,
-        lp=lp,
-        integer=plan_tables(inst, whole),
-        y=solution.y,
-        integer_y=whole,
-        shadow_prices=shadow_prices(formulation.rows, solution.duals, inst.weeks),
-        size=formulation.size(),
-        iterations=solution.iterations,
-        strategy=solution.strategy,
-        column_generation=solution.column_generation,
-        warm_started=solution.warm_started,
-    )

@@ -1,9 +1,8 @@
-"""Patient-level proposals from a plan, and evaluation of hand-made proposals against the optimum.
+"""Hand-made proposals: read one (allocations.csv format) and evaluate it against the optimum.
 
-Proposals come from the integer plan replayed by the independent evaluator: within each queue the
-oldest waiting patients are offered the plan's hospitals and weeks first. Only status `waiting` is
-ever proposed (never MoV/PvV), and a patient is offered a hospital outside the home region only if
-the patient accepts travel (class `mobile`): local queues have no arcs out of their region.
+The proposal's flows are replayed patient by patient by the independent evaluator
+(`optimizer.evaluation`), which reports its KPIs and every constraint it breaks; the gap is to the
+optimum of the same scenario, planned here unless it is given.
 """
 
 from __future__ import annotations
@@ -18,27 +17,12 @@ import pandas as pd
 from models.dataset import Dataset
 from models.errors import DatasetError, Problem
 from models.scenario import Scenario
-from optimizer.changes import apply_changes
-from optimizer.evaluate import Evaluation, evaluate_flows
-from optimizer.plan import PlanResult, dataset_for, plan, resolve_scenario
+from optimizer.evaluation import Evaluation, evaluate_flows
+from optimizer.model.scenario_changes import apply_changes
+from optimizer.planning import dataset_for, plan, resolve_scenario
+from optimizer.results.plan_result import PlanResult
 
 ALLOCATION_COLUMNS = ["region_id", "procedure_id", "class", "hospital_id", "week", "patients"]
-
-
-def patient_proposals(result: PlanResult) -> pd.DataFrame:
-    """Which waiting patient (pseudonymous id) to offer which hospital in which week, oldest first.
-
-    Columns: patient_id, region_id, procedure_id, class, decision_date, hospital_id, provider_region,
-    week, days_waited_at_week_end, outside_home_region.
-    """
-    inst = result.instance
-    evaluation = evaluate_flows(inst.dataset, inst.scenario, result.integer.allocations)
-    table = evaluation.assignments.copy()
-    provider = inst.dataset.hospitals.set_index("hospital_id")["region_id"]
-    table["provider_region"] = table["hospital_id"].map(provider)
-    table["outside_home_region"] = table["provider_region"] != table["region_id"]
-    table["decision_date"] = pd.to_datetime(table["decision_date"]).dt.strftime("%Y-%m-%d")
-    return table.sort_values(["week", "region_id", "procedure_id", "decision_date"]).reset_index(drop=True)
 
 
 def read_allocations(path: str | os.PathLike) -> pd.DataFrame:

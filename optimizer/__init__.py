@@ -1,0 +1,69 @@
+"""capplan's engine: the one public API under the CLI, the HTTP service and the notebooks.
+
+    from optimizer import plan, plan_variants, compare, ResultView
+    result = plan("scenarios/summer-karlstad.yaml")
+    print(result.objective, result.lp.region_totals)
+
+Layers, each importing only those below it (enforced by import-linter, `pyproject.toml`):
+
+- `optimizer.planning`, `optimizer.proposal_evaluation`: plan a scenario end to end; evaluate a proposal;
+- `optimizer.results`: result tables, the whole-patient plan, patient proposals, comparisons;
+- `optimizer.diagnostics`: why an infeasible scenario has no plan;
+- `optimizer.evaluation`: the independent patient-by-patient evaluator (imports only `models`);
+- `optimizer.solvers`: column generation and the full LP in highspy; the Pyomo adapter;
+- `optimizer.model`: a scenario's changes, the LP's sparse sets, formulation and matrix.
+
+Importing `optimizer` loads neither Pyomo (only `full_lp` and hooks need it), plotly, openpyxl nor
+FastAPI; presentation (HTML, figures, Excel, result files) lives in the `presentation` package.
+"""
+
+from optimizer.errors import InfeasibleScenarioError, SolveError
+from optimizer.evaluation import Evaluation, evaluate_flows
+from optimizer.model.instance import FlowKey, Instance
+from optimizer.model.scenario_changes import check_change_ids
+from optimizer.planning import (
+    collaboration_value,
+    dataset_for,
+    plan,
+    plan_standalone,
+    plan_variants,
+    prepare,
+    resolve_scenario,
+    standalone_scenario,
+)
+from optimizer.proposal_evaluation import ALLOCATION_COLUMNS, ProposalEvaluation, evaluate_proposal, read_allocations
+from optimizer.results.comparison import METRICS, ResultView, compare
+from optimizer.results.plan_result import PlanResult
+from optimizer.results.tables import PlanTables, cumulative_treated, waiting_bands
+from optimizer.solvers.strategy import Progress, WarmStart
+
+__all__ = [
+    "ALLOCATION_COLUMNS",
+    "METRICS",
+    "Evaluation",
+    "FlowKey",
+    "InfeasibleScenarioError",
+    "Instance",
+    "PlanResult",
+    "PlanTables",
+    "Progress",
+    "ProposalEvaluation",
+    "ResultView",
+    "SolveError",
+    "WarmStart",
+    "check_change_ids",
+    "collaboration_value",
+    "compare",
+    "cumulative_treated",
+    "dataset_for",
+    "evaluate_flows",
+    "evaluate_proposal",
+    "plan",
+    "plan_standalone",
+    "plan_variants",
+    "prepare",
+    "read_allocations",
+    "resolve_scenario",
+    "standalone_scenario",
+    "waiting_bands",
+]

@@ -1,0 +1,1 @@
+"""What a plan produces: tables, the whole-patient plan, patient proposals, and comparisons of plans."""

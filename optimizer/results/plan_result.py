@@ -1,0 +1,84 @@
+"""`PlanResult`: everything one plan produces, and `tabulate`, which makes it from a solved LP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from models.scenario import Scenario
+from optimizer.model.formulation import Formulation
+from optimizer.model.instance import Instance
+from optimizer.results.proposals import patient_proposals
+from optimizer.results.tables import PlanTables, plan_tables, shadow_prices
+from optimizer.results.whole_patient import integer_flows
+from optimizer.solvers.solution import Solution
+
+
+@dataclass
+class PlanResult:
+    """Everything a plan produces: the LP's tables, the whole-patient plan's tables, timings and size."""
+
+    scenario: Scenario
+    instance: Instance
+    objective: float
+    lp: PlanTables
+    integer: PlanTables
+    y: np.ndarray
+    integer_y: np.ndarray
+    shadow_prices: pd.DataFrame
+    size: dict[str, int]
+    seconds: dict[str, float] = field(default_factory=dict)
+    iterations: int = 0
+    standalone: PlanResult | None = None  # the baseline, when the plan needed it
+    strategy: str = "full_lp"  # how the LP was solved: full_lp or column_generation
+    column_generation: dict | None = None  # rounds and columns added, with column generation
+    warm_started: bool = False  # re-solved from the previous variant's model and basis
+
+    @cached_property
+    def proposals(self) -> pd.DataFrame:
+        """Patient-level proposals of the whole-patient plan (computed once, on first use)."""
+        return patient_proposals(self.instance, self.integer.allocations)
+
+    def summary(self) -> dict:
+        """The content of summary.json."""
+        return {
+            "scenario": self.scenario.name,
+            "status": "optimal",  # a plan exists only for an optimal LP: anything else raised
+            "objective": self.objective,
+            "objective_terms": self.lp.terms,
+            "integer_plan": {"objective": self.integer.objective, "objective_terms": self.integer.terms},
+            "build_seconds": self.seconds.get("build", 0.0),
+            "solve_seconds": self.seconds.get("solve", 0.0),
+            "seconds": self.seconds,
+            "size": self.size,
+            "iterations": self.iterations,
+            "strategy": self.strategy,
+            "warm_started": self.warm_started,
+            "column_generation": self.column_generation,
+            "start_week": self.scenario.start_week,
+            "horizon_weeks": self.scenario.horizon_weeks,
+        }
+
+
+def tabulate(formulation: Formulation, solution: Solution) -> PlanResult:
+    """Result tables of the LP solution and of its whole-patient rounding."""
+    inst = formulation.instance
+    whole = integer_flows(inst, solution.y, solution.x, formulation.rows["extra_capacity"])
+    return PlanResult(
+        scenario=inst.scenario,
+        instance=inst,
+        objective=solution.objective,
+        lp=plan_tables(inst, solution.y),
+        integer=plan_tables(inst, whole),
+        y=solution.y,
+        integer_y=whole,
+        shadow_prices=shadow_prices(formulation.rows, solution.duals, inst.weeks),
+        size=formulation.size(),
+        iterations=solution.iterations,
+        strategy=solution.strategy,
+        column_generation=solution.column_generation,
+        warm_started=solution.warm_started,
+    )

@@ -1,0 +1,43 @@
+"""A plan's result folder: summary.json, scenario.yaml and every table as CSV, written atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from models.atomic import replace_folder
+from optimizer import PlanResult
+
+#: File name → how to get its table from a result.
+RESULT_TABLES = {
+    "allocations.csv": lambda r: r.lp.allocations,
+    "integer_plan.csv": lambda r: r.integer.allocations,
+    "region_kpis.csv": lambda r: r.lp.region_kpis,
+    "integer_region_kpis.csv": lambda r: r.integer.region_kpis,
+    "theatre_use.csv": lambda r: r.lp.theatre_use,
+    "bed_use.csv": lambda r: r.lp.bed_use,
+    "payments.csv": lambda r: r.lp.payments,
+    "shadow_prices.csv": lambda r: r.shadow_prices,
+    "region_totals.csv": lambda r: r.lp.region_totals,
+    "hospitals.csv": lambda r: r.instance.dataset.hospitals[["hospital_id", "name", "region_id", "level"]],
+    "proposals.csv": lambda r: r.proposals,
+}
+
+
+def write_results(result: PlanResult, out_dir: str | Path) -> Path:
+    """Write summary.json, the scenario and every result table into `out_dir`, replacing it whole.
+
+    The files are complete before they replace `out_dir` (`models.atomic.replace_folder`), so an
+    interrupted run never leaves a mix of old and new files.
+    """
+
+    def fill(folder: Path) -> None:
+        (folder / "summary.json").write_text(json.dumps(result.summary(), indent=2), encoding="utf-8")
+        scenario = yaml.safe_dump(result.scenario.to_yaml_dict(), sort_keys=False)
+        (folder / "scenario.yaml").write_text(scenario, encoding="utf-8")
+        for name, table in RESULT_TABLES.items():
+            table(result).to_csv(folder / name, index=False)  # full precision: files can be evaluated again
+
+    return replace_folder(out_dir, fill)
