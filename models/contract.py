@@ -70,7 +70,7 @@ class Column:
 
     @property
     def pattern(self) -> str | None:
-        """The regular expression a value must match in full (ids and weeks), else None."""
+        """The regular expression a value must match in full (ids, weeks, dates), else None."""
         return {"id": ID_PATTERN, "week": WEEK_PATTERN, "date": DATE_PATTERN}.get(self.type)
 
     @property
