@@ -225,20 +225,21 @@ def _convert_types(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> 
     return pd.DataFrame(out, index=frame.index)
 
 
-def _per_distinct(values: pd.Series, *tests: Callable[[pd.Series], pd.Series]) -> np.ndarray | list[np.ndarray]:
-    """Vectorised string tests run once per distinct value (ids repeat a lot), mapped back to rows.
+def _per_distinct(values: pd.Series, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """A vectorised string test run once per distinct value (ids repeat a lot), mapped back to rows."""
+    return _masks_per_distinct(values, test)[0]
 
-    One test gives one row mask; several give a list of masks (the values are factorised once).
-    """
+
+def _masks_per_distinct(values: pd.Series, *tests: Callable[[pd.Series], pd.Series]) -> list[np.ndarray]:
+    """Several such tests, one row mask each, the values factorised once."""
     codes, distinct = pd.factorize(values)
     distinct = pd.Series(distinct, dtype=values.dtype)
-    masks = [np.asarray(test(distinct), dtype=bool)[codes] for test in tests]
-    return masks[0] if len(tests) == 1 else masks
+    return [np.asarray(test(distinct), dtype=bool)[codes] for test in tests]
 
 
 def _as_id(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
     # messages never quote the value: an id may be a personal identity number
-    shaped, long = _per_distinct(
+    shaped, long = _masks_per_distinct(
         values, lambda v: v.str.fullmatch(column.pattern), lambda v: v.str.len() > column.max_length
     )
     bad = ~empty & ~shaped
