@@ -1,136 +1,154 @@
-"""Pydantic models of the domain's records, one per row of a contract file.
+"""Pydantic models of the dataset's records, derived from the contract (`models.contract`).
 
-The engine works on DataFrames (`models.Dataset`) for speed; these models document a row, give the
-JSON form of a dataset (API upload, `DatasetPayload`) and validate single records.
+Nothing here is written by hand: every record model (one per contract file, named by its
+`FileSpec.record`) and `DatasetPayload` (the JSON form of a dataset: one list of records per file)
+are built from the `FileSpec`s with `pydantic.create_model`. A column changed in the contract thus
+changes the loader's checks and these models (and the API's OpenAPI schema) together.
+
+The models document a row and validate single records. A JSON upload is not validated by them but
+written as the contract's CSV files and loaded by `models.loader`, so that JSON and CSV uploads get
+exactly the same checks and the same problems (file, row, column). The models apply the same rules:
+`tests/test_contract.py` checks, column by column, that they accept and refuse what the loader does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
+from models.contract import DATE_PATTERN, FALSE_VALUES, FILES, TRUE_VALUES, Column, FileSpec
 from models.identity import looks_like_personal_number
-from models.weeks import parse_iso_week
-
-Id = Field(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=64)
-HospitalLevel = Literal["university", "county", "district", "private"]
-PatientStatus = Literal["waiting", "MoV", "PvV"]
+from models.weeks import is_iso_week
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Record(BaseModel):
+    """Base of the record models: no extra fields, immutable, text stripped (as the loader strips
+    fields), and errors never echo an input.
+
+    Hiding inputs keeps an identity number put where a pseudonymous id belongs out of error messages.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True, str_strip_whitespace=True)
 
 
-class _WeekRecord(_Record):
-    week: str
+def _existing_week(value: str) -> str:
+    if not is_iso_week(value):
+        raise ValueError("not an ISO week like 2025-W14")
+    return value
 
-    @field_validator("week")
-    @classmethod
-    def _iso_week(cls, value: str) -> str:
-        parse_iso_week(value)
+
+def _iso_date(value: Any) -> Any:
+    """Dates as the loader reads them: a `date` or a `YYYY-MM-DD` string (no datetimes, no numbers)."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("not a date like 2025-03-31 (YYYY-MM-DD)")
+    if isinstance(value, dt.date):
         return value
+    if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value.strip()):
+        return value.strip()  # pydantic parses it; an impossible date such as 2025-02-30 fails there
+    raise ValueError("not a date like 2025-03-31 (YYYY-MM-DD)")
 
 
-class Region(_Record):
-    """A region (county council) of the health-care region."""
-
-    region_id: str = Id
-    name: str
-    population: int = Field(ge=0)
-
-
-class Hospital(_Record):
-    """A hospital; `level` orders what it can do (university does everything)."""
-
-    hospital_id: str = Id
-    name: str
-    region_id: str = Id
-    level: HospitalLevel
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-
-
-class Procedure(_Record):
-    """A procedure group (e.g. knee arthroplasty) with its default theatre and bed use."""
-
-    procedure_id: str = Id
-    name: str
-    name_sv: str
-    specialty: str = Id
-    cases_per_theatre_day: float = Field(gt=0)
-    bed_days_per_case: float = Field(ge=0)
-    kva_codes: str = ""
-
-
-class Capability(_Record):
-    """Hospital `hospital_id` can do `procedure_id`; an empty rate means the procedure's default."""
-
-    hospital_id: str = Id
-    procedure_id: str = Id
-    cases_per_theatre_day: float | None = Field(default=None, gt=0)
-
-
-class TheatreCapacity(_WeekRecord):
-    """Theatre days of one specialty at one hospital in one ISO week."""
-
-    hospital_id: str = Id
-    specialty: str = Id
-    theatre_days: float = Field(ge=0, le=1e9)
-
-
-class BedCapacity(_WeekRecord):
-    """Elective bed-days available at one hospital in one ISO week."""
-
-    hospital_id: str = Id
-    bed_days: float = Field(ge=0, le=1e9)
-
-
-class WaitingPatient(_Record):
-    """One waiting-list entry. `patient_id` is pseudonymous: identity numbers are rejected."""
-
-    patient_id: str = Id
-    region_id: str = Id
-    procedure_id: str = Id
-    decision_date: dt.date
-    status: PatientStatus
-    accepts_travel: bool
-    listed_hospital_id: str | None = None
-
-    @field_validator("patient_id")
-    @classmethod
-    def _pseudonymous(cls, value: str) -> str:
-        if looks_like_personal_number(value):
-            raise ValueError("looks like a personal identity number; use pseudonymous ids")
+def _bool_word(value: Any) -> Any:
+    """Booleans as the loader reads them: `true`/`false`, or one of the contract's spellings."""
+    if isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_VALUES:
+            return True
+        if word in FALSE_VALUES:
+            return False
+    raise ValueError("must be true or false")
 
 
-class DemandForecast(_WeekRecord):
-    """Expected new decisions to treat for one region and procedure in one week."""
-
-    region_id: str = Id
-    procedure_id: str = Id
-    expected_decisions: float = Field(ge=0, le=1e9)
+def _blank_is_none(value: Any) -> Any:
+    """An optional column's empty text is no value, as an empty CSV field is."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
-class PriceEntry(_Record):
-    """Price (SEK) charged under the regional price list for a procedure at a hospital."""
-
-    procedure_id: str = Id
-    hospital_id: str = Id
-    price_sek: float = Field(ge=0, le=1e9)
+def _pseudonymous(value: str) -> str:
+    if looks_like_personal_number(value):
+        raise ValueError("looks like a personal identity number; use pseudonymous ids")
+    return value
 
 
-class DatasetPayload(_Record):
-    """A whole dataset as JSON: one list of records per contract file."""
+def _value_type(column: Column) -> Any:
+    """The annotated type of one non-empty value of `column`, with the contract's constraints."""
+    if column.choices is not None:
+        return Literal[column.choices]
+    if column.type == "id":
+        checks = [AfterValidator(_pseudonymous)] if column.pseudonymous else []
+        field = Field(min_length=1, max_length=column.max_length, pattern=column.pattern)
+        return Annotated[str, field, *checks]
+    if column.type == "text":
+        return Annotated[str, Field(min_length=1)]
+    if column.type == "week":
+        return Annotated[str, Field(pattern=column.pattern), AfterValidator(_existing_week)]
+    if column.type == "date":
+        return Annotated[dt.date, BeforeValidator(_iso_date)]
+    if column.type == "bool":
+        return Annotated[bool, BeforeValidator(_bool_word)]
+    if column.is_number:
+        bounds: dict[str, float] = {"le": column.upper}
+        if column.positive and (column.lower is None or column.lower <= 0):
+            bounds["gt"] = 0
+        else:
+            bounds["ge"] = column.lower
+        if column.type == "int":
+            return Annotated[int, Field(**bounds)]
+        return Annotated[float, Field(allow_inf_nan=False, **bounds)]
+    raise ValueError(f"no model type for column type {column.type!r}")  # a new ColumnType needs one
 
-    regions: list[Region]
-    hospitals: list[Hospital]
-    procedures: list[Procedure]
-    capabilities: list[Capability]
-    capacity: list[TheatreCapacity]
-    beds: list[BedCapacity]
-    waiting_list: list[WaitingPatient]
-    demand: list[DemandForecast]
-    prices: list[PriceEntry]
+
+def field_definition(column: Column) -> tuple[Any, Any]:
+    """The `create_model` field of `column`: its type, and a default of None when it is optional.
+
+    An optional column takes None, a blank string (an empty CSV field) or a value of its type.
+    """
+    kind = _value_type(column)
+    description = column.description or None
+    if column.optional:
+        return (Annotated[kind | None, BeforeValidator(_blank_is_none)], Field(default=None, description=description))
+    return (kind, Field(description=description))
+
+
+def record_model(spec: FileSpec) -> type[Record]:
+    """The pydantic model of one row of `spec`'s file: one field per column, in contract order."""
+    fields = {column.name: field_definition(column) for column in spec.columns}
+    model = create_model(spec.record, __base__=Record, __doc__=spec.description, __module__=__name__, **fields)
+    return model
+
+
+#: The record model of each contract file, by file name.
+RECORD_MODELS: dict[str, type[Record]] = {name: record_model(spec) for name, spec in FILES.items()}
+
+
+def _payload_model() -> type[Record]:
+    fields = {
+        spec.table: (list[RECORD_MODELS[name]], Field(description=f"The rows of {name}."))
+        for name, spec in FILES.items()
+    }
+    return create_model(
+        "DatasetPayload",
+        __base__=Record,
+        __doc__="A whole dataset as JSON: one list of records per contract file.",
+        __module__=__name__,
+        **fields,
+    )
+
+
+#: A whole dataset as JSON: one list of records per contract file (the API's JSON upload).
+DatasetPayload: type[Record] = _payload_model()
+
+Region = RECORD_MODELS["regions.csv"]
+Hospital = RECORD_MODELS["hospitals.csv"]
+Procedure = RECORD_MODELS["procedures.csv"]
+Capability = RECORD_MODELS["capabilities.csv"]
+TheatreCapacity = RECORD_MODELS["capacity.csv"]
+BedCapacity = RECORD_MODELS["beds.csv"]
+WaitingPatient = RECORD_MODELS["waiting_list.csv"]
+DemandForecast = RECORD_MODELS["demand.csv"]
+PriceEntry = RECORD_MODELS["prices.csv"]

@@ -1,7 +1,10 @@
 """Loading, validating and saving datasets in the CSV contract of `models.contract`.
 
 `load_dataset` reads every file, collects every problem it finds (file, row, column, message) and
-raises one `DatasetError` with all of them; it never returns a partly loaded dataset.
+raises one `DatasetError` with all of them; it never returns a partly loaded dataset. Every value rule
+(id pattern and length, number bounds, weeks, dates, enumerations, pseudonymous ids) comes from the
+contract's `Column`s, the same rules the JSON form's models (`models.domain`) are derived from; the
+checks are vectorised per column (ids and weeks once per distinct value), never per row in Python.
 `save_dataset` writes the same contract back so that `load(save(d))` equals `d`.
 """
 
@@ -20,25 +23,18 @@ import numpy as np
 import pandas as pd
 
 from models.atomic import replace_folder
-from models.contract import (
-    FILES,
-    HOSPITAL_LEVELS,
-    MAX_NUMBER,
-    PATIENT_STATUSES,
-    Column,
-    FileSpec,
-)
+from models.contract import FALSE_VALUES, FILES, MAX_NUMBER, TRUE_VALUES, Column, ColumnType, FileSpec
 from models.dataset import Dataset
 from models.errors import DatasetError, Problem
 from models.identity import personal_number_mask
-from models.weeks import format_iso_week, parse_iso_week
+from models.weeks import format_iso_week, is_iso_week, parse_iso_week
 
 log = logging.getLogger(__name__)
 
 #: At most this many problems are listed per file and column; the rest are counted.
 MAX_PROBLEMS_PER_COLUMN = 20
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
+_TRUE = set(TRUE_VALUES)
+_FALSE = set(FALSE_VALUES)
 
 
 class _Problems:
@@ -230,15 +226,28 @@ def _convert_types(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> 
 
 def _per_distinct(values: pd.Series, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
     """A vectorised string test run once per distinct value (ids repeat a lot), mapped back to rows."""
+    return _masks_per_distinct(values, test)[0]
+
+
+def _masks_per_distinct(values: pd.Series, *tests: Callable[[pd.Series], pd.Series]) -> list[np.ndarray]:
+    """Several such tests, one row mask each, the values factorised once."""
     codes, distinct = pd.factorize(values)
-    return np.asarray(test(pd.Series(distinct, dtype=values.dtype)), dtype=bool)[codes]
+    distinct = pd.Series(distinct, dtype=values.dtype)
+    return [np.asarray(test(distinct), dtype=bool)[codes] for test in tests]
 
 
 def _as_id(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
-    bad = ~empty & ~_per_distinct(values, lambda v: v.str.fullmatch(r"[A-Za-z0-9_.\-]+"))
+    # messages never quote the value: an id may be a personal identity number
+    shaped, long = _masks_per_distinct(
+        values, lambda v: v.str.fullmatch(column.pattern), lambda v: v.str.len() > column.max_length
+    )
+    bad = ~empty & ~shaped
     if bad.any():
         problems.add_rows(file, column.name, values.index[bad], "id may hold only letters, digits, _ . -")
-    if column.name == "patient_id":
+    long = ~empty & long
+    if long.any():
+        problems.add_rows(file, column.name, values.index[long], f"id is longer than {column.max_length} characters")
+    if column.pseudonymous:
         pin = personal_number_mask(values)
         if pin.any():
             # never echo the value: it may be a real person's identity number
@@ -258,15 +267,22 @@ def _as_number(values: pd.Series, empty: pd.Series, file: str, column: Column, p
     if not_number.any():
         problems.add_rows(file, column.name, values.index[not_number], "not a finite number")
     ok = ~empty & ~not_number
+    out_of_range = pd.Series(False, index=values.index)
     if column.minimum is not None:
         low = ok & (numbers < column.minimum)
         if low.any():
             problems.add_rows(file, column.name, values.index[low], f"must be at least {column.minimum:g}")
+        out_of_range |= low
+    if column.maximum is not None:
+        high = ok & (numbers > column.maximum)
+        if high.any():
+            problems.add_rows(file, column.name, values.index[high], f"must be at most {column.maximum:g}")
+        out_of_range |= high
     if column.positive:
         nonpos = ok & (numbers <= 0)
         if nonpos.any():
             problems.add_rows(file, column.name, values.index[nonpos], "must be greater than 0")
-    huge = ok & (numbers.abs() > MAX_NUMBER)
+    huge = ok & ~out_of_range & (numbers.abs() > MAX_NUMBER)  # one bound problem per cell
     if huge.any():
         problems.add_rows(file, column.name, values.index[huge], f"implausibly large (over {MAX_NUMBER:g})")
     if column.type == "int":
@@ -279,7 +295,7 @@ def _as_number(values: pd.Series, empty: pd.Series, file: str, column: Column, p
 
 
 def _as_week(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
-    valid = values.isin([label for label in values.unique() if _is_valid_week(label)])
+    valid = values.isin([label for label in values.unique() if is_iso_week(label)])
     bad = ~empty & ~valid
     if bad.any():
         problems.add_rows(file, column.name, values.index[bad], "not an ISO week like 2025-W14")
@@ -287,7 +303,8 @@ def _as_week(values: pd.Series, empty: pd.Series, file: str, column: Column, pro
 
 
 def _as_date(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
-    dates = pd.to_datetime(values.where(~empty, None), format="%Y-%m-%d", errors="coerce")
+    shaped = _per_distinct(values, lambda v: v.str.fullmatch(column.pattern))  # pandas also takes 2025-3-5
+    dates = pd.to_datetime(values.where(~empty & shaped, None), format="%Y-%m-%d", errors="coerce")
     bad = ~empty & dates.isna()
     if bad.any():
         problems.add_rows(file, column.name, values.index[bad], "not a date like 2025-03-31 (YYYY-MM-DD)")
@@ -302,17 +319,14 @@ def _as_bool(values: pd.Series, empty: pd.Series, file: str, column: Column, pro
     return lowered.isin(_TRUE)
 
 
-def _as_choice(choices: tuple[str, ...]):
-    def convert(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
-        bad = ~empty & ~values.isin(choices)
-        if bad.any():
-            problems.add_rows(file, column.name, values.index[bad], f"must be one of {', '.join(choices)}")
-        return values
-
-    return convert
+def _as_choice(values: pd.Series, empty: pd.Series, file: str, column: Column, problems: _Problems) -> pd.Series:
+    bad = ~empty & ~values.isin(column.choices)
+    if bad.any():
+        problems.add_rows(file, column.name, values.index[bad], f"must be one of {', '.join(column.choices)}")
+    return values
 
 
-_CONVERTERS = {
+_CONVERTERS: dict[ColumnType, Callable[[pd.Series, pd.Series, str, Column, _Problems], pd.Series]] = {
     "id": _as_id,
     "text": _as_text,
     "int": _as_number,
@@ -320,8 +334,8 @@ _CONVERTERS = {
     "week": _as_week,
     "date": _as_date,
     "bool": _as_bool,
-    "level": _as_choice(HOSPITAL_LEVELS),
-    "status": _as_choice(PATIENT_STATUSES),
+    "level": _as_choice,
+    "status": _as_choice,
 }
 
 
@@ -364,18 +378,11 @@ def _plan_start(capacity: pd.DataFrame, plan_start: str | None, problems: _Probl
         except ValueError as exc:
             problems.add("plan", None, "start_week", str(exc))
             return None
-    mondays = [parse_iso_week(w) for w in capacity["week"].unique() if _is_valid_week(w)]
+    mondays = [parse_iso_week(w) for w in capacity["week"].unique() if is_iso_week(w)]
     if not mondays:  # e.g. every week is 2025-W54: reported per row, but no start to derive
         problems.add("capacity.csv", None, "week", "no valid week: cannot tell when the plan starts")
         return None
     return min(mondays)
-
-
-def _is_valid_week(label: str) -> bool:
-    try:
-        return format_iso_week(parse_iso_week(label)) == label
-    except ValueError:
-        return False
 
 
 def _check_decision_dates(waiting: pd.DataFrame, start: dt.date, problems: _Problems) -> None:

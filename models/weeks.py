@@ -29,6 +29,14 @@ def format_iso_week(monday: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def is_iso_week(label: object) -> bool:
+    """True when `label` is an existing ISO week written exactly as `format_iso_week` writes it."""
+    try:
+        return format_iso_week(parse_iso_week(label)) == label
+    except ValueError:
+        return False
+
+
 def week_labels(start_week: str, horizon_weeks: int) -> list[str]:
     """Return the labels of the plan's weeks 1..horizon_weeks starting at `start_week`."""
     monday = parse_iso_week(start_week)

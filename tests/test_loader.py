@@ -367,6 +367,69 @@ def test_a_procedure_needs_a_rate_but_a_capability_may_leave_it_empty(folder):
     expect(problems_of(folder), "procedures.csv", line, "cases_per_theatre_day", "required")
 
 
+# --- bounds, lengths and patterns of the contract (the JSON form's models derive from them) --------
+
+OUT_OF_RANGE = [
+    ("hospitals.csv", "59.8,17.6", "500,17.6", "lat", "at most 90"),
+    ("hospitals.csv", "59.8,17.6", "90.5,17.6", "lat", "at most 90"),
+    ("hospitals.csv", "59.8,17.6", "-90.5,17.6", "lat", "at least -90"),
+    ("hospitals.csv", "59.8,17.6", "59.8,180.01", "lon", "at most 180"),
+    ("hospitals.csv", "59.8,17.6", "59.8,-181", "lon", "at least -180"),
+    ("hospitals.csv", "59.8,17.6", "1e300,17.6", "lat", "at most 90"),  # one problem, not also "large"
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "column", "words"), OUT_OF_RANGE)
+def test_coordinates_out_of_range(folder, file, old, new, column, words):
+    line = edit(folder, file, old, new)
+    expect(problems_of(folder), file, line, column, words)
+
+
+def test_coordinates_on_the_bounds_load(folder):
+    edit(folder, "hospitals.csv", "59.8,17.6", "90,-180")
+    edit(folder, "hospitals.csv", "59.37,13.5", "-90,180")
+    assert load_dataset(folder).hospitals[["lat", "lon"]].values.tolist() == [[90, -180], [-90, 180]]
+
+
+LONG_IDS = [
+    ("regions.csv", "r2,r2,100000", "{id},r2,100000", "region_id"),
+    ("hospitals.csv", "h1,Sjukhuset", "{id},Sjukhuset", "hospital_id"),
+    ("procedures.csv", "cataract,cataract", "{id},cataract", "procedure_id"),
+    ("procedures.csv", "ophthalmology", "{id}", "specialty"),
+    ("waiting_list.csv", "P0012346", "{id}", "patient_id"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "column"), LONG_IDS)
+def test_over_long_id_is_refused_without_echo(folder, file, old, new, column):
+    too_long = "X" * 65
+    line = edit(folder, file, old, new.format(id=too_long))
+    problems = problems_of(folder)
+    expect(problems, file, line, column, "longer than 64 characters")
+    assert too_long not in str(DatasetError(problems))
+
+
+def test_id_of_64_characters_loads(folder):
+    edit(folder, "waiting_list.csv", "P0012346", "P" * 64)
+    assert "P" * 64 in set(load_dataset(folder).waiting_list["patient_id"])
+
+
+def test_over_long_id_holding_a_personal_number_is_refused_without_echo(folder):
+    number = "19121212-1212"
+    line = edit(folder, "waiting_list.csv", "P0012346", "X" * 60 + number)
+    problems = problems_of(folder)
+    reported = [p for p in problems if (p.file, p.row, p.column) == ("waiting_list.csv", line, "patient_id")]
+    messages = " | ".join(p.message for p in reported)
+    assert "longer than 64" in messages and "personal identity number" in messages
+    assert "19121212" not in str(DatasetError(problems))
+
+
+@pytest.mark.parametrize("date", ["2024-12-1", "2024-2-25 ", "20241221", "2024-12-21T00:00"])
+def test_decision_date_must_be_written_yyyy_mm_dd(folder, date):
+    line = edit(folder, "waiting_list.csv", "2024-12-21", date)
+    expect(problems_of(folder), "waiting_list.csv", line, "decision_date", "YYYY-MM-DD")
+
+
 # --- dates and the plan ------------------------------------------------------------------------
 
 

@@ -96,6 +96,48 @@ def test_json_upload_reports_the_same_problems_as_a_zip(client, tmp_path):
     assert from_json == from_zip
 
 
+@pytest.mark.parametrize(
+    ("table", "record", "column", "value", "message"),
+    [
+        ("hospitals", 1, "lat", 500, "must be at most 90"),
+        ("hospitals", 0, "lon", -180.5, "must be at least -180"),
+        ("waiting_list", 4, "patient_id", "P" * 65, "id is longer than 64 characters"),
+        ("regions", 2, "name", "  ", "value is required"),
+    ],
+)
+def test_json_and_zip_uploads_refuse_a_value_out_of_the_contract_alike(
+    client, tmp_path, table, record, column, value, message
+):
+    """The contract's bounds, lengths and patterns hold for both forms, with the same file/row/column."""
+    file, line = f"{table}.csv", record + 2
+    folder = dataset_folder(tmp_path)
+    edit_csv(folder, file, line, column, str(value))
+    zipped = client.post("/api/v1/datasets?name=z", content=zip_folder(folder), headers=ZIP)
+    payload = _json_payload()
+    payload[table][record][column] = value
+    posted = client.post("/api/v1/datasets?name=j", json=payload, headers=WRITE)
+    assert (zipped.status_code, posted.status_code) == (422, 422)
+    problem = {"file": file, "row": line, "column": column, "message": message}
+    assert problem in posted.json()["problems"]
+    assert posted.json()["problems"] == zipped.json()["problems"]
+    if column == "patient_id":
+        assert value not in posted.text and value not in zipped.text  # an id is never echoed
+    assert _stored(client) == 0
+
+
+def test_openapi_schema_of_the_json_upload_is_the_contract(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["DatasetPayload"]["properties"]["hospitals"]["items"] == {"$ref": "#/components/schemas/Hospital"}
+    for spec in FILES.values():
+        properties = schemas[spec.record]["properties"]
+        assert list(properties) == spec.column_names
+    lat = schemas["Hospital"]["properties"]["lat"]
+    assert (lat["minimum"], lat["maximum"]) == (-90, 90)
+    patient_id = schemas["WaitingPatient"]["properties"]["patient_id"]
+    assert (patient_id["maxLength"], patient_id["pattern"]) == (64, r"^[A-Za-z0-9_.\-]+$")
+    assert schemas["WaitingPatient"]["properties"]["status"]["enum"] == ["waiting", "MoV", "PvV"]
+
+
 def test_json_upload_with_extra_or_missing_fields_names_them(client):
     payload = _json_payload()
     payload["regions"][0]["colour"] = "blue"
