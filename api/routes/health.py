@@ -17,10 +17,8 @@ router = APIRouter(tags=["health"])
 def capplan_version() -> str:
     try:
         return metadata.version("capplan")
-    except metadata.PackageNotFoundError:
-        import capplan
-
-        return capplan.__version__
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 @router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})

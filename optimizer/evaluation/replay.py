@@ -60,17 +60,25 @@ import pandas as pd
 
 from models.dataset import Dataset
 from models.objective import objective_value
-from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, main_hospitals, road_km
-from models.scenario import ExtraCapacity, Scenario
+from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS
+from models.scenario import Scenario
 from models.weeks import parse_iso_week, week_labels
+from optimizer.evaluation.capacity import agreement_violations, bed_use, budget_violations, theatre_use
+from optimizer.evaluation.flows import (
+    FLOW_COLUMNS,
+    QUEUE_KEYS,
+    VIOLATION_COLUMNS,
+    checked_flows,
+    eligibility_violations,
+    violation_frame,
+    with_arcs,
+)
 
 log = logging.getLogger(__name__)
 
 #: Slack below a patient's FIFO position within which the cumulative flow counts as covering them.
+
 POSITION_EPS = 1e-6
-QUEUE_KEYS = ["region_id", "procedure_id", "class"]
-FLOW_COLUMNS = ["region_id", "procedure_id", "class", "hospital_id", "week", "patients"]
-VIOLATION_COLUMNS = ["family", "key", "amount", "message"]
 
 
 @dataclass
@@ -143,9 +151,9 @@ def evaluate_flows(
     n_weeks = len(labels)
     violations: list[pd.DataFrame] = []
 
-    flows = _checked_flows(dataset, allocations, labels, tolerance, violations)
-    flows = _with_arcs(dataset, scenario, flows)
-    _eligibility_violations(flows, violations)
+    flows = checked_flows(dataset, allocations, labels, tolerance, violations)
+    flows = with_arcs(dataset, scenario, flows)
+    eligibility_violations(flows, violations)
 
     items = _queue_items(dataset, scenario, d0, labels)
     queues = pd.concat([items[QUEUE_KEYS], flows[QUEUE_KEYS]]).drop_duplicates()
@@ -159,8 +167,8 @@ def evaluate_flows(
     queue_weeks = _queue_table(sim, queues, labels)
     kpis = _kpis(queue_weeks, dataset, labels)
 
-    theatre = _theatre(dataset, scenario, flows, labels, tolerance, violations)
-    beds = _beds(dataset, flows, labels, tolerance, violations)
+    theatre = theatre_use(dataset, scenario, flows, labels, tolerance, violations)
+    beds = bed_use(dataset, flows, labels, tolerance, violations)
     flows["cost_sek"] = np.where(flows["charged"], flows["price_sek"].fillna(0.0), 0.0) * flows["patients"]
     flows["km"] = np.where(flows["out_of_region"], flows["distance_km"].fillna(0.0), 0.0) * flows["patients"]
     payments = (
@@ -169,8 +177,8 @@ def evaluate_flows(
         .sum()
         .rename(columns={"region_id": "payer_region", "hospital_region": "provider_region", "cost_sek": "sek"})
     )
-    _agreement_violations(scenario, flows, tolerance, violations)
-    _budget_violations(scenario, payments, tolerance, violations)
+    agreement_violations(scenario, flows, tolerance, violations)
+    budget_violations(scenario, payments, tolerance, violations)
     assignments = _assignments(sim, flows, labels, d0)
 
     breach_days = {theta: 7.0 * float(queue_weeks[f"over_{theta}"].sum()) for theta in THRESHOLDS}
@@ -184,7 +192,7 @@ def evaluate_flows(
     table = (
         pd.concat(violations, ignore_index=True)
         if violations
-        else _violation_frame("", pd.Series([], dtype=object), pd.Series([], dtype=float), pd.Series([], dtype=object))
+        else violation_frame("", pd.Series([], dtype=object), pd.Series([], dtype=float), pd.Series([], dtype=object))
     )
     result = Evaluation(
         kpis=kpis,
@@ -216,156 +224,6 @@ def evaluate_flows(
 
 
 # --- flows and arcs -------------------------------------------------------------------------------
-
-
-def _violation_frame(family: str, keys: pd.Series, amounts: pd.Series, messages: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "family": family,
-            "key": keys.to_numpy(dtype=object),
-            "amount": amounts.to_numpy(dtype=float),
-            "message": messages.to_numpy(dtype=object),
-        }
-    )
-
-
-def _arc_key(frame: pd.DataFrame) -> pd.Series:
-    return frame["region_id"] + "/" + frame["procedure_id"] + "/" + frame["class"] + "->" + frame["hospital_id"]
-
-
-def _checked_flows(
-    dataset: Dataset, allocations: pd.DataFrame, labels: list[str], tolerance: float, out: list[pd.DataFrame]
-) -> pd.DataFrame:
-    """Typed, checked flow rows with week index `t`; rows that cannot be placed are reported and dropped."""
-    flows = allocations[FLOW_COLUMNS].reset_index(drop=True)
-    flows = flows.assign(
-        **{
-            column: flows[column].astype(object).where(flows[column].notna(), "").astype(str)
-            for column in FLOW_COLUMNS[:-1]
-        }
-    )
-    flows["patients"] = pd.to_numeric(flows["patients"], errors="coerce").astype(float)
-
-    def row_key(rows: pd.DataFrame) -> pd.Series:
-        return _arc_key(rows) + "/" + rows["week"]
-
-    patients = flows["patients"].to_numpy()
-    bad_number = ~np.isfinite(patients)
-    negative = ~bad_number & (patients < -tolerance)
-    if bad_number.any():
-        rows = flows[bad_number]
-        out.append(
-            _violation_frame(
-                "negative_flow",
-                row_key(rows),
-                pd.Series(0.0, index=rows.index),
-                pd.Series("patients is not a finite number", index=rows.index),
-            )
-        )
-    if negative.any():
-        rows = flows[negative]
-        out.append(
-            _violation_frame(
-                "negative_flow",
-                row_key(rows),
-                -rows["patients"],
-                rows["patients"].map(lambda v: f"negative flow of {v:g} patients (counted as 0)"),
-            )
-        )
-    flows = flows[~bad_number & (patients > 0)]
-
-    unknown = np.zeros(len(flows), dtype=bool)
-    unknown_columns = []
-    for column, known in (
-        ("region_id", dataset.regions["region_id"]),
-        ("procedure_id", dataset.procedures["procedure_id"]),
-        ("hospital_id", dataset.hospitals["hospital_id"]),
-        ("class", pd.Series(["local", "mobile"])),
-    ):
-        bad = ~flows[column].isin(set(known)).to_numpy()
-        unknown_columns.append((column, bad))
-        unknown |= bad
-    if unknown.any():
-        rows = flows[unknown]
-        messages = [
-            "; ".join(f"unknown {column}" for column, bad in unknown_columns if bad[i]) + " (flow ignored)"
-            for i in np.flatnonzero(unknown)
-        ]
-        out.append(_violation_frame("eligibility", row_key(rows), rows["patients"], pd.Series(messages)))
-    week_of = {label: t for t, label in enumerate(labels, start=1)}
-    t = flows["week"].map(week_of).to_numpy(dtype=float)
-    outside = ~unknown & np.isnan(t)
-    if outside.any():
-        rows = flows[outside]
-        out.append(
-            _violation_frame(
-                "week",
-                row_key(rows),
-                rows["patients"],
-                rows["week"].map(lambda w: f"week {w!r} is not in the plan {labels[0]}..{labels[-1]} (flow ignored)"),
-            )
-        )
-    keep = ~unknown & ~outside
-    flows = flows[keep].assign(t=t[keep].astype(np.int64))
-    return flows.groupby(FLOW_COLUMNS[:-1] + ["t"], as_index=False, sort=False)["patients"].sum()
-
-
-def _main_hospitals(dataset: Dataset) -> pd.DataFrame:
-    """region_id → main hospital's lat/lon (`models.rules.main_hospitals`)."""
-    mains = main_hospitals(dataset.hospitals)
-    return mains[["region_id", "lat", "lon"]].rename(columns={"lat": "main_lat", "lon": "main_lon"})
-
-
-def _with_arcs(dataset: Dataset, scenario: Scenario, flows: pd.DataFrame) -> pd.DataFrame:
-    """Add to each flow its arc's facts: rate, beds per case, specialty, distance, charge, price, eligibility."""
-    hospitals = dataset.hospitals[["hospital_id", "region_id", "level", "lat", "lon"]].rename(
-        columns={"region_id": "hospital_region"}
-    )
-    procedures = dataset.procedures[["procedure_id", "specialty", "cases_per_theatre_day", "bed_days_per_case"]]
-    caps = dataset.capabilities.rename(columns={"cases_per_theatre_day": "capability_rate"}).assign(capable=True)
-    flows = (
-        flows.merge(hospitals, on="hospital_id", how="left")
-        .merge(procedures, on="procedure_id", how="left")
-        .merge(caps, on=["hospital_id", "procedure_id"], how="left")
-        .merge(_main_hospitals(dataset), on="region_id", how="left")
-        .merge(dataset.prices, on=["procedure_id", "hospital_id"], how="left")
-    )
-    flows["capable"] = flows["capable"].eq(True)
-    flows["rate"] = flows["capability_rate"].fillna(flows["cases_per_theatre_day"])
-    flows["out_of_region"] = flows["hospital_region"] != flows["region_id"]
-    flows["distance_km"] = road_km(flows["main_lat"], flows["main_lon"], flows["lat"], flows["lon"])
-    flows["charged"] = flows["out_of_region"] | (flows["level"] == "private")
-    limit = scenario.policy.max_travel_km
-    local = (flows["class"] == "local").to_numpy()
-    away = flows["out_of_region"].to_numpy()
-    distance = flows["distance_km"].to_numpy()
-    checks = [
-        (~flows["capable"].to_numpy(), "hospital has no capability for the procedure"),
-        (away & local, "local patients are treated in their home region only"),
-        (away & ~local & np.isnan(distance), "no distance: home region has no hospital"),
-        ((flows["charged"] & flows["price_sek"].isna()).to_numpy(), "charged arc without a price-list row"),
-    ]
-    if limit is not None:
-        checks.insert(3, (away & ~local & (distance > limit * (1 + 1e-12)), f"beyond max_travel_km {limit:g}"))
-    failed = np.logical_or.reduce([mask for mask, _ in checks])
-    reasons = np.full(len(flows), "", dtype=object)
-    reasons[failed] = ["; ".join(text for mask, text in checks if mask[i]) for i in np.flatnonzero(failed)]
-    flows["ineligible"] = reasons
-    return flows.drop(columns=["capability_rate", "cases_per_theatre_day", "main_lat", "main_lon", "lat", "lon"])
-
-
-def _eligibility_violations(flows: pd.DataFrame, out: list[pd.DataFrame]) -> None:
-    bad = flows[flows["ineligible"] != ""]
-    if bad.empty:
-        return
-    arcs = bad.groupby(["region_id", "procedure_id", "class", "hospital_id", "ineligible"], as_index=False).agg(
-        patients=("patients", "sum"), weeks=("t", "size")
-    )
-    messages = arcs["ineligible"] + " (" + arcs["weeks"].astype(str) + " week(s))"
-    out.append(_violation_frame("eligibility", _arc_key(arcs), arcs["patients"], messages))
-
-
-# --- patients, queues and the FIFO simulation ------------------------------------------------------
 
 
 def _mobile_share(dataset: Dataset, scenario: Scenario, pairs: pd.DataFrame) -> np.ndarray:
@@ -502,7 +360,7 @@ def _queue_violations(sim: dict, queues: pd.DataFrame, labels: list[str], out: l
         f"{excess[a, b] + available[k]:.6g} patients planned but only {available[k]:.6g} arrived and untreated"
         for k, (a, b) in enumerate(zip(qi, ti, strict=True))
     ]
-    out.append(_violation_frame("queue", pd.Series(keys), pd.Series(excess[qi, ti]), pd.Series(messages)))
+    out.append(violation_frame("queue", pd.Series(keys), pd.Series(excess[qi, ti]), pd.Series(messages)))
 
 
 def _queue_table(sim: dict, queues: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
@@ -587,136 +445,3 @@ def _assignments(sim: dict, flows: pd.DataFrame, labels: list[str], d0: dt.date)
 
 
 # --- capacity, agreements and budgets -------------------------------------------------------------
-
-
-def _extra_offers(scenario: Scenario, labels: list[str]) -> pd.DataFrame:
-    """The scenario's `extra_capacity` offers, one row per hospital × specialty × plan week."""
-    rows = [
-        (change.hospital_id, change.specialty, week, change.theatre_days_per_week, change.cost_per_day_sek)
-        for change in scenario.changes
-        if isinstance(change, ExtraCapacity)
-        for week in labels
-        if change.weeks is None or change.weeks.contains(week)
-    ]
-    offers = pd.DataFrame(rows, columns=["hospital_id", "specialty", "week", "days", "cost_per_day_sek"])
-    return offers.astype({"days": float, "cost_per_day_sek": float})
-
-
-def _theatre(
-    dataset: Dataset,
-    scenario: Scenario,
-    flows: pd.DataFrame,
-    labels: list[str],
-    tolerance: float,
-    out: list[pd.DataFrame],
-) -> pd.DataFrame:
-    """Theatre days per hospital × specialty × week: need = Σ patients / rate vs capacity + extra offered.
-
-    Extra days are bought only beyond base capacity, cheapest offer first, up to what is offered.
-    """
-    keys = ["hospital_id", "specialty", "week"]
-    need = flows.assign(need=flows["patients"] / flows["rate"]).groupby(keys, as_index=False)["need"].sum()
-    capacity = dataset.capacity[dataset.capacity["week"].isin(set(labels))]
-    capacity = capacity.groupby(keys, as_index=False)["theatre_days"].sum().rename(columns={"theatre_days": "capacity"})
-    table = need.merge(capacity, on=keys, how="outer").fillna({"need": 0.0, "capacity": 0.0})
-    offers = _extra_offers(scenario, labels).merge(table, on=keys, how="inner")
-    offers = offers.sort_values(keys + ["cost_per_day_sek"], ignore_index=True)
-    offered_before = offers.groupby(keys)["days"].cumsum() - offers["days"]
-    offers["used"] = np.clip(offers["need"] - offers["capacity"] - offered_before, 0.0, offers["days"])
-    offers["cost"] = offers["used"] * offers["cost_per_day_sek"]
-    extra = offers.groupby(keys, as_index=False).agg(
-        extra_offered=("days", "sum"), extra_used=("used", "sum"), extra_cost_sek=("cost", "sum")
-    )
-    table = table.merge(extra, on=keys, how="left").fillna(
-        {"extra_offered": 0.0, "extra_used": 0.0, "extra_cost_sek": 0.0}
-    )
-    table = table.sort_values(keys, ignore_index=True)
-    bound = table["capacity"] + table["extra_offered"]
-    over = table["need"] - bound
-    bad = over > tolerance * np.maximum(1.0, bound)
-    if bad.any():
-        rows = table[bad]
-        messages = [
-            f"needs {n:.6g} theatre days, {c:.6g} available + {x:.6g} extra offered"
-            for n, c, x in zip(rows["need"], rows["capacity"], rows["extra_offered"], strict=True)
-        ]
-        out.append(
-            _violation_frame(
-                "theatre_days",
-                rows["hospital_id"] + "/" + rows["specialty"] + "/" + rows["week"],
-                over[bad],
-                pd.Series(messages),
-            )
-        )
-    return table[keys + ["need", "capacity", "extra_offered", "extra_used", "extra_cost_sek"]]
-
-
-def _beds(
-    dataset: Dataset, flows: pd.DataFrame, labels: list[str], tolerance: float, out: list[pd.DataFrame]
-) -> pd.DataFrame:
-    """Bed-days per hospital × week: Σ patients · bed_days_per_case vs beds.csv (missing = 0)."""
-    keys = ["hospital_id", "week"]
-    need = flows.assign(need=flows["patients"] * flows["bed_days_per_case"]).groupby(keys, as_index=False)["need"].sum()
-    beds = dataset.beds[dataset.beds["week"].isin(set(labels))]
-    beds = beds.groupby(keys, as_index=False)["bed_days"].sum().rename(columns={"bed_days": "capacity"})
-    table = need.merge(beds, on=keys, how="outer").fillna({"need": 0.0, "capacity": 0.0})
-    table = table.sort_values(keys, ignore_index=True)
-    over = table["need"] - table["capacity"]
-    bad = over > tolerance * np.maximum(1.0, table["capacity"])
-    if bad.any():
-        rows = table[bad]
-        messages = [
-            f"needs {n:.6g} bed-days, {c:.6g} available" for n, c in zip(rows["need"], rows["capacity"], strict=True)
-        ]
-        out.append(
-            _violation_frame("bed_days", rows["hospital_id"] + "/" + rows["week"], over[bad], pd.Series(messages))
-        )
-    return table
-
-
-def _agreement_violations(scenario: Scenario, flows: pd.DataFrame, tolerance: float, out: list[pd.DataFrame]) -> None:
-    """Cases payer region → provider hospital/region (optionally one procedure) within [min, max]."""
-    rows = []
-    for agreement in scenario.policy.agreements:
-        mask = flows["region_id"] == agreement.payer_region
-        if agreement.provider_hospital is not None:
-            mask &= flows["hospital_id"] == agreement.provider_hospital
-        else:
-            mask &= flows["hospital_region"] == agreement.provider_region
-        if agreement.procedure_id is not None:
-            mask &= flows["procedure_id"] == agreement.procedure_id
-        cases = float(flows.loc[mask, "patients"].sum())
-        key = f"{agreement.payer_region}->{agreement.provider_hospital or agreement.provider_region}"
-        key += f"/{agreement.procedure_id}" if agreement.procedure_id else ""
-        if agreement.min_cases - cases > tolerance * max(1.0, agreement.min_cases):
-            rows.append(
-                (
-                    "agreements",
-                    key,
-                    agreement.min_cases - cases,
-                    f"{cases:.6g} cases, below the agreed minimum {agreement.min_cases:g}",
-                )
-            )
-        if agreement.max_cases is not None and cases - agreement.max_cases > tolerance * max(1.0, agreement.max_cases):
-            rows.append(
-                (
-                    "agreements",
-                    key,
-                    cases - agreement.max_cases,
-                    f"{cases:.6g} cases, above the agreed maximum {agreement.max_cases:g}",
-                )
-            )
-    if rows:
-        out.append(pd.DataFrame(rows, columns=VIOLATION_COLUMNS))
-
-
-def _budget_violations(scenario: Scenario, payments: pd.DataFrame, tolerance: float, out: list[pd.DataFrame]) -> None:
-    """SEK a payer region pays on charged arcs over the horizon ≤ its budget."""
-    paid = payments.groupby("payer_region")["sek"].sum()
-    rows = []
-    for region, budget in scenario.policy.budgets_sek.items():
-        spent = float(paid.get(region, 0.0))
-        if spent - budget > tolerance * max(1.0, budget):
-            rows.append(("budgets", region, spent - budget, f"pays {spent:,.0f} SEK, budget {budget:,.0f} SEK"))
-    if rows:
-        out.append(pd.DataFrame(rows, columns=VIOLATION_COLUMNS))
