@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from models.dataset import Dataset
+from models.shares import share
 
 #: Waiting-time bands of the national statistics (days, inclusive).
 BANDS = ((0, 30), (31, 60), (61, 90), (91, 120), (121, 180), (181, 365), (366, None))
@@ -42,7 +43,7 @@ def region_summary(dataset: Dataset) -> pd.DataFrame:
         .fillna(0)
         .astype(int)
     )
-    table["share_over_90"] = np.where(table["waiting"] > 0, table["over_90"] / table["waiting"].clip(lower=1), 0.0)
+    table["share_over_90"] = share(table["over_90"], table["waiting"])
     return table.rename_axis("region_id").reset_index()
 
 

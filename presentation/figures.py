@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from models.shares import share
 from optimizer import PlanResult, ResultView, cumulative_treated, waiting_bands
 from presentation.labels import (
     BAND_COLOURS,
@@ -125,12 +126,12 @@ def utilisation_heatmap(
 ) -> go.Figure:
     """Heat map hospital × week of Σused / Σavailable; blank where the hospital has nothing available."""
     sums = use.groupby(["hospital_id", "week"])[[used, available]].sum()
-    share = (sums[used] / sums[available].where(sums[available] > 0)).unstack("week")
+    share_used = share(sums[used], sums[available], empty=np.nan).unstack("week")
     order = labels[labels["hospital_id"].isin(sums.index.get_level_values(0))]
-    share = share.reindex(index=order["hospital_id"], columns=weeks)
+    share_used = share_used.reindex(index=order["hospital_id"], columns=weeks)
     used_grid = sums[used].unstack("week").reindex(index=order["hospital_id"], columns=weeks)
     avail_grid = sums[available].unstack("week").reindex(index=order["hospital_id"], columns=weeks)
-    z = 100 * share.to_numpy(dtype=float)
+    z = 100 * share_used.to_numpy(dtype=float)
     text = {"texttemplate": "%{z:.0f}", "textfont": {"size": 9}} if z.size <= 400 else {}  # else hover only
     fig = go.Figure(
         go.Heatmap(
@@ -329,11 +330,11 @@ def share_figure(views: list[ResultView], plans: list[str]) -> go.Figure:
     fig = go.Figure()
     for i, (plan_name, view) in enumerate(zip(plans, views, strict=True)):
         sums = view.region_kpis.groupby(["t", "week"], as_index=False)[["over_90", "waiting"]].sum().sort_values("t")
-        share = 100 * sums["over_90"] / sums["waiting"].where(sums["waiting"] > 0)
+        share_over_90 = 100 * share(sums["over_90"], sums["waiting"], empty=np.nan)
         fig.add_trace(
             go.Scatter(
                 x=sums["week"],
-                y=share,
+                y=share_over_90,
                 name=plan_name,
                 mode="lines+markers",
                 line={"color": PLAN_PALETTE[i % len(PLAN_PALETTE)]},

@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from models.shares import share
 from optimizer.results.plan_result import PlanResult
 
 #: Metrics of the comparison table, in display order, and how a region's value is totalled.
@@ -86,15 +86,9 @@ class ResultView:
         table["used_days"], table["available_days"] = sums["used_days"], sums["available"]
         total = table.sum(numeric_only=True).rename("total")
         table = pd.concat([table, total.to_frame().T])
-        table["share_over_90_end"] = _ratio(table["over_90_end"], table["waiting_end"])
-        table["theatre_utilisation"] = _ratio(table["used_days"], table["available_days"])
+        table["share_over_90_end"] = share(table["over_90_end"], table["waiting_end"])
+        table["theatre_utilisation"] = share(table["used_days"], table["available_days"])
         return table[list(METRICS)]
-
-
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return pd.Series(
-        np.where(denominator > 0, numerator / denominator.where(denominator > 0, 1), 0.0), index=numerator.index
-    )
 
 
 def compare(views: list[ResultView]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from models.objective import objective_value
 from models.rules import THRESHOLDS
+from models.shares import share
 from models.summary import BANDS, band_labels
 from optimizer.model.instance import Instance
 
@@ -53,7 +54,7 @@ def theatre_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
     table = inst.theatre.merge(used, how="left", on=["hospital_id", "specialty", "t"]).fillna({"used_days": 0.0})
     table["extra_days_used"] = np.clip(table["used_days"] - table["theatre_days"], 0.0, table["extra_days"])
     available = table["theatre_days"] + table["extra_days_used"]
-    table["utilisation"] = np.where(available > 0, table["used_days"] / available.where(available > 0, 1), 0.0)
+    table["utilisation"] = share(table["used_days"], available)
     table["week"] = [inst.weeks[t - 1] for t in table["t"]]
     return table
 
@@ -68,9 +69,7 @@ def bed_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
         .sum()
     )
     table = inst.beds.merge(used, how="left", on=["hospital_id", "t"]).fillna({"used_bed_days": 0.0})
-    table["utilisation"] = np.where(
-        table["bed_days"] > 0, table["used_bed_days"] / table["bed_days"].where(table["bed_days"] > 0, 1), 0.0
-    )
+    table["utilisation"] = share(table["used_bed_days"], table["bed_days"])
     table["week"] = [inst.weeks[t - 1] for t in table["t"]]
     return table
 
@@ -90,9 +89,7 @@ def region_kpis(inst: Instance, S: np.ndarray) -> pd.DataFrame:
         frames.append(frame.groupby("region_id").sum().stack().rename(name))
     table = pd.concat(frames, axis=1).reset_index(names=["region_id", "t"])
     table["waiting"] = table["waiting"].clip(lower=0.0)
-    table["share_over_90"] = np.where(
-        table["waiting"] > 0, table["over_90"] / table["waiting"].where(table["waiting"] > 0, 1), 0.0
-    )
+    table["share_over_90"] = share(table["over_90"], table["waiting"])
     mov = inst.dataset.waiting_list
     mov_counts = mov[mov["status"] != "waiting"].groupby("region_id").size()
     table["mov_pvv"] = table["region_id"].map(mov_counts).fillna(0).astype(int)
