@@ -75,3 +75,18 @@ def test_a_ranged_agreement_has_one_dual_equal_to_the_cost_of_one_more_case():
     assert duals["full_lp"] == pytest.approx([1.0], rel=1e-6)
     assert duals["column_generation"] == pytest.approx([1.0], rel=1e-6)
     assert plan(agreement(3), dataset=ds).objective - plan(agreement(2), dataset=ds).objective == pytest.approx(1.0)
+
+
+def test_a_hook_reads_flows_by_named_key():
+    # Region a's knee patients (the factory's default: they accept travel, class mobile) have one flow, h in
+    # 2025-W14. Capping that named flow at 1 leaves 2 of 3 over 90 for the week: 2 × 7 = 14.
+    from optimizer import FlowKey
+
+    key = FlowKey(region_id="a", procedure_id="knee", patient_class="mobile", hospital_id="h", week="2025-W14")
+
+    def cap_named_flow(built):
+        assert list(built.flow) == [key]
+        built.model.named_cap = pyo.Constraint(expr=built.flow[key] <= 1)
+
+    result = plan(scenario(1, weights=ONLY_90), dataset=_three_over_90_two_days(), extra_functionality=cap_named_flow)
+    assert result.objective == pytest.approx(14.0)
