@@ -274,6 +274,3 @@ FILES: dict[str, FileSpec] = {
         ),
     )
 }
-
-#: Order in which files are read: referenced files before the files that reference them.
-FILE_ORDER: tuple[str, ...] = tuple(FILES)
