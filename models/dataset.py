@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
@@ -28,6 +28,9 @@ class Dataset:
     waiting_list: pd.DataFrame
     demand: pd.DataFrame
     prices: pd.DataFrame
+    #: priorities.csv (optional in a dataset): priority_id, name_sv, max_wait_days, demand_share.
+    #: Without the file there is one priority, `routine`: limit 90 days, all new decisions.
+    priorities: pd.DataFrame = field(default_factory=lambda: default_priorities())
 
     @staticmethod
     def table_names() -> list[str]:
@@ -45,3 +48,14 @@ class Dataset:
     @property
     def specialties(self) -> list[str]:
         return sorted(self.procedures["specialty"].unique())
+
+
+#: The one priority of a dataset without priorities.csv (DESIGN.md "The model", version 2).
+DEFAULT_PRIORITY = "routine"
+
+
+def default_priorities() -> pd.DataFrame:
+    """priorities.csv of a dataset that has none: `routine`, limit 90 days, demand share 1."""
+    return pd.DataFrame(
+        {"priority_id": [DEFAULT_PRIORITY], "name_sv": ["Rutin"], "max_wait_days": [90.0], "demand_share": [1.0]}
+    )

@@ -405,9 +405,8 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
     """
 
     def write_tables(folder: Path) -> None:
-        for table, frame in dataset.tables().items():
-            spec = FILES[f"{table}.csv"]
-            out = frame[spec.column_names].copy()
+        for spec in FILES.values():  # exactly the contract's files
+            out = getattr(dataset, spec.name.removesuffix(".csv"))[spec.column_names].copy()
             for column in spec.columns:
                 if column.type == "bool":
                     out[column.name] = out[column.name].map({True: "true", False: "false"})
