@@ -144,14 +144,39 @@ class Agreement(_Strict):
         return self
 
 
-class Policy(_Strict):
-    """Rules of the plan: who may travel how far, agreements, budgets, fairness."""
+class Fairness(_Strict):
+    """One fairness rule: every procedure (or region) gets a target of patients treated (DESIGN.md).
 
-    max_travel_km: float | None = Field(default=None, gt=0, le=5000)
+    `by: procedure` compares each procedure with its specialty's coverage, `by: region` each region
+    with the coverage of all; `share` scales the target, `weight` is the objective's price per
+    patient short of it.
+    """
+
+    by: Literal["procedure", "region"]
+    share: float = Field(default=1.0, ge=0, le=1)
+    weight: float = Field(default=1.0, ge=0, le=1e6)
+
+
+class Policy(_Strict):
+    """Rules of the plan: who may travel how far, lead time, utilisation, agreements, budgets, fairness.
+
+    `local_max_km`: hospitals of the home region within this road distance of the listed hospital
+    that a patient who does not accept travel may be offered (0: the listed hospital only).
+    `max_travel_km`: how far from the listed hospital a patient who accepts travel may be offered
+    (None: no limit). `transfer_lead_weeks`: no offer at another hospital than the listed one in the
+    first weeks. `planned_utilisation`: the share of each theatre cell that the plan may use; the
+    rest is kept for cancellations and emergencies (purchased extra days are not scaled).
+    """
+
+    max_travel_km: float | None = Field(default=None, ge=0, le=5000)
+    local_max_km: float = Field(default=0.0, ge=0, le=5000)
+    transfer_lead_weeks: int = Field(default=0, ge=0, le=520)
+    planned_utilisation: float = Field(default=1.0, gt=0, le=1)
     share_accepting_travel: float | Literal["from_data"] = "from_data"
     agreements: list[Agreement] = Field(default_factory=list)
     budgets_sek: dict[str, Annotated[float, Field(ge=0, le=1e12)]] = Field(default_factory=dict)
     no_region_worse_off: bool = False
+    fairness: list[Fairness] = Field(default_factory=list)
 
     @field_validator("share_accepting_travel")
     @classmethod

@@ -58,7 +58,7 @@ def dataset_for(scenario: Scenario, base_dir: Path | None = None) -> Dataset:
 
 def prepare(scenario: Scenario, dataset: Dataset, standalone: bool = False) -> Instance:
     """Apply the scenario's changes and compute the LP's sets and data."""
-    return build_instance(apply_changes(dataset, scenario), scenario, standalone=standalone)
+    return build_instance(apply_changes(dataset, scenario), scenario, standalone=standalone, base=dataset)
 
 
 def standalone_scenario(scenario: Scenario) -> Scenario:

@@ -82,7 +82,9 @@ def test_a_hook_reads_flows_by_named_key():
     # 2025-W14. Capping that named flow at 1 leaves 2 of 3 over 90 for the week: 2 × 7 = 14.
     from optimizer import FlowKey
 
-    key = FlowKey(region_id="a", procedure_id="knee", patient_class="mobile", hospital_id="h", week="2025-W14")
+    key = FlowKey(
+        "a", "h", "knee", "mobile", "h", "2025-W14"
+    )  # region, listed hospital, procedure, class, hospital, week
 
     def cap_named_flow(built):
         assert list(built.flow) == [key]

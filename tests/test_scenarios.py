@@ -185,7 +185,8 @@ def test_updated_scenarios_are_validated_and_merge_nested_settings():
 
 def test_theatre_capacity_columns_are_numeric_without_extra_capacity():
     inst = prepare(scenario(4), _dataset())
-    assert all(inst.theatre[c].dtype == float for c in ("theatre_days", "extra_days", "extra_cost_per_day"))
+    assert all(inst.theatre[c].dtype == float for c in ("theatre_days", "extra_days"))
+    assert all(inst.extra_offers[c].dtype == float for c in ("extra_days", "extra_cost_per_day"))
 
 
 def test_an_invalid_change_is_named_by_position_type_and_field():

@@ -80,6 +80,7 @@ class Formulation:
     objective_constant: float = 0.0
     breach_form: str = "segments"
     segment_index: dict[str, np.ndarray] = field(default_factory=dict)  # segment block → flat (q, t)
+    split_index: pd.DataFrame = field(default_factory=pd.DataFrame)  # z block → queue, t
 
     def add_block(
         self, name: str, size: int, upper: np.ndarray | float = np.inf, cost: np.ndarray | float = 0.0
@@ -174,7 +175,7 @@ def add_flow_variables(f: Formulation, cumulative: bool = True) -> None:
     """
     inst = f.instance
     flows = inst.flows
-    f.add_block("y", len(flows), upper=inst.arrived[flows["queue"].to_numpy(), flows["t"].to_numpy() - 1])
+    f.add_block("y", len(flows), upper=inst.group_arrived[flows["group"].to_numpy(), flows["t"].to_numpy() - 1])
     if cumulative:
         f.add_block("S", inst.arrived.size, upper=inst.arrived.ravel())
 
@@ -204,13 +205,23 @@ def add_breach_segments(f: Formulation) -> None:
 
 
 def s_position(inst: Instance, queue: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Position of S[q, t] (t 1-based) in block S."""
+    """Position of S[q, t] (t 1-based) in block S (also: of group g's week t in group × week arrays)."""
     return queue * inst.horizon + (t - 1)
 
 
-def add_queue_balance(f: Formulation) -> None:
-    """queue_balance[q, t]:  S_q(t) − S_q(t−1) − Σ_h y[q, h, t] = 0   (S_q(0) = 0).
+def shared_groups(inst: Instance) -> np.ndarray:
+    """Mask of the flow groups with more than one queue (several priorities share the group's flows)."""
+    return np.bincount(inst.queues["group"].to_numpy(), minlength=len(inst.groups)) > 1
 
+
+def add_queue_balance(f: Formulation) -> None:
+    """queue_balance[q, t]:  S_q(t) − S_q(t−1) − z[q, t] = 0   (S_q(0) = 0), and for flow groups
+    with several priorities group_balance[g, t]:  Σ_k z[(g, k), t] − Σ_h y[g, h, t] = 0.
+
+    z[q, t] ≥ 0 are the patients of queue q treated in week t: the group's flows are shared by its
+    priorities in any split (DESIGN.md v2, "Flows are shared by priorities"), and z ≥ 0 keeps each
+    priority's S non-decreasing. Where a group has one queue, z is the group's flows themselves and
+    y enters the queue's row directly (no z column, no group row: the first contract's LP exactly).
     S_q(t) is the variable S, or in the segment form the sum of its segment variables: each enters
     its own week's row with +1 and the next week's row with −1.
     """
@@ -219,14 +230,16 @@ def add_queue_balance(f: Formulation) -> None:
     rows = np.arange(n_q * horizon)
     q, t0 = np.divmod(rows, horizon)
     flows = inst.flows
-    terms = [
-        Term(
-            "y",
-            s_position(inst, flows["queue"].to_numpy(), flows["t"].to_numpy()),
-            np.arange(len(flows)),
-            -np.ones(len(flows)),
-        )
-    ]
+    shared = shared_groups(inst)
+    group_of_queue = inst.queues["group"].to_numpy()
+    only_queue = np.full(len(inst.groups), -1)
+    single = ~shared[group_of_queue]
+    only_queue[group_of_queue[single]] = np.nonzero(single)[0]
+    direct = ~shared[flows["group"].to_numpy()]
+    flow_rows = s_position(inst, only_queue[flows["group"].to_numpy()[direct]], flows["t"].to_numpy()[direct])
+    terms = [Term("y", flow_rows, np.nonzero(direct)[0], -np.ones(int(direct.sum())))]
+    if shared.any():
+        _add_priority_split(f, shared, group_of_queue, terms)
     parts = f.segment_index if f.breach_form == "segments" else {"S": rows}
     for block, positions in parts.items():
         cols = np.arange(len(positions))
@@ -234,6 +247,32 @@ def add_queue_balance(f: Formulation) -> None:
         terms.append(Term(block, positions, cols, np.ones(len(positions))))
         terms.append(Term(block, positions[has_next] + 1, cols[has_next], -np.ones(int(has_next.sum()))))
     f.add_family("queue_balance", pd.DataFrame({"queue": q, "t": t0 + 1}), terms, lower=0.0, upper=0.0)
+
+
+def _add_priority_split(f: Formulation, shared: np.ndarray, group_of_queue: np.ndarray, terms: list[Term]) -> None:
+    """z[q, t] for the queues of shared groups (weeks with arrivals), their −z in queue_balance, and group_balance."""
+    inst = f.instance
+    horizon = inst.horizon
+    q, t0 = np.nonzero(shared[group_of_queue][:, None] & (inst.arrived > 1e-12))
+    f.split_index = pd.DataFrame({"queue": q, "t": t0 + 1})
+    f.add_block("z", len(q), upper=inst.arrived[q, t0])
+    cols = np.arange(len(q))
+    terms.append(Term("z", s_position(inst, q, t0 + 1), cols, -np.ones(len(q))))
+    groups = np.nonzero(shared)[0]
+    position = np.full(len(inst.groups), -1)
+    position[groups] = np.arange(len(groups))
+    group_rows = position[group_of_queue[q]] * horizon + t0
+    flows = inst.flows
+    on_shared = np.nonzero(shared[flows["group"].to_numpy()])[0]
+    flow_rows = position[flows["group"].to_numpy()[on_shared]] * horizon + flows["t"].to_numpy()[on_shared] - 1
+    g, t = np.divmod(np.arange(len(groups) * horizon), horizon)
+    f.add_family(
+        "group_balance",
+        pd.DataFrame({"group": groups[g], "t": t + 1}),
+        [Term("z", group_rows, cols, np.ones(len(q))), Term("y", flow_rows, on_shared, -np.ones(len(on_shared)))],
+        lower=0.0,
+        upper=0.0,
+    )
 
 
 def add_breach(f: Formulation) -> None:
@@ -256,9 +295,13 @@ def add_breach(f: Formulation) -> None:
 
 
 def add_extra_capacity(f: Formulation) -> None:
-    """x[r] ∈ [0, extra_days]: theatre days bought where a scenario offers `extra_capacity`."""
+    """x[o] ∈ [0, extra_days_o]: theatre days bought from offer o (`extra_capacity`, one per offer and week).
+
+    Two offers at the same hospital, specialty and week are two columns with their own prices: the
+    LP buys the cheaper first.
+    """
     inst = f.instance
-    offers = inst.theatre[inst.theatre["extra_days"] > 0].reset_index(drop=True)
+    offers = inst.extra_offers[inst.extra_offers["extra_days"] > 0].reset_index(drop=True)
     f.extra_offers = offers
     f.add_block("x", len(offers), upper=offers["extra_days"].to_numpy())
 

@@ -35,11 +35,53 @@ class PlanTables:
     region_totals: pd.DataFrame
 
 
+def group_treated(inst: Instance, y: np.ndarray) -> np.ndarray:
+    """T[g, t]: patients of flow group g treated in week t (not cumulative)."""
+    treated = np.zeros((len(inst.groups), inst.horizon))
+    np.add.at(treated, (inst.flows["group"].to_numpy(), inst.flows["t"].to_numpy() - 1), y)
+    return treated
+
+
 def cumulative_treated(inst: Instance, y: np.ndarray) -> np.ndarray:
-    """S[q, t]: patients of queue q treated by the end of week t."""
-    treated = np.zeros(inst.arrived.shape)
-    np.add.at(treated, (inst.flows["queue"].to_numpy(), inst.flows["t"].to_numpy() - 1), y)
-    return np.cumsum(treated, axis=1)
+    """S[q, t]: patients of queue q treated by the end of week t.
+
+    A group's patients treated in a week are its arrived, untreated patients with the earliest
+    deadlines (decision date + their priority's limit; first in, first out within a priority). That
+    split is optimal for the breach costs (they are the same convex function of days past the limit
+    for every priority, so serving the earliest deadline first never costs more: an exchange
+    argument), so the LP's optimum and these tables agree; a group with one queue is that queue.
+    """
+    weekly = group_treated(inst, y)
+    group_of_queue = inst.queues["group"].to_numpy()
+    S = np.cumsum(weekly, axis=1)[group_of_queue]
+    shared = np.bincount(group_of_queue, minlength=len(inst.groups)) > 1
+    if shared.any():
+        queues = np.nonzero(shared[group_of_queue])[0]
+        S[queues] = _earliest_deadline_first(inst, weekly, queues)
+    return S
+
+
+def _earliest_deadline_first(inst: Instance, weekly: np.ndarray, queues: np.ndarray) -> np.ndarray:
+    """S[q, t] for `queues` (all queues of their groups) when each week's treatments go to the arrived
+    cohorts with the earliest deadlines. Vectorised over cohorts, one pass per week."""
+    cohorts = inst.cohorts[np.isin(inst.cohorts["queue"].to_numpy(), queues)]
+    queue = cohorts["queue"].to_numpy()
+    group = inst.queues["group"].to_numpy()[queue]
+    deadline = cohorts["offset_days"].to_numpy() + inst.queues["limit_days"].to_numpy()[queue]
+    order = np.lexsort((cohorts["offset_days"].to_numpy(), deadline, group))
+    queue, group = queue[order], group[order]
+    arrival = cohorts["arrival_t"].to_numpy()[order]
+    remaining = cohorts["count"].to_numpy()[order].astype(float)
+    starts = np.searchsorted(group, group)  # first cohort of each cohort's group (sorted by group)
+    treated = np.zeros((len(inst.queues), inst.horizon))
+    for t in range(1, inst.horizon + 1):
+        available = np.where(arrival <= t, remaining, 0.0)
+        before = np.cumsum(available) - available
+        before -= before[starts] if len(before) else 0.0  # within the group only
+        take = np.clip(weekly[group, t - 1] - before, 0.0, available)
+        remaining -= take
+        np.add.at(treated[:, t - 1], queue, take)
+    return np.cumsum(treated[queues], axis=1)
 
 
 def theatre_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
@@ -53,10 +95,24 @@ def theatre_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
     )
     table = inst.theatre.merge(used, how="left", on=["hospital_id", "specialty", "t"]).fillna({"used_days": 0.0})
     table["extra_days_used"] = np.clip(table["used_days"] - table["theatre_days"], 0.0, table["extra_days"])
+    table["extra_cost_sek"] = _extra_cost(inst.extra_offers, table)
     available = table["theatre_days"] + table["extra_days_used"]
     table["utilisation"] = share(table["used_days"], available)
     table["week"] = [inst.weeks[t - 1] for t in table["t"]]
     return table
+
+
+def _extra_cost(offers: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
+    """SEK for the extra days used in each theatre row, bought from its offers cheapest first."""
+    keys = ["hospital_id", "specialty", "t"]
+    if offers.empty:
+        return np.zeros(len(table))
+    rows = table[keys + ["extra_days_used"]].reset_index(names="row")
+    offers = offers.merge(rows, on=keys).sort_values(["row", "extra_cost_per_day"], kind="stable")
+    offered_before = offers.groupby("row")["extra_days"].cumsum() - offers["extra_days"]
+    used = np.clip(offers["extra_days_used"] - offered_before, 0.0, offers["extra_days"])
+    cost = (used * offers["extra_cost_per_day"]).groupby(offers["row"]).sum()
+    return cost.reindex(range(len(table))).fillna(0.0).to_numpy()
 
 
 def bed_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
@@ -75,13 +131,14 @@ def bed_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
 
 
 def region_kpis(inst: Instance, S: np.ndarray) -> pd.DataFrame:
-    """Per region × week: waiting, over 90/180/365 and share over 90 (excl. MoV/PvV, as in statistics).
+    """Per region × week: waiting, over 90/180/365 days and share over 90 (excl. MoV/PvV, as in statistics).
 
-    `mov_pvv` counts the region's MoV/PvV patients, reported but never planned.
+    The day counts are the statistics' whatever a patient's priority (the care guarantee is 90 days
+    for all). `mov_pvv` counts the region's MoV/PvV patients, reported but never planned.
     """
     queues = inst.queues
     columns = {"waiting": inst.arrived - S}
-    columns.update({f"over_{theta}": np.maximum(inst.over[theta] - S, 0.0) for theta in THRESHOLDS})
+    columns.update({f"over_{theta}": np.maximum(inst.over_days[theta] - S, 0.0) for theta in THRESHOLDS})
     horizon = inst.horizon
     frames = []
     for name, grid in columns.items():
@@ -127,7 +184,7 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     """Every KPI and table of flow vector `y`, and its objective value under the scenario's weights."""
     S = cumulative_treated(inst, y)
     theatre = theatre_use(inst, y)
-    extra_cost = float((theatre["extra_days_used"] * theatre["extra_cost_per_day"]).sum())
+    extra_cost = float(theatre["extra_cost_sek"].sum())
     flows = inst.flows
     terms = {f"breach_days_{theta}": 7.0 * float(np.maximum(inst.over[theta] - S, 0.0).sum()) for theta in THRESHOLDS}
     terms["waiting_days"] = 7.0 * float((inst.arrived - S).sum())
@@ -147,9 +204,10 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
 
 
 def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per home region over the horizon: breach-days per threshold, weighted breach-days, patients
-    over 90/180/365 at the end, treated, treated outside the region, SEK paid under the price list,
-    SEK for extra theatre days bought at the region's own hospitals, and patient-km."""
+    """Per home region over the horizon: breach-days per tier (days past a priority's limit L, L + 90,
+    L + 275: for routine patients 90/180/365), weighted breach-days, patients over 90/180/365 days at
+    the end, treated, treated outside the region, SEK paid under the price list, SEK for extra
+    theatre days bought at the region's own hospitals, and patient-km."""
     w = inst.scenario.weights
     weight_of = {90: w.over_90, 180: w.over_180, 365: w.over_365}
     region = inst.queues["region_id"].to_numpy()
@@ -158,26 +216,23 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.Data
     for theta in THRESHOLDS:
         over = np.maximum(inst.over[theta] - S, 0.0)
         columns[f"breach_days_{theta}"] = 7.0 * over.sum(axis=1)
-        columns[f"over_{theta}_end"] = over[:, -1]
+        columns[f"over_{theta}_end"] = np.maximum(inst.over_days[theta] - S, 0.0)[:, -1]
         weighted += weight_of[theta] * columns[f"breach_days_{theta}"]
     columns["weighted_breach_days"] = weighted
     flows = inst.flows
-    queue = flows["queue"].to_numpy()
-    n = len(region)
-    columns["treated"] = np.bincount(queue, weights=y, minlength=n)
     away = (flows["provider_region"] != flows["region_id"]).to_numpy()
-    columns["treated_elsewhere"] = np.bincount(queue, weights=y * away, minlength=n)
-    paid = y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy()
-    columns["cost_sek"] = np.bincount(queue, weights=paid, minlength=n)
-    columns["patient_km"] = np.bincount(queue, weights=y * flows["travel_km"].to_numpy(), minlength=n)
+    flow_columns = {
+        "treated": y,
+        "treated_elsewhere": y * away,
+        "cost_sek": y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy(),
+        "patient_km": y * flows["travel_km"].to_numpy(),
+    }
     table = pd.DataFrame(columns).assign(region_id=region).groupby("region_id", as_index=False).sum()
+    by_flow = pd.DataFrame(flow_columns).assign(region_id=flows["region_id"].to_numpy())
+    table = table.merge(by_flow.groupby("region_id", as_index=False).sum(), on="region_id", how="left").fillna(0.0)
     theatre = theatre_use(inst, y) if theatre is None else theatre
     hospital_region = inst.dataset.hospitals.set_index("hospital_id")["region_id"]
-    extra = (
-        (theatre["extra_days_used"] * theatre["extra_cost_per_day"])
-        .groupby(theatre["hospital_id"].map(hospital_region))
-        .sum()
-    )
+    extra = theatre["extra_cost_sek"].groupby(theatre["hospital_id"].map(hospital_region)).sum()
     # a region with no patients of its own can still sell extra theatre days: it gets a row too
     table = table.set_index("region_id").reindex(table["region_id"].tolist() + sorted(set(extra.index) - set(region)))
     table = table.fillna(0.0).reset_index(names="region_id")

@@ -3,11 +3,11 @@
 Method (a feasibility-preserving rounding, not a MIP):
 1. Round every flow down. Every constraint row has non-negative coefficients on y, so lowering
    flows keeps theatre days, bed-days, budgets, agreement maxima and S ≤ A satisfied.
-2. Per queue, the rounded total should be round(Σ y). Give the missing whole patients back one at a
+2. Per flow group, the rounded total should be round(Σ y). Give the missing whole patients back one at a
    time to the queue's flows with the largest fractional parts, earliest week first on ties, but only
    where one more patient still fits: theatre days (with the extra days the LP bought), bed-days,
-   budget, agreement maximum, and S_q(t) ≤ A_q(t) in that week and every later one.
-3. A queue still short (its fractional flows had no room left) may use any of its flow columns that
+   budget, agreement maximum, and S_g(t) ≤ A_g(t) in that week and every later one.
+3. A group still short (its fractional flows had no room left) may use any of its flow columns that
    has room, earliest week first: the hospital or week may differ from the LP's, the total does not.
 4. An agreement minimum that rounding left short gets whole patients back on its own flows where
    they fit (a queue may then exceed its rounded total by the patients the agreement needs).
@@ -22,7 +22,7 @@ import pandas as pd
 
 from optimizer.model.formulation import agreement_flow_mask
 from optimizer.model.instance import Instance
-from optimizer.results.tables import cumulative_treated
+from optimizer.results.tables import group_treated
 
 _TOLERANCE = 1e-6
 
@@ -33,9 +33,9 @@ def integer_flows(
     """Whole-patient flows close to `y` that respect every capacity constraint (see module docstring)."""
     whole = np.floor(y + _TOLERANCE)
     flows = inst.flows
-    queue = flows["queue"].to_numpy()
-    targets = np.round(np.bincount(queue, weights=y, minlength=len(inst.queues)) + _TOLERANCE)
-    missing = targets - np.bincount(queue, weights=whole, minlength=len(inst.queues))
+    queue = flows["group"].to_numpy()  # rounding keeps each flow group's total (its priorities share it)
+    targets = np.round(np.bincount(queue, weights=y, minlength=len(inst.groups)) + _TOLERANCE)
+    missing = targets - np.bincount(queue, weights=whole, minlength=len(inst.groups))
     if (missing <= 0).all():
         return whole
     slack = _Slack(inst, whole, x, extra_rows)
@@ -79,7 +79,7 @@ class _Slack:
     def __init__(self, inst: Instance, whole: np.ndarray, x: np.ndarray | None, extra_rows: pd.DataFrame | None):
         flows = inst.flows
         self.inst = inst
-        self.queue = flows["queue"].to_numpy()
+        self.queue = flows["group"].to_numpy()
         self.t = flows["t"].to_numpy()
         self.rate = flows["rate"].to_numpy()
         self.bed = flows["bed_days_per_case"].to_numpy()
@@ -87,8 +87,9 @@ class _Slack:
         theatre = inst.theatre.reset_index(names="row")
         extra = np.zeros(len(theatre))
         if x is not None and extra_rows is not None and len(extra_rows):
-            bought = extra_rows[["hospital_id", "specialty", "t"]].assign(bought=x)
-            extra = theatre.merge(bought, how="left", on=["hospital_id", "specialty", "t"])["bought"].fillna(0.0)
+            keys = ["hospital_id", "specialty", "t"]
+            bought = extra_rows[keys].assign(bought=x).groupby(keys, as_index=False)["bought"].sum()
+            extra = theatre.merge(bought, how="left", on=keys)["bought"].fillna(0.0)
             extra = extra.to_numpy()
         self.theatre_row = flows.merge(
             theatre[["hospital_id", "specialty", "t", "row"]], how="left", on=["hospital_id", "specialty", "t"]
@@ -101,7 +102,7 @@ class _Slack:
         has_row = self.bed_row >= 0
         used_beds = np.bincount(self.bed_row[has_row], weights=(whole * self.bed)[has_row], minlength=len(beds))
         self.bed_room = beds["bed_days"].to_numpy() - used_beds
-        self.queue_room = inst.arrived - cumulative_treated(inst, whole)  # A − S per (q, t)
+        self.queue_room = inst.group_arrived - np.cumsum(group_treated(inst, whole), axis=1)  # A − S per (g, t)
         region = flows["region_id"].to_numpy()
         budgets = inst.scenario.policy.budgets_sek
         self.budget_room = {r: b - float((whole * self.price)[region == r].sum()) for r, b in budgets.items()}

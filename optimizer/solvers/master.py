@@ -34,7 +34,7 @@ def new_master(
     matrix = matrix if matrix is not None else LpMatrix.from_formulation(form)
     flows = inst.flows
     generated = matrix.columns_of("y", len(flows))
-    group = s_position(inst, flows["queue"].to_numpy(), flows["t"].to_numpy())
+    group = s_position(inst, flows["group"].to_numpy(), flows["t"].to_numpy())  # flow group × week
     if column_generation:
         initial = (flows["provider_region"] == flows["region_id"]).to_numpy()
     else:

@@ -11,7 +11,7 @@ row family a `Constraint` named after it (`m.theatre_days`, `m.bed_days`, ...), 
 the order of `BuiltModel.rows[family]`, so duals read back by the same names. Rows are built with
 one mechanism, `_add_linear_rows`: triplets sorted by row once, each row a `LinearExpression`
 made directly from coefficient and variable lists (no operator overloading). A hook reads the flow
-variables by named key: `built.flow[FlowKey(region_id, procedure_id, class, hospital_id, week)]`.
+variables by named key: `built.flow[FlowKey(region_id, listed_hospital_id, procedure_id, class, hospital_id, week)]`.
 
 Solving. Pyomo's `LinearStandardFormCompiler` turns the model (including any rows a hook added) into
 sparse arrays in one pass, and those go to highspy as they are. Pyomo's persistent solver interface
@@ -68,18 +68,18 @@ class BuiltModel:
     def flow(self) -> dict[FlowKey, pyo.Var]:
         """Flow variables by named key, for hooks.
 
-        `built.flow[FlowKey("uppsala", "knee", "mobile", "enkoping", "2025-W20")]` is the flow of
-        Uppsala's mobile knee patients treated at Enköping in week 2025-W20.
+        `built.flow[FlowKey("uppsala", "akademiska", "knee", "mobile", "enkoping", "2025-W20")]` is the
+        flow of Uppsala's mobile knee patients listed at Akademiska, treated at Enköping in 2025-W20.
         """
         inst = self.instance
         flows = inst.flows
-        queues = inst.queues.iloc[flows["queue"].to_numpy()]
         weeks = np.asarray(inst.weeks, dtype=object)[flows["t"].to_numpy() - 1]
         keys = map(
             FlowKey,
-            queues["region_id"].tolist(),
-            queues["procedure_id"].tolist(),
-            queues["class"].tolist(),
+            flows["region_id"].tolist(),
+            flows["listed_hospital_id"].tolist(),
+            flows["procedure_id"].tolist(),
+            flows["class"].tolist(),
             flows["hospital_id"].tolist(),
             weeks.tolist(),
         )
