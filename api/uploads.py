@@ -31,6 +31,7 @@ from api.db import compress
 from api.errors import ApiError
 from models import Dataset, DatasetError, Problem, load_dataset, save_dataset
 from models.contract import FILES
+from models.plan_weeks import plan_week_problems
 from models.summary import region_summary, totals
 
 UPLOAD = "upload"
@@ -233,7 +234,8 @@ def canonical_files(
 ) -> StoredFiles:
     """Validate the dataset in `folder` and return it in canonical, compressed CSV form.
 
-    `problems` found before (in the upload's shape) are reported together with the loader's. The
+    `problems` found before (in the upload's shape) are reported together with the loader's; a given
+    `plan_start` must be a week with capacity and demand rows (`models.plan_weeks`). The
     dataset is written back with `models.save_dataset` (the contract's exact format), so what is
     stored is always what the loader reads back.
     """
@@ -241,6 +243,8 @@ def canonical_files(
         dataset = load_dataset(folder, plan_start=plan_start)
     except DatasetError as exc:
         raise DatasetError([*problems, *exc.problems]) from None
+    if plan_start is not None:  # the given first plan week must be one the data describes
+        problems = [*problems, *plan_week_problems(dataset, plan_start, 1, source=UPLOAD, start_field="plan_start")]
     if problems:
         raise DatasetError(list(problems))
     canonical = save_dataset(dataset, staging / "canonical")

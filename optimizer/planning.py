@@ -21,6 +21,7 @@ import pandas as pd
 
 from models.dataset import Dataset
 from models.loader import load_dataset
+from models.plan_weeks import check_plan_weeks
 from models.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from optimizer.diagnostics import explain_infeasibility, unreachable_agreements
 from optimizer.errors import InfeasibleModel
@@ -96,6 +97,7 @@ def plan(
     report("loading")
     if dataset is None:
         dataset = dataset_for(scenario, base_dir)
+    check_plan_weeks(dataset, scenario.start_week, scenario.horizon_weeks)
     seconds["load"] = time.perf_counter() - clock
 
     baseline, limits = None, None

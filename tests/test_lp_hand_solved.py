@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import pytest
 
+from models import ScenarioError
+from models.weeks import week_labels
 from optimizer import InfeasibleScenarioError, plan
-from tests.factory import make_dataset, scenario, weekly
+from tests.factory import START_WEEK, make_dataset, scenario, weekly
 
 #: Every hand-solved case runs twice: Pyomo full LP and column generation must both find the optimum.
 pytestmark = pytest.mark.usefixtures("strategy")
@@ -222,10 +224,13 @@ def test_extra_capacity_is_bought_when_breaches_cost_more():
 def test_forecast_decisions_cross_90_days_in_week_14():
     # Forecast decisions of week s are dated D0 + 7(s−1) + 3. Week 1's are over 90 at the end of week t
     # when 3 < 7t − 90, i.e. t ≥ 14 (7·13 − 90 = 1 < 3). 1 decision, no capacity, 14 weeks:
-    # breach-days = 7 × 1 (week 14 only).
+    # breach-days = 7 × 1 (week 14 only). Weeks 2-14 forecast no decision (rows of 0).
     ds = single_hospital(
         capacity=weekly("h", 0, 14),
-        demand=[{"region_id": "a", "procedure_id": "knee", "week": "2025-W14", "expected_decisions": 1.0}],
+        demand=[
+            {"region_id": "a", "procedure_id": "knee", "week": w, "expected_decisions": 1.0 if t == 0 else 0.0}
+            for t, w in enumerate(week_labels(START_WEEK, 14))
+        ],
     )
     result = plan(scenario(14, weights=ONLY_90, policy={"share_accepting_travel": 0.5}), dataset=ds)
     assert result.lp.terms["breach_days_90"] == pytest.approx(7.0)
@@ -248,14 +253,18 @@ def test_shadow_price_matches_one_more_theatre_day():
     assert result.objective - more.objective == pytest.approx(saving)
 
 
-def test_a_plan_window_without_any_forecast_plans_the_backlog_only():
-    # Demand exists only after the window (week 2025-W30; the plan covers W14-W15): no forecast
-    # arrives, the backlog alone is planned. 2 patients over 90, 1 theatre day a week at 1 case/day:
-    # week 1 leaves 1 over 90 (7 breach-days), week 2 none. Objective 7.
-    ds = single_hospital(
-        capacity=weekly("h", 1, 2),
-        patients=patients("a", 2, 100),
-        demand=[{"region_id": "a", "procedure_id": "knee", "week": "2025-W30", "expected_decisions": 5.0}],
-    )
-    result = plan(scenario(2, weights=ONLY_90), dataset=ds)
+def test_a_plan_window_the_forecast_misses_is_refused_and_a_zero_forecast_plans_the_backlog_only():
+    # Demand exists only after the window (week 2025-W30; the plan covers W14-W15): the data does not
+    # describe the plan's weeks, so no plan is made (models.plan_weeks). With rows of 0 in the window
+    # no forecast arrives and the backlog alone is planned. 2 patients over 90, 1 theatre day a week
+    # at 1 case/day: week 1 leaves 1 over 90 (7 breach-days), week 2 none. Objective 7.
+    later = [{"region_id": "a", "procedure_id": "knee", "week": "2025-W30", "expected_decisions": 5.0}]
+    tables = {"capacity": weekly("h", 1, 2), "patients": patients("a", 2, 100)}
+    with pytest.raises(ScenarioError, match="no rows in demand.csv for 2025-W14..2025-W15"):
+        plan(scenario(2, weights=ONLY_90), dataset=single_hospital(**tables, demand=later))
+    zero = [
+        {"region_id": "a", "procedure_id": "knee", "week": w, "expected_decisions": 0.0}
+        for w in ("2025-W14", "2025-W15")
+    ]
+    result = plan(scenario(2, weights=ONLY_90), dataset=single_hospital(**tables, demand=zero + later))
     assert result.objective == pytest.approx(7.0)

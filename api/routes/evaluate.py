@@ -26,7 +26,7 @@ from api.deps import ReadKey, SessionDep, SettingsDep
 from api.errors import ApiError, invalid, not_found
 from api.schemas import EvaluateCreate, EvaluationPublic, error_responses
 from api.stored import stored_dataset
-from models.errors import Problem
+from models.errors import DatasetError, Problem
 from models.scenario import parse_scenario
 
 router = APIRouter(prefix="/evaluate", tags=["evaluate"])
@@ -153,4 +153,7 @@ def _read_csv(settings: Settings, data: bytes) -> pd.DataFrame:
     with tempfile.TemporaryDirectory(prefix="proposal-", dir=staging) as tmp:
         path = Path(tmp) / "proposal.csv"
         path.write_bytes(data)
-        return read_allocations(path)
+        try:
+            return read_allocations(path)
+        except DatasetError as exc:  # the engine reports a proposal's problems as a DatasetError
+            raise invalid(f"the proposal is invalid: {len(exc.problems)} problem(s)", exc.problems) from None

@@ -2,7 +2,8 @@
 
 A scenario's `dataset` names a stored dataset (its name or id). On creation the scenario is validated
 (`models.scenario.parse_scenario`), and its changes are checked against that dataset loaded with the
-scenario's start week, so a run does not fail later on an unknown hospital or a bad start week.
+scenario's start week, so a run does not fail later on an unknown hospital or a bad start week; its
+weeks must be weeks the dataset describes (`models.plan_weeks`, the check `optimizer.plan` makes too).
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from api.deps import ReadKey, SessionDep, SettingsDep, WriteKey
 from api.errors import ApiError, invalid, not_found
 from api.schemas import MAX_OFFSET, Format, ScenarioPublic, ScenariosPublic, error_responses
 from api.stored import stored_dataset
-from models import Dataset
-from models.errors import Problem, ScenarioError
+from models.errors import DatasetError, Problem, ScenarioError
+from models.plan_weeks import check_plan_weeks
 from models.scenario import Scenario, parse_scenario, parse_yaml
-from models.weeks import parse_iso_week, week_labels
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
@@ -116,32 +116,16 @@ async def _scenario_data(request: Request) -> object:
 
 
 def _check_against_dataset(session, dataset: DatasetRow, scenario: Scenario, settings: Settings) -> None:
+    """The scenario's changes name what the dataset holds, and its weeks are weeks the dataset describes."""
     from optimizer import check_change_ids
 
-    loaded = stored_dataset(session, dataset, settings, scenario.start_week)
-    check_change_ids(loaded, scenario)
-    _check_plan_weeks(loaded, scenario)
-
-
-def _check_plan_weeks(dataset: Dataset, scenario: Scenario) -> None:
-    """The plan's weeks must exist in the calendar and meet the dataset's capacity weeks.
-
-    A plan that ends after year 9999, or none of whose weeks has capacity in the dataset (a start
-    week years away from the data), cannot be planned: a clear 422 here rather than a failed run.
-    """
     try:
-        weeks = week_labels(scenario.start_week, scenario.horizon_weeks)
-    except (OverflowError, ValueError):
-        problem = Problem(SOURCE, None, "horizon_weeks", "the plan would end after the last date of the calendar")
-        raise ScenarioError([problem]) from None
-    known = sorted(set(dataset.capacity["week"]), key=parse_iso_week)
-    if not known or not set(weeks).intersection(known):
-        held = f"{known[0]}..{known[-1]}" if known else "no week"
-        message = (
-            f"the plan's weeks {weeks[0]}..{weeks[-1]} hold no capacity of dataset {dataset.name!r} "
-            f"(it has capacity for {held})"
-        )
-        raise ScenarioError([Problem(SOURCE, None, "start_week", message)])
+        loaded = stored_dataset(session, dataset, settings, scenario.start_week)
+    except DatasetError as exc:  # the stored data is valid: only the scenario's start week can break it
+        at_fault = Problem(SOURCE, None, "start_week", f"the dataset cannot be planned from {scenario.start_week}")
+        raise ScenarioError([at_fault, *exc.problems]) from None
+    check_change_ids(loaded, scenario)
+    check_plan_weeks(loaded, scenario.start_week, scenario.horizon_weeks, source=SOURCE)
 
 
 @router.post(

@@ -45,6 +45,26 @@ def test_zip_upload_stores_the_dataset_and_returns_its_summary(client, small_zip
     assert listed["count"] == 1 and listed["data"][0]["id"] == body["id"]
 
 
+def test_a_plan_start_within_the_dataset_weeks_is_stored(client, small_zip):
+    response = client.post("/api/v1/datasets?plan_start=2025-W16", content=small_zip, headers=ZIP)
+    assert response.status_code == 201, response.text
+    assert response.json()["plan_start"] == "2025-04-14"
+
+
+@pytest.mark.parametrize("plan_start", ["2030-W01", "2025-W20"])
+def test_a_plan_start_outside_the_dataset_weeks_is_422_naming_it(client, small_zip, plan_start):
+    # the dataset has capacity and demand for 2025-W14..2025-W19
+    response = client.post(f"/api/v1/datasets?plan_start={plan_start}", content=small_zip, headers=ZIP)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["detail"] == "the dataset is invalid: 1 problem(s)"
+    [problem] = body["problems"]
+    assert (problem["file"], problem["column"]) == ("upload", "plan_start")
+    assert problem["message"].startswith(f"the plan's week {plan_start} goes beyond the dataset's capacity")
+    assert f"no rows in capacity.csv or demand.csv for {plan_start}" in problem["message"]
+    assert _stored(client) == 0
+
+
 def test_form_upload_takes_the_name_from_the_form(client, small_zip):
     response = client.post(
         "/api/v1/datasets",

@@ -47,6 +47,7 @@ def test_a_csv_proposal_with_a_bad_row_is_422_naming_row_and_column(service):
         "/api/v1/evaluate/csv?scenario=base", content=text, headers={**READ, "content-type": "text/csv"}
     )
     assert response.status_code == 422
+    assert response.json()["detail"] == "the proposal is invalid: 1 problem(s)"  # not "the dataset"
     assert {"file": "proposal.csv", "row": 3, "column": "patients", "message": "not a finite number"} in (
         response.json()["problems"]
     )

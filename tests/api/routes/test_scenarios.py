@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.api.helpers import READ, WRITE, YAML, ZIP, scenario_yaml
+from api import crud
+from api.db import make_engine, make_sessionmaker
+from tests.api.helpers import READ, WRITE, YAML, ZIP, scenario_yaml, wait_for_run
 
 
 @pytest.fixture
@@ -67,12 +69,40 @@ def test_unsafe_or_broken_yaml_is_422(client, stored):
 
 
 def test_a_start_week_the_dataset_does_not_allow_is_422(client, stored):
-    # decision dates must lie before the plan start: a start in 2020 makes the waiting list invalid
+    # decision dates must lie before the plan start: a start in 2020 makes the waiting list invalid,
+    # and the scenario's start week is what is at fault
     response = client.post(
         "/api/v1/scenarios", content=scenario_yaml("early", "rd1").replace("2025-W14", "2020-W02"), headers=YAML
     )
     assert response.status_code == 422
-    assert any(p["column"] == "decision_date" for p in response.json()["problems"])
+    body = response.json()
+    assert body["detail"].startswith("the scenario is invalid")
+    assert body["problems"][0]["file"] == "scenario" and body["problems"][0]["column"] == "start_week"
+    assert any(p["column"] == "decision_date" for p in body["problems"])
+
+
+@pytest.mark.parametrize(
+    ("start", "horizon", "column", "weeks"),
+    [
+        # the dataset (tests/factory.py's random_dataset) has capacity and demand for 2025-W14..2025-W19
+        ("2025-W14", 10, "horizon_weeks", "no rows in capacity.csv or demand.csv for 2025-W20..2025-W23"),
+        ("2030-W01", 6, "start_week", "no rows in capacity.csv or demand.csv for 2030-W01..2030-W06"),
+    ],
+)
+def test_a_plan_beyond_the_dataset_weeks_is_422_naming_field_and_weeks(client, stored, start, horizon, column, weeks):
+    text = scenario_yaml("far", "rd1", horizon=horizon).replace("2025-W14", start)
+    response = client.post("/api/v1/scenarios", content=text, headers=YAML)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["detail"] == "the scenario is invalid: 1 problem(s)"
+    [problem] = body["problems"]
+    assert (problem["file"], problem["column"]) == ("scenario", column)
+    assert problem["message"].startswith("the plan's weeks ")
+    assert "the dataset's capacity and demand weeks 2025-W14..2025-W19" in problem["message"]
+    assert weeks in problem["message"]
+    assert client.get("/api/v1/scenarios", headers=READ).json()["count"] == 0
+    within = scenario_yaml("near", "rd1", horizon=6)  # the dataset's own weeks plan as before
+    assert client.post("/api/v1/scenarios", content=within, headers=YAML).status_code == 201
 
 
 def test_delete_scenario(client, stored):
@@ -80,3 +110,20 @@ def test_delete_scenario(client, stored):
     assert client.delete(f"/api/v1/scenarios/{created['id']}", headers=READ).status_code == 403
     assert client.delete(f"/api/v1/scenarios/{created['id']}", headers=WRITE).status_code == 204
     assert client.get(f"/api/v1/scenarios/{created['id']}", headers=READ).status_code == 404
+
+
+def test_a_stored_scenario_beyond_the_dataset_weeks_fails_its_run_as_invalid(client, settings, stored):
+    # a scenario stored before the check existed (written straight into the database): the engine's
+    # own check (optimizer.plan) fails its run as invalid, naming the scenario's field and weeks
+    engine = make_engine(settings.sqlalchemy_url)
+    with make_sessionmaker(engine)() as session:
+        definition = {"name": "old", "dataset": "rd1", "start_week": "2025-W14", "horizon_weeks": 10}
+        crud.create_scenario(session, name="old", description="", dataset_id=stored["id"], definition=definition)
+    engine.dispose()
+    run_id = client.post("/api/v1/runs", json={"scenario": "old"}, headers=WRITE).json()["id"]
+    run = wait_for_run(client, run_id)
+    assert run["status"] == "failed"
+    assert run["error"]["type"] == "invalid" and run["error"]["message"] == "the scenario is invalid for this run"
+    [problem] = run["error"]["problems"]
+    assert (problem["file"], problem["column"]) == ("scenario", "horizon_weeks")
+    assert "no rows in capacity.csv or demand.csv for 2025-W20..2025-W23" in problem["message"]
