@@ -1,4 +1,4 @@
-"""Generate the default synthetic dataset `scenarios/mellansverige` (the 9 CSV files of the contract).
+"""Generate the default synthetic dataset `scenarios/mellansverige` (the 10 CSV files of the contract).
 
 Run `python -m models.generate [--out DIR] [--seed N]`. The output depends only on the seed: the same
 seed gives byte-identical files. Everything here is SYNTHETIC: a plausible picture of Sjukvårdsregion
@@ -113,6 +113,7 @@ import numpy as np
 import pandas as pd
 
 from models.contract import FILES
+from models.dataset import DEFAULT_PRIORITY, default_priorities
 from models.weeks import format_iso_week, parse_iso_week
 
 log = logging.getLogger(__name__)
@@ -1200,11 +1201,21 @@ def draw_patients(
     return out.sort_values("patient_id", kind="stable").reset_index(drop=True)
 
 
+def build_priorities() -> pd.DataFrame:
+    """priorities.csv (see "Priorities" in the module docstring)."""
+    return default_priorities()
+
+
+def draw_priorities(waiting: pd.DataFrame, priorities: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """The priority of every waiting-list row (see "Priorities" in the module docstring)."""
+    return np.full(len(waiting), DEFAULT_PRIORITY, dtype=object)
+
+
 # --- the whole dataset -----------------------------------------------------------------------------
 
 
 def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """All 9 tables of the default dataset, keyed by contract file name, columns in contract order."""
+    """All 10 tables of the default dataset, keyed by contract file name, columns in contract order."""
     rng = np.random.default_rng(seed)
     regions, hospitals, procedures = regions_table(), hospitals_table(), procedures_table()
     cal = calendar()
@@ -1222,7 +1233,11 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
         "waiting_list.csv": build_waiting_list(regions, procedures, capabilities, normal, hospitals, rng),
         "demand.csv": build_demand(regions, procedures, cal),
         "prices.csv": build_prices(capabilities, hospitals, procedures, rng),
+        "priorities.csv": build_priorities(),
     }
+    # drawn last, so that every other file is what it was before priorities were added
+    waiting = tables["waiting_list.csv"]
+    tables["waiting_list.csv"] = waiting.assign(priority=draw_priorities(waiting, tables["priorities.csv"], rng))
     log_capacity_balance(tables, cal)
     return {name: frame[FILES[name].column_names] for name, frame in tables.items()}
 
