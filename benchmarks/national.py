@@ -485,7 +485,7 @@ def national_tables(
     waiting: int | None = None,
     start_week: str = START_WEEK,
 ) -> dict[str, pd.DataFrame]:
-    """The 9 tables (contract columns) of a national instance; see the module docstring.
+    """The 10 tables (contract columns) of a national instance; see the module docstring.
 
     `regions` selects region ids (default all 21); `waiting` is the number of waiting patients
     (default 300,000 × the selected population's share of Sweden's, × `copies`); `weeks` the weeks of
@@ -525,7 +525,10 @@ def national_tables(
         "waiting_list.csv": build_waiting_list(region_frame, procedures, capabilities, normal, hospitals, waiting, rng),
         "demand.csv": g.build_demand(region_frame, procedures, cal),
         "prices.csv": g.build_prices(capabilities, hospitals, procedures, rng),
+        "priorities.csv": g.build_priorities(),
     }
+    waiting = tables["waiting_list.csv"]  # priorities drawn last, as in `models.generate.generate`
+    tables["waiting_list.csv"] = waiting.assign(priority=g.draw_priorities(waiting, tables["priorities.csv"], rng))
     return {name: frame[FILES[name].column_names].reset_index(drop=True) for name, frame in tables.items()}
 
 

@@ -10,12 +10,20 @@ A column's type carries its rules: an `id` matches `ID_PATTERN` and has at most 
 characters, a `week` is an existing ISO week (`2025-W14`), a `date` is `YYYY-MM-DD`, a `bool` is one
 of `TRUE_VALUES`/`FALSE_VALUES`, `level` and `status` are one of `CHOICES`, and every number lies
 within ±`MAX_NUMBER` besides its own `minimum`/`maximum`.
+
+Version 2 of the contract (DESIGN.md "Priorities") adds what a dataset *may* leave out, declared
+here and handled by one mechanism in the loader and the JSON models: an `optional` file (a dataset
+without it holds the `Dataset` field's default table), and a column with a `default` that may be
+left out of the header (every row then holds the default) unless the file named by its
+`required_with` is in the dataset. priorities.csv and waiting_list.csv's `priority` are the two.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+from models.dataset import DEFAULT_PRIORITY
 
 ColumnType = Literal["id", "text", "int", "float", "week", "date", "bool", "level", "status"]
 
@@ -37,6 +45,8 @@ FALSE_VALUES = ("false", "0", "no")
 MAX_NUMBER = 1e9
 #: Separator of several KVÅ codes inside the procedures.csv `kva_codes` field.
 KVA_SEPARATOR = ";"
+#: How far a column with a `total` may sum from it.
+TOTAL_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,12 @@ class Column:
     `maximum` are the smallest and largest allowed values of a numeric column and `positive` forbids
     zero as well. `pseudonymous` marks a column that must not hold anything shaped like a personal
     identity number (`models.identity`). `description` documents the column (OpenAPI schema).
+
+    A column with a `default` may be left out of the header: every row then holds the default, as
+    does a row whose (optional) field is empty. `required_with` names an optional file whose presence
+    lifts both allowances: with that file in the dataset the column must be in the header and
+    non-empty in every row. `total` is the sum the column's values must have (± `TOTAL_TOLERANCE`),
+    checked over the whole file (a problem of the file and column, no row).
     """
 
     name: str
@@ -56,7 +72,15 @@ class Column:
     maximum: float | None = None
     positive: bool = False
     pseudonymous: bool = False
+    default: str | None = None
+    required_with: str | None = None
+    total: float | None = None
     description: str = ""
+
+    @property
+    def may_be_left_out(self) -> bool:
+        """True if the column may be missing from the header (when `required_with` is absent)."""
+        return self.default is not None
 
     @property
     def is_number(self) -> bool:
@@ -107,13 +131,15 @@ class FileSpec:
     """The contract of one CSV file: its columns (in order), primary key and references.
 
     `record` names the pydantic model of one row (`models.domain`, OpenAPI schema) and
-    `description` says what a row is.
+    `description` says what a row is. An `optional` file may be left out of a dataset: the dataset
+    then holds the default table of its `Dataset` field (e.g. `models.dataset.default_priorities`).
     """
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     references: tuple[Reference, ...] = field(default=())
+    optional: bool = False
     record: str = ""
     description: str = ""
 
@@ -237,12 +263,25 @@ FILES: dict[str, FileSpec] = {
                 ),
                 Column("accepts_travel", "bool", description="The patient accepts an offer at another hospital."),
                 Column("listed_hospital_id", "id", optional=True, description="Empty: the region's fallback hospital."),
+                Column(
+                    "priority",
+                    "id",
+                    optional=True,
+                    default=DEFAULT_PRIORITY,
+                    required_with="priorities.csv",
+                    description=(
+                        "The medical priority (a priority_id of priorities.csv): required when priorities.csv "
+                        "is given; without it the column may be left out or empty, and every patient is "
+                        f"{DEFAULT_PRIORITY}."
+                    ),
+                ),
             ),
             key=("patient_id", "procedure_id"),
             references=(
                 _ref("region_id", "regions.csv"),
                 _ref("procedure_id", "procedures.csv"),
                 _ref("listed_hospital_id", "hospitals.csv", "hospital_id"),
+                _ref("priority", "priorities.csv", "priority_id"),
             ),
             record="WaitingPatient",
             description="One waiting-list entry (a patient waiting for one procedure).",
@@ -271,6 +310,34 @@ FILES: dict[str, FileSpec] = {
             references=(_ref("procedure_id", "procedures.csv"), _ref("hospital_id", "hospitals.csv")),
             record="PriceEntry",
             description="Price (SEK) charged under the regional price list for a procedure at a hospital.",
+        ),
+        FileSpec(
+            "priorities.csv",
+            (
+                Column("priority_id", "id"),
+                Column("name_sv", "text", description="The priority's name in Swedish."),
+                Column(
+                    "max_wait_days",
+                    "float",
+                    positive=True,
+                    description="Medically acceptable wait (days from the decision): breach costs count from it.",
+                ),
+                Column(
+                    "demand_share",
+                    "float",
+                    minimum=0,
+                    maximum=1,
+                    total=1.0,
+                    description="Share of new decisions to treat of this priority; the column sums to 1.",
+                ),
+            ),
+            key=("priority_id",),
+            optional=True,
+            record="Priority",
+            description=(
+                "A medical priority with its maximum wait (optional file: without it, one priority "
+                f"{DEFAULT_PRIORITY}, 90 days, every decision)."
+            ),
         ),
     )
 }

@@ -57,5 +57,10 @@ DEFAULT_PRIORITY = "routine"
 def default_priorities() -> pd.DataFrame:
     """priorities.csv of a dataset that has none: `routine`, limit 90 days, demand share 1."""
     return pd.DataFrame(
-        {"priority_id": [DEFAULT_PRIORITY], "name_sv": ["Rutin"], "max_wait_days": [90.0], "demand_share": [1.0]}
+        {
+            "priority_id": pd.Series([DEFAULT_PRIORITY], dtype=object),  # ids are object columns, as loaded
+            "name_sv": ["Rutin"],
+            "max_wait_days": [90.0],
+            "demand_share": [1.0],
+        }
     )

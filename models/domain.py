@@ -3,7 +3,9 @@
 Nothing here is written by hand: every record model (one per contract file, named by its
 `FileSpec.record`) and `DatasetPayload` (the JSON form of a dataset: one list of records per file)
 are built from the `FileSpec`s with `pydantic.create_model`. A column changed in the contract thus
-changes the loader's checks and these models (and the API's OpenAPI schema) together.
+changes the loader's checks and these models (and the API's OpenAPI schema) together. An optional
+file's list may be left out of `DatasetPayload`, and an optional column's field (`priority` too,
+which may also be left out of a CSV header) is not required.
 
 The models document a row and validate single records. A JSON upload is not validated by them but
 written as the contract's CSV files and loaded by `models.loader`, so that JSON and CSV uploads get
@@ -126,11 +128,20 @@ def record_model(spec: FileSpec) -> type[Record]:
 RECORD_MODELS: dict[str, type[Record]] = {name: record_model(spec) for name, spec in FILES.items()}
 
 
+def _payload_field(spec: FileSpec) -> tuple[Any, Any]:
+    """The `DatasetPayload` field of one file: a list of its records; an optional file's may be left out.
+
+    A list left out is no file (the loader's default table); `null` is not a list, as the upload's
+    JSON writer (`api.uploads.write_json_payload`) also refuses it.
+    """
+    if spec.optional:
+        description = f"The rows of {spec.name} (optional: leave the list out for the default)."
+        return (list[RECORD_MODELS[spec.name]], Field(default=None, description=description))
+    return (list[RECORD_MODELS[spec.name]], Field(description=f"The rows of {spec.name}."))
+
+
 def _payload_model() -> type[Record]:
-    fields = {
-        spec.table: (list[RECORD_MODELS[name]], Field(description=f"The rows of {name}."))
-        for name, spec in FILES.items()
-    }
+    fields = {spec.table: _payload_field(spec) for spec in FILES.values()}
     return create_model(
         "DatasetPayload",
         __base__=Record,
@@ -152,3 +163,4 @@ BedCapacity = RECORD_MODELS["beds.csv"]
 WaitingPatient = RECORD_MODELS["waiting_list.csv"]
 DemandForecast = RECORD_MODELS["demand.csv"]
 PriceEntry = RECORD_MODELS["prices.csv"]
+Priority = RECORD_MODELS["priorities.csv"]

@@ -1,4 +1,4 @@
-"""Generate the default synthetic dataset `scenarios/mellansverige` (the 9 CSV files of the contract).
+"""Generate the default synthetic dataset `scenarios/mellansverige` (the 10 CSV files of the contract).
 
 Run `python -m models.generate [--out DIR] [--seed N]`. The output depends only on the seed: the same
 seed gives byte-identical files. Everything here is SYNTHETIC: a plausible picture of Sjukvårdsregion
@@ -97,6 +97,36 @@ Waiting list (45,500 rows, DOMAIN)
 
 Demand (expected_decisions): annual volume × population share × calendar factor / the year's sum of
 calendar factors, per region ∝ population (DESIGN), rounded to 0.01.
+
+Priorities (PRIORITIES, priorities.csv; DESIGN "Priorities")
+- routine "Rutin", 90 days: the care guarantee (vårdgaranti), treatment within 90 days of the decision
+  to treat (Hälso- och sjukvårdslagen 2017:30 9 kap. 1 §, Hälso- och sjukvårdsförordningen 2017:80
+  6 kap. 1 §; DOMAIN "0-3-90-90"). The statistic "share over 90 days" stays 90 days for everyone.
+- urgent "Förtur", 30 days: patients whose surgery cannot wait a month, mostly suspected or confirmed
+  tumours. The standardised cancer pathways (standardiserade vårdförlopp, SVF; RCC/SKR) give surgery
+  as first treatment lead times of about a month from well-founded suspicion (e.g. SVF vulvar cancer:
+  30 calendar days, of which 10 from the treatment decision; cancercentrum.se). Cancer surgery proper
+  runs on the SVF track outside this list; 30 days is the limit for the few urgent cases on it (est.).
+- prioritised "Prioriterad", 60 days: a medical priority between the two (an assumption: Swedish
+  surgical units set a medical target date per patient, "medicinskt måldatum", in steps such as one,
+  two or three months; no public national distribution of those steps is known to us).
+- demand_share urgent 0.05, prioritised 0.15, routine 0.80 of new decisions: ASSUMPTIONS (no public
+  figure found), "a few per cent" urgent and a large routine majority. The same shares for every
+  procedure and region, because the model splits every (region, procedure)'s new decisions over the
+  priorities by these shares (DESIGN); so the backlog is not correlated with procedure either (no
+  exception for cataract etc., which would make backlog and forecast disagree).
+- A backlog row's priority is drawn (after every other draw, so the other files do not depend on it)
+  with P(k | d days waited) ∝ demand_share_k × exp(−max(0, d − L_k) / 15 days) (est.): the mix of
+  new decisions, thinned beyond each priority's limit L_k because overdue priorities are treated
+  first. Up to 30 days waited the backlog has the demand's mix; beyond 90 days an urgent patient is
+  e^−4 (≈ 0.02) and a prioritised one e^−2 (≈ 0.14) times as frequent relative to routine as in the
+  demand. MoV/PvV rows alike. Result (seed 20250331): 817 urgent (1.8 %), 4,182 prioritised (9.2 %)
+  and 40,501 routine rows; of those waiting, 28 % of urgent, 23 % of prioritised and 41 % of routine
+  patients are past their own limit (short capacity: 37 % of all waiting are over 90 days, DOMAIN).
+- Every listed hospital is a hospital of the patient's region able to do the procedure (see
+  listed_hospital_id above); the 275 breast-reduction patients of Sörmland and Gävleborg, whose
+  regions have no able hospital, have none: DESIGN's fallback (the able hospital nearest to the
+  region's main hospital) applies to them.
 """
 
 from __future__ import annotations
@@ -113,6 +143,7 @@ import numpy as np
 import pandas as pd
 
 from models.contract import FILES
+from models.dataset import DEFAULT_PRIORITY
 from models.weeks import format_iso_week, parse_iso_week
 
 log = logging.getLogger(__name__)
@@ -130,6 +161,16 @@ WAITING_OVER_90 = 15_000
 SHARE_PVV = 0.6  # of MoV/PvV rows (est.)
 DRG_POINT_SEK = 74_750
 SEED_NOISE_SIGMA = 0.15
+
+# --- medical priorities ------------------------------------------------------------------------------
+# priority_id, name_sv, max_wait_days, demand_share (see "Priorities" in the module docstring).
+PRIORITIES = [
+    ("urgent", "Förtur", 30.0, 0.05),
+    ("prioritised", "Prioriterad", 60.0, 0.15),
+    (DEFAULT_PRIORITY, "Rutin", 90.0, 0.80),
+]
+#: Days over its limit in which the backlog of a priority thins by a factor e (est.).
+PRIORITY_THINNING_DAYS = 15.0
 
 # --- regions ---------------------------------------------------------------------------------------
 # region_id, name, population (DOMAIN); list_factor = waiting-list size per inhabitant relative to
@@ -1200,11 +1241,32 @@ def draw_patients(
     return out.sort_values("patient_id", kind="stable").reset_index(drop=True)
 
 
+def build_priorities() -> pd.DataFrame:
+    """priorities.csv (see "Priorities" in the module docstring), typed as the loader types it."""
+    table = pd.DataFrame(PRIORITIES, columns=["priority_id", "name_sv", "max_wait_days", "demand_share"])
+    return table.astype({"priority_id": object, "max_wait_days": float, "demand_share": float})
+
+
+def draw_priorities(waiting: pd.DataFrame, priorities: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """The priority of every waiting-list row (see "Priorities" in the module docstring).
+
+    P(k | days waited d) ∝ demand_share_k × exp(−max(0, d − L_k) / PRIORITY_THINNING_DAYS): the mix
+    of new decisions, thinned beyond each priority's limit L_k (such patients are treated first).
+    """
+    days = (pd.Timestamp(PLAN_START) - pd.to_datetime(waiting["decision_date"])).dt.days.to_numpy(float)
+    limits = priorities["max_wait_days"].to_numpy(float)
+    overdue = np.maximum(days[:, None] - limits[None, :], 0.0)
+    weights = priorities["demand_share"].to_numpy(float)[None, :] * np.exp(-overdue / PRIORITY_THINNING_DAYS)
+    cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    drawn = (rng.random(len(waiting))[:, None] > cumulative[:, :-1]).sum(axis=1)
+    return priorities["priority_id"].to_numpy(dtype=object)[drawn]
+
+
 # --- the whole dataset -----------------------------------------------------------------------------
 
 
 def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """All 9 tables of the default dataset, keyed by contract file name, columns in contract order."""
+    """All 10 tables of the default dataset, keyed by contract file name, columns in contract order."""
     rng = np.random.default_rng(seed)
     regions, hospitals, procedures = regions_table(), hospitals_table(), procedures_table()
     cal = calendar()
@@ -1222,7 +1284,11 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
         "waiting_list.csv": build_waiting_list(regions, procedures, capabilities, normal, hospitals, rng),
         "demand.csv": build_demand(regions, procedures, cal),
         "prices.csv": build_prices(capabilities, hospitals, procedures, rng),
+        "priorities.csv": build_priorities(),
     }
+    # drawn last, so that every other file is what it was before priorities were added
+    waiting = tables["waiting_list.csv"]
+    tables["waiting_list.csv"] = waiting.assign(priority=draw_priorities(waiting, tables["priorities.csv"], rng))
     log_capacity_balance(tables, cal)
     return {name: frame[FILES[name].column_names] for name, frame in tables.items()}
 

@@ -6,6 +6,11 @@ raises one `DatasetError` with all of them; it never returns a partly loaded dat
 contract's `Column`s, the same rules the JSON form's models (`models.domain`) are derived from; the
 checks are vectorised per column (ids and weeks once per distinct value), never per row in Python.
 `save_dataset` writes the same contract back so that `load(save(d))` equals `d`.
+
+What a dataset may leave out is declared in the contract and handled here in one way: an optional
+file left out is replaced by its `Dataset` default table (before references are checked, so a
+reference to it is checked against the default), and a column with a `default` left out of the
+header, or empty in a row, holds the default, unless the file its `required_with` names is given.
 """
 
 from __future__ import annotations
@@ -17,13 +22,23 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from models.atomic import replace_folder
-from models.contract import FALSE_VALUES, FILES, MAX_NUMBER, TRUE_VALUES, Column, ColumnType, FileSpec
+from models.contract import (
+    FALSE_VALUES,
+    FILES,
+    MAX_NUMBER,
+    TOTAL_TOLERANCE,
+    TRUE_VALUES,
+    Column,
+    ColumnType,
+    FileSpec,
+)
 from models.dataset import Dataset
 from models.errors import DatasetError, Problem
 from models.identity import personal_number_mask
@@ -65,18 +80,21 @@ def load_dataset(path: str | os.PathLike, plan_start: str | None = None) -> Data
     problems = _Problems()
     if not folder.is_dir():
         raise DatasetError([Problem(str(folder), None, None, "dataset folder does not exist")])
+    given = frozenset(name for name in FILES if (folder / name).is_file())
+    expected = [name for name, spec in FILES.items() if name in given or not spec.optional]
     raw: dict[str, pd.DataFrame] = {}
-    for name, spec in FILES.items():
-        frame = _read_file(folder / name, spec, problems)
+    for name in expected:
+        frame = _read_file(folder / name, FILES[name], given, problems)
         if frame is not None:
             raw[name] = frame
-    typed = {name: _convert_types(frame, FILES[name], problems) for name, frame in raw.items()}
+    typed = {name: _convert_types(frame, FILES[name], given, problems) for name, frame in raw.items()}
     for name, frame in typed.items():
         _check_keys(frame, FILES[name], problems)
-    if len(typed) < len(FILES):  # without every file, references cannot be checked
+    if len(typed) < len(expected):  # without every file, references cannot be checked
         raise DatasetError(problems.items)
+    typed = {name: typed[name] if name in typed else _default_table(spec) for name, spec in FILES.items()}
     for spec in FILES.values():
-        _check_references(typed, spec, problems)
+        _check_references(typed, spec, given, problems)
     _check_specialties(typed, problems)
     start = _plan_start(typed["capacity.csv"], plan_start, problems)
     if start is not None:
@@ -88,11 +106,27 @@ def load_dataset(path: str | os.PathLike, plan_start: str | None = None) -> Data
     return Dataset(name=folder.name, plan_start=start, **tables)
 
 
-def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame | None:
+def _default_table(spec: FileSpec) -> pd.DataFrame:
+    """The table a dataset holds when optional file `spec` is left out: its `Dataset` field's default."""
+    (dataset_field,) = (f for f in fields(Dataset) if f.name == spec.table)
+    return dataset_field.default_factory()
+
+
+def _left_out(spec: FileSpec, header: list[str], given: frozenset[str]) -> list[Column]:
+    """The columns missing from `header` that may be: they have a default and no given file requires them."""
+    return [
+        column
+        for column in spec.columns
+        if column.name not in header and column.may_be_left_out and column.required_with not in given
+    ]
+
+
+def _read_file(path: Path, spec: FileSpec, given: frozenset[str], problems: _Problems) -> pd.DataFrame | None:
     """Read one CSV as strings; report a missing, empty, mis-encoded or mis-shaped file.
 
     The frame's index is each record's line in the file minus 2 (header = line 1), so problems name
-    the right line even after blank lines or quoted fields that span several lines.
+    the right line even after blank lines or quoted fields that span several lines. A column that
+    may be left out (`_left_out`; `given` are the files in the dataset) and is, holds its default.
     """
     name = spec.name
     if not path.is_file():
@@ -124,18 +158,21 @@ def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame 
         return None
     header, rows, index = parsed
     expected = spec.column_names
+    left_out = {column.name: column.default for column in _left_out(spec, header, given)}
     for column in dict.fromkeys(header):
         if column not in expected:
             problems.add(name, 1, column or None, f"unexpected column; expected exactly {', '.join(expected)}")
         elif header.count(column) > 1:
             problems.add(name, 1, column, "column appears more than once in the header")
-    for column in expected:
-        if column not in header:
-            problems.add(name, 1, column, "required column is missing")
-    if len(set(header)) != len(header) or set(header) != set(expected):
+    for column in spec.columns:
+        if column.name not in header and column.name not in left_out:
+            required_with = column.may_be_left_out and column.required_with
+            reason = f" ({required_with} is given)" if required_with else ""
+            problems.add(name, 1, column.name, "required column is missing" + reason)
+    if len(set(header)) != len(header) or set(header) | set(left_out) != set(expected):
         return None
     if isinstance(rows, pd.DataFrame):  # the plain fast path: rectangular by construction
-        return rows.set_axis(header, axis=1)[expected]
+        return rows.set_axis(header, axis=1).assign(**left_out)[expected]
     ragged: dict[int, list[int]] = {}
     for row, i in zip(rows, index, strict=True):
         if len(row) != len(header):
@@ -144,7 +181,7 @@ def _read_file(path: Path, spec: FileSpec, problems: _Problems) -> pd.DataFrame 
         problems.add_rows(name, None, rows_of_width, f"row has {width} fields; the header has {len(header)}")
     if ragged:
         return None
-    return pd.DataFrame(rows, columns=header, index=index, dtype=str)[expected]
+    return pd.DataFrame(rows, columns=header, index=index, dtype=str).assign(**left_out)[expected]
 
 
 #: Whitespace as `str.strip` sees it, newlines aside.
@@ -212,16 +249,37 @@ def _parse_records(
     return records[0], records[1:], [line - 2 for line in lines[1:]]
 
 
-def _convert_types(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> pd.DataFrame:
-    """Convert each column to its contract type, reporting the rows that do not fit."""
+def _convert_types(frame: pd.DataFrame, spec: FileSpec, given: frozenset[str], problems: _Problems) -> pd.DataFrame:
+    """Convert each column to its contract type, reporting the rows that do not fit.
+
+    An empty field of an optional column with a default holds the default, unless the file named by
+    the column's `required_with` is among `given` (then the value is required).
+    """
     out = {}
     for column in spec.columns:
         values = frame[column.name]
         empty = values == ""
-        if not column.optional and empty.any():
-            problems.add_rows(spec.name, column.name, values.index[empty], "value is required")
+        if empty.any():
+            if not column.optional:
+                problems.add_rows(spec.name, column.name, values.index[empty], "value is required")
+            elif column.required_with in given:
+                message = f"value is required when {column.required_with} is given"
+                problems.add_rows(spec.name, column.name, values.index[empty], message)
+            elif column.default is not None:
+                values = values.where(~empty, column.default)
+                empty = values == ""
+        before = len(problems.items)
         out[column.name] = _CONVERTERS[column.type](values, empty, spec.name, column, problems)
+        if column.total is not None and len(problems.items) == before:
+            _check_total(out[column.name], spec, column, problems)
     return pd.DataFrame(out, index=frame.index)
+
+
+def _check_total(values: pd.Series, spec: FileSpec, column: Column, problems: _Problems) -> None:
+    """The column sums to its `total`: a problem of the whole file (no row) when it does not."""
+    total = float(values.sum())
+    if abs(total - column.total) > TOTAL_TOLERANCE:
+        problems.add(spec.name, None, column.name, f"the column must sum to {column.total:g}; it sums to {total:.10g}")
 
 
 def _per_distinct(values: pd.Series, test: Callable[[pd.Series], pd.Series]) -> np.ndarray:
@@ -347,7 +405,10 @@ def _check_keys(frame: pd.DataFrame, spec: FileSpec, problems: _Problems) -> Non
         )
 
 
-def _check_references(typed: dict[str, pd.DataFrame], spec: FileSpec, problems: _Problems) -> None:
+def _check_references(
+    typed: dict[str, pd.DataFrame], spec: FileSpec, given: frozenset[str], problems: _Problems
+) -> None:
+    """Every reference of `spec` names a row of its target (the default table of an optional file left out)."""
     frame = typed[spec.name]
     for ref in spec.references:
         if ref.column == "specialty":
@@ -356,9 +417,12 @@ def _check_references(typed: dict[str, pd.DataFrame], spec: FileSpec, problems: 
         values = frame[ref.column]
         unknown = values.notna() & ~values.isin(known)
         if unknown.any():
-            problems.add_rows(
-                spec.name, ref.column, frame.index[unknown], f"unknown {ref.target_column} (not in {ref.target_file})"
-            )
+            if ref.target_file in given:
+                message = f"unknown {ref.target_column} (not in {ref.target_file})"
+            else:
+                only = ", ".join(sorted(known))
+                message = f"unknown {ref.target_column} (without {ref.target_file} the only one is {only})"
+            problems.add_rows(spec.name, ref.column, frame.index[unknown], message)
 
 
 def _check_specialties(typed: dict[str, pd.DataFrame], problems: _Problems) -> None:
@@ -401,12 +465,15 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
 
     Files are written to a temporary folder beside `path` and moved in place only when all are
     written, so an interrupted save never leaves a half-written dataset. Floats are written in their
-    shortest exact form, so that loading reads back the very same values.
+    shortest exact form, so that loading reads back the very same values. Every file and column is
+    written, the optional ones too (a column with a default that a table lacks holds its default).
     """
 
     def write_tables(folder: Path) -> None:
         for spec in FILES.values():  # exactly the contract's files
-            out = getattr(dataset, spec.name.removesuffix(".csv"))[spec.column_names].copy()
+            table = getattr(dataset, spec.table)
+            defaults = {c.name: c.default for c in spec.columns if c.name not in table and c.may_be_left_out}
+            out = table.assign(**defaults)[spec.column_names].copy()
             for column in spec.columns:
                 if column.type == "bool":
                     out[column.name] = out[column.name].map({True: "true", False: "false"})

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from models.dataset import Dataset
+from models.dataset import DEFAULT_PRIORITY, Dataset, default_priorities
 from models.scenario import Scenario, parse_scenario
 from models.weeks import week_labels
 
@@ -29,12 +29,15 @@ def make_dataset(
     patients: list[dict] = (),
     demand: list[dict] = (),
     prices: list[dict] = (),
+    priorities: list[dict] | None = None,
     name: str = "tiny",
 ) -> Dataset:
     """Hospitals default to lat/lon near Uppsala and level county; procedures default to day surgery.
 
     `patients` rows give `region_id`, `procedure_id`, `waited` (days before D0) and optionally
-    `status`, `accepts_travel`, `listed_hospital_id`, `patient_id`.
+    `status`, `accepts_travel`, `listed_hospital_id`, `patient_id`, `priority` (default `routine`).
+    `priorities` rows give `priority_id`, `max_wait_days`, `demand_share` and optionally `name_sv`;
+    None (the default) is a dataset of the first contract: one priority `routine` (90 days).
     """
     hospitals_df = frame(
         [{"name": h["hospital_id"], "level": "county", "lat": 59.8, "lon": 17.6, **h} for h in hospitals],
@@ -71,11 +74,21 @@ def make_dataset(
                 "status": p.get("status", "waiting"),
                 "accepts_travel": p.get("accepts_travel", True),
                 "listed_hospital_id": p.get("listed_hospital_id"),
+                "priority": p.get("priority", DEFAULT_PRIORITY),
             }
         )
     waiting = frame(
         waiting_rows,
-        ["patient_id", "region_id", "procedure_id", "decision_date", "status", "accepts_travel", "listed_hospital_id"],
+        [
+            "patient_id",
+            "region_id",
+            "procedure_id",
+            "decision_date",
+            "status",
+            "accepts_travel",
+            "listed_hospital_id",
+            "priority",
+        ],
     )
     waiting["decision_date"] = pd.to_datetime(waiting["decision_date"])
     waiting["accepts_travel"] = waiting["accepts_travel"].astype(bool)
@@ -97,7 +110,16 @@ def make_dataset(
             {"expected_decisions": float}
         ),
         prices=frame(list(prices), ["procedure_id", "hospital_id", "price_sek"]).astype({"price_sek": float}),
+        priorities=default_priorities() if priorities is None else _priorities(priorities),
     )
+
+
+def _priorities(rows: list[dict]) -> pd.DataFrame:
+    """priorities.csv typed as the loader types it (ids object, text str, numbers float)."""
+    table = frame(
+        [{"name_sv": r["priority_id"], **r} for r in rows], ["priority_id", "name_sv", "max_wait_days", "demand_share"]
+    )
+    return table.astype({"priority_id": object, "name_sv": "str", "max_wait_days": float, "demand_share": float})
 
 
 def weekly(hospital_id: str, value: float, weeks: int, specialty: str | None = "orthopaedics") -> list[dict]:

@@ -16,12 +16,13 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pydantic import ValidationError
 
 from api.uploads import write_json_payload
 from models.contract import FILES, ID_MAX_LENGTH, ID_PATTERN, MAX_NUMBER, Column, FileSpec
-from models.dataset import Dataset
+from models.dataset import DEFAULT_PRIORITY, Dataset, default_priorities
 from models.domain import RECORD_MODELS, DatasetPayload, record_model
 from models.errors import DatasetError
 from models.loader import load_dataset
@@ -29,6 +30,11 @@ from tests.factory import random_dataset
 
 SPECS = list(FILES.values())
 COLUMNS = [(spec, column) for spec in SPECS for column in spec.columns]
+#: Each column, with the files left out of the dataset: none, and (for a column that another file
+#: makes required) that file, so both sides of `required_with` are checked.
+COLUMN_CASES = [(spec, column, ()) for spec, column in COLUMNS] + [
+    (spec, column, (column.required_with,)) for spec, column in COLUMNS if column.required_with
+]
 #: JSON schema type of each column type.
 JSON_TYPES = {
     "id": "string",
@@ -109,6 +115,21 @@ def test_payload_has_one_list_of_records_per_file():
     assert list(fields) == [spec.table for spec in SPECS] == Dataset.table_names()
     for spec in SPECS:
         assert fields[spec.table].annotation == list[RECORD_MODELS[spec.name]]
+    assert set(DatasetPayload.model_json_schema()["required"]) == {spec.table for spec in SPECS if not spec.optional}
+
+
+def test_the_optional_parts_of_the_contract():
+    """Version 2 (DESIGN "Priorities"): priorities.csv may be left out, and waiting_list's priority with it."""
+    assert [spec.name for spec in SPECS if spec.optional] == ["priorities.csv"]
+    priorities = FILES["priorities.csv"]
+    assert priorities.column_names == ["priority_id", "name_sv", "max_wait_days", "demand_share"]
+    assert priorities.key == ("priority_id",)
+    assert priorities.column("max_wait_days").positive and priorities.column("demand_share").total == 1
+    assert (priorities.column("demand_share").minimum, priorities.column("demand_share").maximum) == (0, 1)
+    priority = FILES["waiting_list.csv"].column("priority")
+    assert (priority.default, priority.required_with, priority.optional) == ("routine", "priorities.csv", True)
+    assert [c.name for spec in SPECS for c in spec.columns if c.may_be_left_out] == ["priority"]
+    assert FILES["waiting_list.csv"].column_names[-1] == "priority"  # first-contract columns keep their places
 
 
 def test_a_column_changed_in_the_contract_changes_the_model():
@@ -163,10 +184,10 @@ def _cases(column: Column) -> list[tuple[object, bool]]:
     return cases
 
 
-def _base_records() -> dict[str, list[dict]]:
+def _base_records(dataset: Dataset | None = None) -> dict[str, list[dict]]:
     """A valid dataset as JSON records, as a client sends it (dates as text)."""
     payload = {}
-    for table, frame in random_dataset(3).tables().items():
+    for table, frame in (dataset or random_dataset(3)).tables().items():
         frame = frame.copy()
         if table == "waiting_list":
             frame["decision_date"] = frame["decision_date"].dt.strftime("%Y-%m-%d")
@@ -178,9 +199,17 @@ def _base_records() -> dict[str, list[dict]]:
 _OTHER_RULES = ("unknown ", "duplicate key", "decision date is not before")
 
 
-@pytest.mark.parametrize(("spec", "column"), COLUMNS, ids=lambda x: x.name)
-def test_model_and_json_upload_accept_and_refuse_the_same_values(spec: FileSpec, column: Column, tmp_path: Path):
+def _case_id(value) -> str:
+    return ("without-" + "+".join(value)) if isinstance(value, tuple) else value.name
+
+
+@pytest.mark.parametrize(("spec", "column", "left_out"), COLUMN_CASES, ids=_case_id)
+def test_model_and_json_upload_accept_and_refuse_the_same_values(
+    spec: FileSpec, column: Column, left_out: tuple[str, ...], tmp_path: Path
+):
     payload = _base_records()
+    for file in left_out:
+        del payload[FILES[file].table]
     table = payload[spec.table]
     base, first = table[0], len(table)
     cases = _cases(column)
@@ -208,6 +237,10 @@ def test_model_and_json_upload_accept_and_refuse_the_same_values(spec: FileSpec,
             assert {error["loc"] for error in exc.errors()} == {(column.name,)}, exc
             model_ok = False
         loader_ok = first + i + 2 not in refused_rows
+        if value is None and column.required_with and column.required_with not in left_out:
+            # a rule across files, which a record's model cannot see: the file makes the value required
+            assert (loader_ok, model_ok) == (False, True), f"{spec.name}:{column.name} = {value!r}"
+            continue
         assert (loader_ok, model_ok) == (allowed, allowed), f"{spec.name}:{column.name} = {value!r}"
 
 
@@ -224,3 +257,66 @@ def test_model_errors_never_echo_a_personal_number():
             }
         )
     assert "19121212" not in str(info.value)
+
+
+# --- the optional file and column in the JSON upload ----------------------------------------------
+
+PRIORITIES = [
+    {"priority_id": "urgent", "name_sv": "Förtur", "max_wait_days": 30, "demand_share": 0.1},
+    {"priority_id": "routine", "name_sv": "Rutin", "max_wait_days": 90, "demand_share": 0.9},
+]
+
+
+def _upload(payload: dict, tmp_path: Path) -> Dataset:
+    """The JSON upload's path: validated by the model, written as the contract's CSV files, loaded."""
+    DatasetPayload.model_validate(payload)
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    assert write_json_payload(payload, folder) == []
+    return load_dataset(folder)
+
+
+def test_json_upload_of_the_first_contract_has_one_routine_priority(tmp_path: Path):
+    payload = _base_records()
+    del payload["priorities"]
+    for record in payload["waiting_list"]:
+        del record["priority"]
+    assert "priorities" not in DatasetPayload.model_validate(payload).model_fields_set
+    loaded = _upload(payload, tmp_path)
+    pd.testing.assert_frame_equal(loaded.priorities, default_priorities())
+    assert set(loaded.waiting_list["priority"]) == {DEFAULT_PRIORITY}
+
+
+def test_json_upload_with_priorities(tmp_path: Path):
+    dataset = random_dataset(3)
+    levels = ["urgent", "routine"] * len(dataset.waiting_list)
+    waiting = dataset.waiting_list.assign(priority=levels[: len(dataset.waiting_list)])
+    payload = _base_records(dataset.with_tables(waiting_list=waiting))
+    payload["priorities"] = PRIORITIES
+    loaded = _upload(payload, tmp_path)
+    assert loaded.priorities.to_dict(orient="records") == [
+        {**p, "max_wait_days": float(p["max_wait_days"])} for p in PRIORITIES
+    ]
+    assert loaded.waiting_list["priority"].tolist() == waiting["priority"].tolist()
+
+
+def test_json_upload_with_priorities_needs_every_patients_priority(tmp_path: Path):
+    payload = _base_records()
+    payload["priorities"] = PRIORITIES
+    del payload["waiting_list"][1]["priority"]
+    DatasetPayload.model_validate(payload)  # one record cannot know that priorities.csv is given
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    write_json_payload(payload, folder)
+    with pytest.raises(DatasetError) as info:
+        load_dataset(folder)
+    assert [(p.file, p.row, p.column) for p in info.value.problems] == [("waiting_list.csv", 3, "priority")]
+    assert "required when priorities.csv is given" in info.value.problems[0].message
+
+
+def test_json_payload_model_refuses_a_bad_priority():
+    payload = _base_records()
+    payload["priorities"] = [{**PRIORITIES[0], "max_wait_days": -5}]
+    with pytest.raises(ValidationError) as info:
+        DatasetPayload.model_validate(payload)
+    assert [error["loc"] for error in info.value.errors()] == [("priorities", 0, "max_wait_days")]

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from capplan.cli import app
 from models.contract import FILES, MAX_NUMBER
-from models.dataset import Dataset
+from models.dataset import DEFAULT_PRIORITY, Dataset, default_priorities
 from models.errors import DatasetError, Problem
 from models.loader import MAX_PROBLEMS_PER_COLUMN, load_dataset, save_dataset
 from models.scenario import SCENARIOS_DIR
@@ -144,7 +144,7 @@ def test_missing_folder(tmp_path):
     assert "does not exist" in problems[0].message
 
 
-@pytest.mark.parametrize("file", list(FILES))
+@pytest.mark.parametrize("file", [name for name, spec in FILES.items() if not spec.optional])
 def test_missing_file(folder, file):
     (folder / file).unlink()
     problems = problems_of(folder)
@@ -612,6 +612,189 @@ def test_saved_folder_gets_ordinary_permissions(tmp_path):
     saved = save_dataset(tiny(), tmp_path / "nested" / "saved")
     assert saved.stat().st_mode == plain.stat().st_mode  # not tempfile's private 0700
     assert os.access(saved / "regions.csv", os.R_OK)
+
+
+# --- priorities (contract version 2: priorities.csv and waiting_list's priority are optional) ------
+
+PRIORITIES = [
+    {"priority_id": "urgent", "name_sv": "Förtur", "max_wait_days": 30.0, "demand_share": 0.05},
+    {"priority_id": "prioritised", "name_sv": "Prioriterad", "max_wait_days": 60.0, "demand_share": 0.15},
+    {"priority_id": "routine", "name_sv": "Rutin", "max_wait_days": 90.0, "demand_share": 0.8},
+]
+PRIORITIES_CSV = "priority_id,name_sv,max_wait_days,demand_share\n" + "".join(
+    f"{p['priority_id']},{p['name_sv']},{p['max_wait_days']:g},{p['demand_share']:g}\n" for p in PRIORITIES
+)
+
+
+def drop_column(folder: Path, file: str, column: str) -> None:
+    """Remove `column` from a (plain, unquoted) contract file."""
+    path = folder / file
+    rows = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+    k = rows[0].index(column)
+    path.write_text("".join(",".join(r[:k] + r[k + 1 :]) + "\n" for r in rows), encoding="utf-8")
+
+
+@pytest.fixture
+def first_contract(folder: Path) -> Path:
+    """The tiny dataset as the first contract had it: no priorities.csv, no priority column."""
+    (folder / "priorities.csv").unlink()
+    drop_column(folder, "waiting_list.csv", "priority")
+    return folder
+
+
+@pytest.fixture
+def prioritised(folder: Path) -> Path:
+    """The tiny dataset with three priorities; its patients are urgent, routine, prioritised, routine."""
+    (folder / "priorities.csv").write_text(PRIORITIES_CSV, encoding="utf-8")
+    edit(
+        folder,
+        "waiting_list.csv",
+        "P0012345,r1,hip,2024-12-21,waiting,true,h1,routine",
+        "P0012345,r1,hip,2024-12-21,waiting,true,h1,urgent",
+    )
+    edit(
+        folder,
+        "waiting_list.csv",
+        "P0012346,r2,hip,2024-02-25,PvV,true,,routine",
+        "P0012346,r2,hip,2024-02-25,PvV,true,,prioritised",
+    )
+    return folder
+
+
+def test_first_contract_dataset_loads_with_one_routine_priority(first_contract):
+    ds = load_dataset(first_contract)
+    pdt.assert_frame_equal(ds.priorities, default_priorities())
+    assert ds.waiting_list["priority"].tolist() == [DEFAULT_PRIORITY] * 4
+    assert list(ds.waiting_list.columns) == FILES["waiting_list.csv"].column_names
+    assert_same_dataset(ds, load_dataset(save_dataset(tiny(), first_contract.parent / "v2")))
+
+
+def test_first_contract_with_a_routine_or_empty_priority_column(first_contract):
+    (first_contract / "waiting_list.csv").write_text(
+        (first_contract / "waiting_list.csv")
+        .read_text()
+        .replace("\n", ",routine\n")
+        .replace(",routine\n", ",priority\n", 1)
+    )
+    edit(first_contract, "waiting_list.csv", "true,h1,routine", "true,h1,")  # empty: the default
+    assert load_dataset(first_contract).waiting_list["priority"].tolist() == [DEFAULT_PRIORITY] * 4
+
+
+def test_without_priorities_csv_every_priority_is_routine(folder):
+    (folder / "priorities.csv").unlink()
+    line = edit(folder, "waiting_list.csv", "true,h1,routine", "true,h1,urgent")
+    (problem,) = problems_of(folder)
+    expect([problem], "waiting_list.csv", line, "priority", "unknown priority_id", "without priorities.csv", "routine")
+
+
+def test_priorities_load(prioritised):
+    ds = load_dataset(prioritised)
+    assert ds.priorities.to_dict(orient="records") == PRIORITIES
+    assert ds.waiting_list["priority"].tolist() == ["urgent", "routine", "prioritised", "routine"]
+    assert ds.priorities["priority_id"].dtype == default_priorities()["priority_id"].dtype
+
+
+def test_priority_column_is_required_with_priorities_csv(prioritised):
+    drop_column(prioritised, "waiting_list.csv", "priority")
+    (problem,) = problems_of(prioritised)
+    expect([problem], "waiting_list.csv", 1, "priority", "required column is missing", "priorities.csv is given")
+
+
+def test_priority_value_is_required_with_priorities_csv(prioritised):
+    line = edit(prioritised, "waiting_list.csv", "true,h1,urgent", "true,h1,")
+    (problem,) = problems_of(prioritised)
+    expect([problem], "waiting_list.csv", line, "priority", "required when priorities.csv is given")
+
+
+def test_unknown_priority(prioritised):
+    line = edit(prioritised, "waiting_list.csv", "true,h1,urgent", "true,h1,emergency")
+    (problem,) = problems_of(prioritised)
+    expect([problem], "waiting_list.csv", line, "priority", "unknown priority_id", "not in priorities.csv")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "total"), [("0.8\n", "0.7\n", "0.9"), ("0.8\n", "0.80001\n", "1.00001"), ("0.05\n", "0\n", "0.95")]
+)
+def test_demand_shares_must_sum_to_one(prioritised, old, new, total):
+    edit(prioritised, "priorities.csv", old, new)
+    (problem,) = problems_of(prioritised)
+    expect([problem], "priorities.csv", None, "demand_share", "must sum to 1", f"sums to {total}")
+
+
+def test_demand_shares_sum_to_one_within_a_millionth(prioritised):
+    edit(prioritised, "priorities.csv", "0.8\n", "0.8000009\n")
+    assert load_dataset(prioritised).priorities["demand_share"].sum() == pytest.approx(1.0000009)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"), [("-30", ["greater than 0"]), ("0", ["greater than 0"]), ("soon", ["number"])]
+)
+def test_max_wait_days_must_be_positive(prioritised, value, words):
+    edit(prioritised, "priorities.csv", "urgent,Förtur,30,", f"urgent,Förtur,{value},")
+    (problem,) = problems_of(prioritised)
+    expect([problem], "priorities.csv", 2, "max_wait_days", *words)
+
+
+def test_demand_share_is_a_share(prioritised):
+    edit(prioritised, "priorities.csv", "Förtur,30,0.05", "Förtur,30,-0.05")
+    edit(prioritised, "priorities.csv", "Rutin,90,0.8", "Rutin,90,1.1")
+    problems = problems_of(prioritised)
+    expect(problems, "priorities.csv", 2, "demand_share", "at least 0")
+    expect(problems, "priorities.csv", 4, "demand_share", "at most 1")
+    assert len(problems) == 2  # no sum problem on top of the values' own
+
+
+def test_priorities_file_problems(prioritised):
+    edit(prioritised, "priorities.csv", "prioritised,Prioriterad", "urgent,Prioriterad")
+    edit(prioritised, "priorities.csv", "demand_share\n", "demand_share,colour\n")
+    problems = problems_of(prioritised)
+    expect(problems, "priorities.csv", 1, "colour", "unexpected column")
+
+
+def test_duplicate_priority(prioritised):
+    line = edit(prioritised, "priorities.csv", "prioritised,Prioriterad,60,0.15", "urgent,Prioriterad,60,0.15")
+    problems = problems_of(prioritised)
+    expect(problems, "priorities.csv", line, "priority_id", "duplicate key")
+
+
+def test_header_only_priorities_csv_sums_to_zero(folder):
+    (folder / "priorities.csv").write_text("priority_id,name_sv,max_wait_days,demand_share\n")
+    problems = problems_of(folder)
+    expect(problems, "priorities.csv", None, "demand_share", "must sum to 1")
+
+
+def test_round_trip_keeps_priorities(tmp_path):
+    ds = make_dataset(
+        regions=["r1"],
+        hospitals=[{"hospital_id": "h1", "region_id": "r1"}],
+        procedures=[{"procedure_id": "hip"}],
+        capabilities=[{"hospital_id": "h1", "procedure_id": "hip"}],
+        capacity=weekly("h1", 1.0, 2),
+        patients=[
+            {"region_id": "r1", "procedure_id": "hip", "waited": 10, "priority": "urgent"},
+            {"region_id": "r1", "procedure_id": "hip", "waited": 20, "priority": "routine"},
+            {"region_id": "r1", "procedure_id": "hip", "waited": 30},
+        ],
+        priorities=[
+            {"priority_id": "urgent", "name_sv": "Förtur", "max_wait_days": 30, "demand_share": 1 / 3},
+            {"priority_id": "routine", "max_wait_days": 90, "demand_share": 2 / 3},
+        ],
+    )
+    loaded = load_dataset(save_dataset(ds, tmp_path / "p"))
+    assert_same_dataset(loaded, load_dataset(save_dataset(loaded, tmp_path / "again")))
+    pdt.assert_frame_equal(loaded.priorities, ds.priorities)  # the factory types it as the loader does
+    assert loaded.waiting_list["priority"].tolist() == ["urgent", "routine", "routine"]
+
+
+def test_save_writes_the_default_priorities_and_column(tmp_path):
+    ds = tiny()
+    saved = save_dataset(ds.with_tables(waiting_list=ds.waiting_list.drop(columns="priority")), tmp_path / "d")
+    assert (
+        saved / "priorities.csv"
+    ).read_text() == "priority_id,name_sv,max_wait_days,demand_share\nroutine,Rutin,90,1\n"
+    assert (saved / "waiting_list.csv").read_text().splitlines()[0].endswith(",listed_hospital_id,priority")
+    for name, table in ds.tables().items():
+        pdt.assert_frame_equal(getattr(load_dataset(saved), name), table, check_dtype=False)
 
 
 # --- the command line --------------------------------------------------------------------------
