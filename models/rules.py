@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.dataset import Dataset
+
 #: Breach thresholds in days: the care guarantee (90) and the national statistic's further tiers.
 THRESHOLDS = (90, 180, 365)
 #: Road distance = this factor × great-circle distance between hospitals.
@@ -38,3 +40,41 @@ def main_hospitals(hospitals: pd.DataFrame) -> pd.DataFrame:
     ranked = hospitals.assign(rank=hospitals["level"].map(LEVEL_RANK).fillna(len(LEVEL_RANK)))
     ordered = ranked.sort_values(["region_id", "rank", "hospital_id"])
     return ordered.drop_duplicates("region_id")[["region_id", "hospital_id", "lat", "lon"]].reset_index(drop=True)
+
+
+def fallback_hospitals(dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFrame:
+    """The hospital of each (region, procedure) where its unlisted patients and unmatched forecast go.
+
+    The hospital of region r able to do p with the most theatre days of p's specialty in the plan's
+    weeks (on `base`, the capacity before scenario changes; ties: smallest id); if none in r, the
+    able hospital nearest to r's main hospital (ties: smallest id); if no hospital can do p, r's main
+    hospital (a group without arcs: its patients wait and count). Columns: region_id, procedure_id,
+    hospital_id.
+    """
+    hospitals = dataset.hospitals
+    pairs = dataset.regions[["region_id"]].merge(dataset.procedures[["procedure_id", "specialty"]], how="cross")
+    able = dataset.capabilities[["hospital_id", "procedure_id"]].merge(hospitals[["hospital_id", "region_id"]])
+    capacity = base.capacity[base.capacity["week"].isin(weeks)]
+    days = capacity.groupby(["hospital_id", "specialty"], as_index=False)["theatre_days"].sum()
+    in_region = pairs.merge(able, on=["region_id", "procedure_id"]).merge(
+        days, on=["hospital_id", "specialty"], how="left"
+    )
+    in_region["theatre_days"] = in_region["theatre_days"].fillna(0.0)
+    in_region = in_region.sort_values(
+        ["region_id", "procedure_id", "theatre_days", "hospital_id"], ascending=[True, True, False, True]
+    )
+    chosen = in_region.drop_duplicates(["region_id", "procedure_id"])[["region_id", "procedure_id", "hospital_id"]]
+    mains = main_hospitals(hospitals).rename(columns={"hospital_id": "main_hospital", "lat": "lat0", "lon": "lon0"})
+    rest = pairs.merge(chosen, on=["region_id", "procedure_id"], how="left", indicator=True)
+    rest = rest[rest["_merge"] == "left_only"][["region_id", "procedure_id"]].merge(mains, on="region_id", how="left")
+    nearest = rest.merge(able[["hospital_id", "procedure_id"]], on="procedure_id").merge(
+        hospitals[["hospital_id", "lat", "lon"]], on="hospital_id"
+    )
+    nearest["km"] = road_km(nearest["lat0"], nearest["lon0"], nearest["lat"], nearest["lon"])
+    nearest = nearest.sort_values(["region_id", "procedure_id", "km", "hospital_id"]).drop_duplicates(
+        ["region_id", "procedure_id"]
+    )[["region_id", "procedure_id", "hospital_id"]]
+    nobody = rest.merge(nearest[["region_id", "procedure_id"]], how="left", indicator=True)
+    nobody = nobody[nobody["_merge"] == "left_only"].rename(columns={"main_hospital": "hospital_id"})
+    nobody = nobody[["region_id", "procedure_id", "hospital_id"]].dropna()
+    return pd.concat([chosen, nearest, nobody], ignore_index=True)

@@ -22,7 +22,18 @@ from optimizer.model.scenario_changes import apply_changes
 from optimizer.planning import dataset_for, plan, resolve_scenario
 from optimizer.results.plan_result import PlanResult
 
-ALLOCATION_COLUMNS = ["region_id", "procedure_id", "class", "hospital_id", "week", "patients"]
+#: Columns of a proposal (allocations.csv): `listed_hospital_id` and `priority` may be left out.
+ALLOCATION_COLUMNS = [
+    "region_id",
+    "listed_hospital_id",
+    "procedure_id",
+    "class",
+    "priority",
+    "hospital_id",
+    "week",
+    "patients",
+]
+OPTIONAL_COLUMNS = ("listed_hospital_id", "priority")
 
 
 def read_allocations(path: str | os.PathLike) -> pd.DataFrame:
@@ -33,7 +44,11 @@ def read_allocations(path: str | os.PathLike) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DatasetError([Problem(name, None, None, f"cannot read proposal: {str(exc).splitlines()[0]}")]) from None
-    problems = [Problem(name, 1, c, "required column is missing") for c in ALLOCATION_COLUMNS if c not in frame]
+    problems = [
+        Problem(name, 1, c, "required column is missing")
+        for c in ALLOCATION_COLUMNS
+        if c not in frame and c not in OPTIONAL_COLUMNS
+    ]
     problems += [Problem(name, 1, c, "unexpected column") for c in frame.columns if c not in ALLOCATION_COLUMNS]
     if problems:
         raise DatasetError(problems)
@@ -44,7 +59,7 @@ def read_allocations(path: str | os.PathLike) -> pd.DataFrame:
     problems += [Problem(name, int(i) + 2, "class", "must be local or mobile") for i in frame.index[classes][:20]]
     if problems:
         raise DatasetError(problems)
-    return frame.assign(patients=patients.astype(float))[ALLOCATION_COLUMNS]
+    return frame.assign(patients=patients.astype(float))[[c for c in ALLOCATION_COLUMNS if c in frame]]
 
 
 @dataclass

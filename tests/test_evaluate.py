@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.rules import fallback_hospitals
 from models.weeks import week_labels
 from optimizer.evaluation import evaluate_flows
 from tests.factory import START_WEEK, make_dataset, random_dataset, scenario, weekly
@@ -305,7 +306,7 @@ def test_local_patient_treated_outside_home_region_is_an_eligibility_violation()
     )
     evaluation = evaluate_flows(ds, scenario(1), flows(flow("a", "hb", 1, 2, cls="local")))
     row = only(evaluation, "eligibility")
-    assert row["key"] == "a/knee/local->hb"
+    assert row["key"] == "a/ha/knee/local->hb"  # region/listed hospital/procedure/class->hospital
     assert row["amount"] == pytest.approx(2.0)
     assert "home region" in row["message"]
     assert evaluation.treated == pytest.approx(2.0)  # reported, not hidden: the flow is still replayed
@@ -349,7 +350,7 @@ def test_treating_more_than_have_arrived_is_a_queue_violation_and_only_the_feasi
     ds = make_dataset(**one_hospital(capacity=weekly("h", 5, 2), patients=patients("a", 2, 100)))
     evaluation = evaluate_flows(ds, scenario(2), flows(flow("a", "h", 1, 3), flow("a", "h", 2, 1)))
     queue = evaluation.violations[evaluation.violations["family"] == "queue"]
-    assert queue["key"].tolist() == [f"a/knee/mobile/{W[0]}", f"a/knee/mobile/{W[1]}"]
+    assert queue["key"].tolist() == [f"a/h/knee/mobile/{W[0]}", f"a/h/knee/mobile/{W[1]}"]
     assert queue["amount"].tolist() == pytest.approx([1.0, 1.0])
     assert evaluation.treated == pytest.approx(2.0)
     assert evaluation.planned == pytest.approx(4.0)
@@ -433,54 +434,74 @@ def test_forecast_split_between_classes_uses_the_share_of_waiting_patients_accep
 
 
 def brute_force(ds, sc, plan: pd.DataFrame) -> tuple[dict, dict]:
-    """Patient-by-patient loop, written for clarity: per (queue, week) the waiting and over counts,
-    and per patient (hospital, week). Hospitals in a week: home region first, then km, then id."""
+    """Patient-by-patient loop, written for clarity: per (group, week) the waiting and over counts,
+    and per patient (hospital, week). Groups are (region, listed hospital, procedure, class); all
+    patients here are routine, so earliest deadline first is first in, first out. Hospitals in a
+    week: the listed hospital first, then road km from it, then id."""
     d0 = pd.Timestamp(ds.plan_start)
     weeks = week_labels(sc.start_week, sc.horizon_weeks)
     hospitals = ds.hospitals.set_index("hospital_id")
     waiting = ds.waiting_list[ds.waiting_list["status"] == "waiting"]
-    overall = waiting["accepts_travel"].mean() if len(waiting) else 0.0
-    items = defaultdict(list)  # queue -> [day, kind, patient_id, remaining, arrival week]
+    assert set(waiting["priority"]) <= {"routine"}
+    fallback = {(r.region_id, r.procedure_id): r.hospital_id for r in fallback_hospitals(ds, ds, weeks).itertuples()}
+    overall = waiting["accepts_travel"].mean() if len(waiting) else 0.5
+    items = defaultdict(list)  # group -> [day, kind, patient_id, remaining, arrival week]
+    listed_of = {}
     for row in waiting.itertuples():
         cls = "mobile" if row.accepts_travel else "local"
-        items[(row.region_id, row.procedure_id, cls)].append([(row.decision_date - d0).days, 0, row.patient_id, 1.0, 0])
+        listed = row.listed_hospital_id if isinstance(row.listed_hospital_id, str) and row.listed_hospital_id else None
+        listed = listed or fallback[(row.region_id, row.procedure_id)]
+        listed_of[row.patient_id] = listed
+        items[(row.region_id, listed, row.procedure_id, cls)].append(
+            [(row.decision_date - d0).days, 0, row.patient_id, 1.0, 0]
+        )
     for row in ds.demand.itertuples():
         if row.week not in weeks:
             continue
         s = weeks.index(row.week) + 1
         pair = waiting[(waiting["region_id"] == row.region_id) & (waiting["procedure_id"] == row.procedure_id)]
         share = pair["accepts_travel"].mean() if len(pair) else overall
-        for cls, part in (("mobile", share), ("local", 1 - share)):
-            cohort = [7 * (s - 1) + 3, 1, "", row.expected_decisions * part, s]
-            items[(row.region_id, row.procedure_id, cls)].append(cohort)
+        spread = (
+            {h: n / len(pair) for h, n in pair["patient_id"].map(listed_of).value_counts().items()}
+            if len(pair)
+            else {fallback[(row.region_id, row.procedure_id)]: 1.0}
+        )
+        for listed, share_l in spread.items():
+            for cls, part in (("mobile", share), ("local", 1 - share)):
+                cohort = [7 * (s - 1) + 3, 1, "", row.expected_decisions * share_l * part, s]
+                items[(row.region_id, listed, row.procedure_id, cls)].append(cohort)
 
-    def km(region: str, hospital: str) -> float:
-        if hospitals.loc[hospital, "region_id"] == region:
+    def km(listed: str, hospital: str) -> float:
+        if hospital == listed:
             return -1.0
-        mine = hospitals[hospitals["region_id"] == region].copy()
-        mine["rank"] = mine["level"].map({"university": 0, "county": 1, "district": 2, "private": 3})
-        main = mine.reset_index().sort_values(["rank", "hospital_id"]).iloc[0]
         lat1, lon1, lat2, lon2 = map(
-            math.radians, (main["lat"], main["lon"], hospitals.loc[hospital, "lat"], hospitals.loc[hospital, "lon"])
+            math.radians,
+            (
+                hospitals.loc[listed, "lat"],
+                hospitals.loc[listed, "lon"],
+                hospitals.loc[hospital, "lat"],
+                hospitals.loc[hospital, "lon"],
+            ),
         )
         a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
         return 1.25 * 2 * 6371 * math.asin(math.sqrt(a))
 
     counts, assigned = {}, {}
-    for queue, queue_items in items.items():
-        queue_items.sort(key=lambda item: (item[0], item[1], item[2]))
+    for group, group_items in items.items():
+        group_items.sort(key=lambda item: (item[0], item[1], item[2]))
         for t, label in enumerate(weeks, start=1):
             rows = plan[
-                (plan["region_id"] == queue[0])
-                & (plan["procedure_id"] == queue[1])
-                & (plan["class"] == queue[2])
+                (plan["region_id"] == group[0])
+                & (plan["listed_hospital_id"] == group[1])
+                & (plan["procedure_id"] == group[2])
+                & (plan["class"] == group[3])
                 & (plan["week"] == label)
             ]
             for hospital, amount in sorted(
                 zip(rows["hospital_id"], rows["patients"], strict=True),
-                key=lambda hy: (km(queue[0], hy[0]) >= 0, km(queue[0], hy[0]), hy[0]),
+                key=lambda hy: (km(group[1], hy[0]) >= 0, km(group[1], hy[0]), hy[0]),
             ):
-                for item in queue_items:
+                for item in group_items:
                     if amount <= 0:
                         break
                     if item[4] > t or item[3] <= 0:
@@ -489,9 +510,9 @@ def brute_force(ds, sc, plan: pd.DataFrame) -> tuple[dict, dict]:
                     item[3] -= take
                     amount -= take
                     if item[1] == 0 and item[3] <= 1e-6 and item[2] not in assigned:
-                        assigned[(queue[1], item[2])] = (hospital, label)
-            left = [item for item in queue_items if item[4] <= t]
-            counts[(*queue, label)] = {
+                        assigned[(group[2], item[2])] = (hospital, label)
+            left = [item for item in group_items if item[4] <= t]
+            counts[(*group, label)] = {
                 "waiting": sum(item[3] for item in left),
                 **{
                     f"over_{theta}": sum(item[3] for item in left if item[0] < 7 * t - theta)
@@ -522,9 +543,12 @@ def test_vectorised_replay_matches_a_patient_by_patient_loop(seed):
             )
         )
     plan = flows(*rows).groupby(["region_id", "procedure_id", "class", "hospital_id", "week"], as_index=False).sum()
+    # each region, procedure and class of this dataset has one listed hospital: the evaluator fills it in
+    fallback = fallback_hospitals(ds, ds, week_labels(sc.start_week, sc.horizon_weeks))
+    plan = plan.merge(fallback.rename(columns={"hospital_id": "listed_hospital_id"}), on=["region_id", "procedure_id"])
     evaluation = evaluate_flows(ds, sc, plan)
     counts, assigned = brute_force(ds, sc, plan)
-    table = evaluation.queues.set_index(["region_id", "procedure_id", "class", "week"])
+    table = evaluation.queues.set_index(["region_id", "listed_hospital_id", "procedure_id", "class", "week"])
     for key, expected in counts.items():
         for column, value in expected.items():
             assert table.loc[key, column] == pytest.approx(value, abs=1e-9), (key, column)

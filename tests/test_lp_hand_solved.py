@@ -119,23 +119,6 @@ def test_budget_limits_purchases_from_another_region():
     assert result.integer.terms["cost_sek"] == pytest.approx(100_000)
 
 
-def test_local_patients_never_leave_their_region():
-    # Region b's patients do not accept travel and b has no hospital: nobody can be treated.
-    # 2 over 90 for 1 week → objective 14, nothing allocated.
-    ds = make_dataset(
-        regions=["a", "b"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
-        capacity=weekly("h", 10, 1),
-        patients=patients("b", 2, 100, accepts_travel=False),
-        prices=[{"procedure_id": "knee", "hospital_id": "h", "price_sek": 1}],
-    )
-    result = plan(scenario(1, weights=ONLY_90), dataset=ds)
-    assert result.objective == pytest.approx(14.0)
-    assert result.lp.allocations.empty
-
-
 def _agreement_dataset():
     # Regions a (hospital ha) and b (hospital hb, 100 km away). Region a has 3 mobile patients waited
     # 10 days (no breach within one week). Capacity is ample everywhere.

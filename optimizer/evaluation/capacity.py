@@ -42,6 +42,7 @@ def theatre_use(
     need = flows.assign(need=flows["patients"] / flows["rate"]).groupby(keys, as_index=False)["need"].sum()
     capacity = dataset.capacity[dataset.capacity["week"].isin(set(labels))]
     capacity = capacity.groupby(keys, as_index=False)["theatre_days"].sum().rename(columns={"theatre_days": "capacity"})
+    capacity["capacity"] *= scenario.policy.planned_utilisation  # the rest is kept for cancellations
     table = need.merge(capacity, on=keys, how="outer").fillna({"need": 0.0, "capacity": 0.0})
     offers = extra_offers(scenario, labels).merge(table, on=keys, how="inner")
     offers = offers.sort_values(keys + ["cost_per_day_sek"], ignore_index=True)

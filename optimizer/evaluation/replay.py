@@ -1,33 +1,39 @@
 """Independent patient-level evaluation of any set of flows (the LP's, an integer plan, a hand-made one).
 
-The evaluator re-derives the model of DESIGN.md ("The model") from the dataset and the scenario
-alone and imports nothing from the other `optimizer` packages (only the domain's rules and the
-objective from `models`, which the LP shares), so that it can cross-check the LP. It replays the
-plan patient by patient:
+The evaluator re-derives the model of DESIGN.md ("The model", version 2) from the dataset and the
+scenario alone and imports nothing from the other `optimizer` packages (only the domain's rules and
+the objective from `models`, which the LP shares), so that it can cross-check the LP. It replays
+the plan patient by patient:
 
 * **Calendar.** Week t = 1..T starts at D0, the Monday of `scenario.start_week`, and ends at
   E_t = D0 + 7t days. Flows must be labelled with one of the plan's ISO weeks.
-* **Queues** q = (home region, procedure, class); class `mobile` = `accepts_travel` true. Only
-  status `waiting` patients are planned and counted; MoV and PvV never appear here.
-* **Patients.** The backlog are individual patients (weight 1), all arrived at the start of week 1.
-  Forecast decisions of week s (demand.csv rows in plan weeks) are fractional cohorts dated
-  D0 + 7(s−1) + 3 that arrive in week s; they are split between classes by
-  `policy.share_accepting_travel`, or (`from_data`) by the share accepting travel among waiting
-  patients of the region × procedure, else among all waiting patients, else 0.
-* **First in, first out.** Within a queue, patients and cohorts are ordered by decision date (ties:
-  backlog before cohorts, then patient_id). Each week the queue's total flow (summed over hospitals)
-  treats the oldest arrived-and-untreated patients first. Flow beyond what has arrived is a `queue`
-  violation and is not simulated: treated-by-end-of-week S(t) = min(S(t−1) + F(t), A(t)).
-* **Counts at the end of week t.** waiting = A(t) − S(t); over θ = untreated patients with decision
-  date < E_t − θ (strict), θ ∈ {90, 180, 365}. With FIFO these are max(0, B^θ(t) − S(t)) exactly;
-  they are computed from the sorted patients with cumulative sums (vectorised over all queues).
-* **Arcs.** Eligible when the hospital has a capabilities row for the procedure; a `local` queue only
-  at hospitals of its home region; `mobile` also at other regions' hospitals within `max_travel_km`
-  of the home region's main hospital (university, else county, else district, else private; ties by
-  lowest hospital_id), distance 1.25 × haversine km (R = 6371). Charged arcs (hospital in another
-  region, or private) need a prices.csv row. Travel (patient-km) counts on arcs out of the home region.
-* **Money.** cost_sek = price × patients on charged arcs + cost of the extra theatre days the plan
-  needs beyond base capacity (cheapest `extra_capacity` offer first, up to what is offered).
+* **Groups** g = (home region, listed hospital, procedure, class); class `mobile` = `accepts_travel`
+  true. A patient with no listed hospital counts as listed at the (region, procedure)'s fallback
+  hospital (`models.rules.fallback_hospitals`). Only status `waiting` patients are planned and
+  counted; MoV and PvV never appear here. Flows are given per group (a `priority` column is summed).
+* **Patients.** The backlog are individual patients (weight 1), all arrived at the start of week 1,
+  each with a priority and its limit L (days). Forecast decisions of week s (demand.csv rows in plan
+  weeks) are fractional cohorts dated D0 + 7(s−1) + 3 that arrive in week s; they are split over
+  listed hospitals as the (region, procedure) backlog is (none: the fallback hospital), over classes
+  by `policy.share_accepting_travel` or (`from_data`) the share accepting travel among the (region,
+  procedure)'s waiting patients, else among all waiting patients, else 0.5; over priorities by
+  their demand share.
+* **Earliest deadline first.** Each week the group's total flow (summed over hospitals) treats its
+  arrived-and-untreated patients in the order of their deadline (decision date + L), then decision
+  date (ties: backlog before cohorts, then patient_id): first in, first out within a priority. Flow
+  beyond what has arrived is a `queue` violation and is not simulated.
+* **Counts at the end of week t.** waiting = arrived − treated; breach tiers: untreated patients
+  with decision date + L + τ < E_t, τ ∈ {0, 90, 275} (named 90/180/365 after the routine limits);
+  the statistics over 90/180/365 days: decision date + θ < E_t, whatever the priority.
+* **Arcs.** Eligible when the hospital has a capabilities row for the procedure; a `local` group at
+  its listed hospital, or at a hospital of its home region within `local_max_km` of it; `mobile`
+  also at any hospital within `max_travel_km` of the listed hospital; never away from the listed
+  hospital in the first `transfer_lead_weeks` weeks; distance 1.25 × haversine km (R = 6371).
+  Charged arcs (hospital in another region, or private) need a prices.csv row. Travel (patient-km)
+  counts on arcs away from the listed hospital, from it.
+* **Capacity.** Theatre days × `planned_utilisation`, plus the extra days the plan needs beyond
+  that (cheapest `extra_capacity` offer first, up to what is offered); bed-days as given.
+* **Money.** cost_sek = price × patients on charged arcs + cost of the extra theatre days used.
 
 Rules chosen where the model is silent (documented here, tested in tests/test_evaluate.py):
 
@@ -37,16 +43,13 @@ Rules chosen where the model is silent (documented here, tested in tests/test_ev
   numerical noise and are zeroed silently; rows with zero patients are ignored.
 * Flows on ineligible arcs with known ids are reported *and still counted*: they treat patients,
   use theatre and bed days (rate = the capability's, else the procedure's default), count for
-  agreements, and cost money when a price exists. Costs, travel, capacity, agreements and budgets use
-  the flows as given; only the queue simulation is limited to patients who have arrived.
+  agreements, and cost money when a price exists.
 * A violation is reported when its amount exceeds `tolerance × max(1, |bound|)` (default 1e-6).
-* Assignments (backlog patients only, never cohorts, never MoV/PvV): a patient at FIFO position k of
-  its queue (k = cumulative weight up to and including it) is assigned to the first week t whose
-  cumulative treated S(t) ≥ k − 1e-6, i.e. once the flow has covered the whole patient; with whole
-  flows that is exact, with fractional flows a patient is assigned only when fully covered. Within
-  the week the queue's flow is laid out hospital after hospital — home-region hospitals first, then
-  by road distance, then hospital_id — and the patient goes to the hospital whose segment covers
-  position k − 1e-6.
+* Assignments (backlog patients only, never cohorts, never MoV/PvV): a patient is assigned to the
+  week in which the flow completes the whole patient (with whole flows exact; with fractional flows
+  a patient is assigned only when fully covered). Within the week the group's flow is laid out
+  hospital after hospital — the listed hospital first, then by road distance from it, then
+  hospital_id — and the patient goes to the hospital whose segment covers where the patient ends.
 """
 
 from __future__ import annotations
@@ -60,16 +63,17 @@ import pandas as pd
 
 from models.dataset import Dataset
 from models.objective import objective_value
-from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS
+from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, fallback_hospitals
 from models.scenario import Scenario
 from models.weeks import parse_iso_week, week_labels
 from optimizer.evaluation.capacity import agreement_violations, bed_use, budget_violations, theatre_use
 from optimizer.evaluation.flows import (
-    FLOW_COLUMNS,
-    QUEUE_KEYS,
+    GROUP_KEYS,
+    REQUIRED_FLOW_COLUMNS,
     VIOLATION_COLUMNS,
     checked_flows,
     eligibility_violations,
+    fill_listed_hospitals,
     violation_frame,
     with_arcs,
 )
@@ -85,10 +89,11 @@ POSITION_EPS = 1e-6
 class Evaluation:
     """The evaluation of one set of flows: KPIs, objective terms, violations and patient assignments.
 
-    `kpis`: region_id × week — waiting, over_90, over_180, over_365 (at the end of the week, status
-    `waiting` only), share_over_90, treated (in the week). `queues`: the same per queue × week plus
-    arrived, planned (flow in the week) and treated_cumulative. `theatre`: hospital × specialty × week
-    need, capacity, extra_offered, extra_used, extra_cost_sek. `beds`: hospital × week need, capacity.
+    `kpis`: region_id × week — waiting, over_90, over_180, over_365 days (at the end of the week,
+    status `waiting` only), share_over_90, treated (in the week). `queues`: per queue (group and
+    priority) × week: arrived, treated, treated_cumulative, waiting, over_90/180/365 (breach tiers).
+    `theatre`: hospital × specialty × week need, capacity, extra_offered, extra_used, extra_cost_sek.
+    `beds`: hospital × week need, capacity.
     `payments`: payer_region × provider_region SEK on charged arcs. `violations`: family, key,
     amount, message. `assignments`: patient_id, region_id, procedure_id, class, decision_date,
     hospital_id, week, days_waited_at_week_end.
@@ -134,16 +139,26 @@ class Evaluation:
         }
 
 
-def evaluate_flows(
-    dataset: Dataset, scenario: Scenario, allocations: pd.DataFrame, *, tolerance: float = 1e-6
-) -> Evaluation:
-    """Evaluate `allocations` (columns region_id, procedure_id, class, hospital_id, week, patients).
+TIER_OFFSETS = {90: 0, 180: 90, 365: 275}
+QUEUE_KEYS = [*GROUP_KEYS, "priority"]
 
-    `dataset` already has the scenario's changes applied; of `scenario.changes` only `extra_capacity`
-    offers are used. Violations are reported, never clipped away silently; see the module docstring
-    for every rule.
+
+def evaluate_flows(
+    dataset: Dataset,
+    scenario: Scenario,
+    allocations: pd.DataFrame,
+    *,
+    tolerance: float = 1e-6,
+    base: Dataset | None = None,
+) -> Evaluation:
+    """Evaluate `allocations` (`FLOW_COLUMNS`; `listed_hospital_id` may be left out where a region,
+    procedure and class have one listed hospital; a `priority` column is summed away).
+
+    `dataset` already has the scenario's changes applied (`base`: before them, for the fallback
+    hospitals; default `dataset`); of `scenario.changes` only `extra_capacity` offers are used.
+    Violations are reported, never clipped away silently; see the module docstring for every rule.
     """
-    missing = [c for c in FLOW_COLUMNS if c not in allocations.columns]
+    missing = [c for c in REQUIRED_FLOW_COLUMNS if c not in allocations.columns]
     if missing:
         raise ValueError(f"allocations lack column(s): {', '.join(missing)}")
     labels = week_labels(scenario.start_week, scenario.horizon_weeks)
@@ -151,26 +166,27 @@ def evaluate_flows(
     n_weeks = len(labels)
     violations: list[pd.DataFrame] = []
 
+    items = _queue_items(dataset, dataset if base is None else base, scenario, d0, labels)
     flows = checked_flows(dataset, allocations, labels, tolerance, violations)
+    flows = fill_listed_hospitals(flows, items[GROUP_KEYS].drop_duplicates(), violations)
     flows = with_arcs(dataset, scenario, flows)
     eligibility_violations(flows, violations)
-
-    items = _queue_items(dataset, scenario, d0, labels)
-    queues = pd.concat([items[QUEUE_KEYS], flows[QUEUE_KEYS]]).drop_duplicates()
-    queues = queues.sort_values(QUEUE_KEYS, ignore_index=True)
+    groups = pd.concat([items[GROUP_KEYS], flows[GROUP_KEYS]]).drop_duplicates().sort_values(GROUP_KEYS)
+    groups = groups.reset_index(drop=True).assign(g=lambda frame: np.arange(len(frame)))
+    queues = items[[*QUEUE_KEYS]].drop_duplicates().sort_values(QUEUE_KEYS, ignore_index=True)
     queues["q"] = np.arange(len(queues))
-    items = items.merge(queues, on=QUEUE_KEYS, how="left")
-    flows = flows.merge(queues, on=QUEUE_KEYS, how="left")
+    items = items.merge(groups, on=GROUP_KEYS, how="left").merge(queues, on=QUEUE_KEYS, how="left")
+    flows = flows.merge(groups, on=GROUP_KEYS, how="left")
 
-    sim = _simulate(items, flows, len(queues), n_weeks, tolerance)
-    _queue_violations(sim, queues, labels, violations)
+    sim = _simulate(items, flows, len(groups), len(queues), n_weeks, tolerance)
+    _queue_violations(sim, groups, labels, violations)
     queue_weeks = _queue_table(sim, queues, labels)
-    kpis = _kpis(queue_weeks, dataset, labels)
+    kpis = _kpis(sim, queues, dataset, labels)
 
     theatre = theatre_use(dataset, scenario, flows, labels, tolerance, violations)
     beds = bed_use(dataset, flows, labels, tolerance, violations)
     flows["cost_sek"] = np.where(flows["charged"], flows["price_sek"].fillna(0.0), 0.0) * flows["patients"]
-    flows["km"] = np.where(flows["out_of_region"], flows["distance_km"].fillna(0.0), 0.0) * flows["patients"]
+    flows["km"] = np.where(flows["at_listed"], 0.0, flows["distance_km"].fillna(0.0)) * flows["patients"]
     payments = (
         flows[flows["charged"]]
         .groupby(["region_id", "hospital_region"], as_index=False)["cost_sek"]
@@ -181,8 +197,8 @@ def evaluate_flows(
     budget_violations(scenario, payments, tolerance, violations)
     assignments = _assignments(sim, flows, labels, d0)
 
-    breach_days = {theta: 7.0 * float(queue_weeks[f"over_{theta}"].sum()) for theta in THRESHOLDS}
-    waiting_days = 7.0 * float(queue_weeks["waiting"].sum())
+    breach_days = {theta: 7.0 * float(sim["over"][theta].sum()) for theta in THRESHOLDS}
+    waiting_days = 7.0 * float(sim["waiting"].sum())
     purchase = float(flows["cost_sek"].sum())
     extra_cost = float(theatre["extra_cost_sek"].sum()) if len(theatre) else 0.0
     patient_km = float(flows["km"].sum())
@@ -199,7 +215,7 @@ def evaluate_flows(
         queues=queue_weeks,
         breach_days=breach_days,
         waiting_days=waiting_days,
-        treated=float(sim["treated_cum"][:, -1].sum()) if len(queues) else 0.0,
+        treated=float(sim["treated"].sum()),
         planned=float(flows["patients"].sum()),
         purchase_cost_sek=purchase,
         extra_capacity_cost_sek=extra_cost,
@@ -213,9 +229,9 @@ def evaluate_flows(
         weights=scenario.weights.model_dump(),
     )
     log.info(
-        "evaluated %d flow rows over %d queues: objective %.6g, %d violations, %d patients assigned",
+        "evaluated %d flow rows over %d groups: objective %.6g, %d violations, %d patients assigned",
         len(allocations),
-        len(queues),
+        len(groups),
         objective,
         len(table),
         len(assignments),
@@ -223,15 +239,14 @@ def evaluate_flows(
     return result
 
 
-# --- flows and arcs -------------------------------------------------------------------------------
+# --- patients, groups and the weekly replay --------------------------------------------------------
 
 
-def _mobile_share(dataset: Dataset, scenario: Scenario, pairs: pd.DataFrame) -> np.ndarray:
+def _mobile_share(waiting: pd.DataFrame, scenario: Scenario, pairs: pd.DataFrame) -> np.ndarray:
     setting = scenario.policy.share_accepting_travel
     if setting != "from_data":
         return np.full(len(pairs), float(setting))
-    waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
-    overall = float(waiting["accepts_travel"].astype(float).mean()) if len(waiting) else 0.0
+    overall = float(waiting["accepts_travel"].astype(float).mean()) if len(waiting) else 0.5
     by_pair = (
         waiting.assign(share=waiting["accepts_travel"].astype(float))
         .groupby(["region_id", "procedure_id"], as_index=False)["share"]
@@ -240,17 +255,28 @@ def _mobile_share(dataset: Dataset, scenario: Scenario, pairs: pd.DataFrame) -> 
     return pairs.merge(by_pair, on=["region_id", "procedure_id"], how="left")["share"].fillna(overall).to_numpy()
 
 
-def _queue_items(dataset: Dataset, scenario: Scenario, d0: dt.date, labels: list[str]) -> pd.DataFrame:
+def _queue_items(dataset: Dataset, base: Dataset, scenario: Scenario, d0: dt.date, labels: list[str]) -> pd.DataFrame:
     """Backlog patients (weight 1, arrival week 0) and forecast cohorts (weight, arrival week s ≥ 1).
 
-    `day` is the decision date in days after D0; `kind` 0 = patient, 1 = cohort (the FIFO tie-break).
+    `day` is the decision date in days after D0, `limit` the priority's limit in whole days; `kind`
+    0 = patient, 1 = cohort (the tie-break).
     """
     waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
+    limits = dataset.priorities.set_index("priority_id")["max_wait_days"]
+    fallback = fallback_hospitals(dataset, base, labels).set_index(["region_id", "procedure_id"])["hospital_id"]
+    listed = waiting["listed_hospital_id"].astype(object).where(waiting["listed_hospital_id"].notna(), "")
+    unlisted = (listed == "").to_numpy()
+    if unlisted.any():
+        keys = pd.MultiIndex.from_frame(waiting.loc[unlisted, ["region_id", "procedure_id"]])
+        listed = listed.to_numpy(dtype=object).copy()
+        listed[unlisted] = fallback.reindex(keys).to_numpy()
     backlog = pd.DataFrame(
         {
             "region_id": waiting["region_id"].to_numpy(dtype=object),
+            "listed_hospital_id": np.asarray(listed, dtype=object),
             "procedure_id": waiting["procedure_id"].to_numpy(dtype=object),
             "class": np.where(waiting["accepts_travel"].to_numpy(dtype=bool), "mobile", "local").astype(object),
+            "priority": waiting["priority"].to_numpy(dtype=object),
             "day": (waiting["decision_date"] - pd.Timestamp(d0)).dt.days.to_numpy(dtype=np.int64),
             "weight": 1.0,
             "arrival": 0,
@@ -262,16 +288,29 @@ def _queue_items(dataset: Dataset, scenario: Scenario, d0: dt.date, labels: list
     week_of = {label: t for t, label in enumerate(labels, start=1)}
     demand = dataset.demand.assign(s=dataset.demand["week"].map(week_of)).dropna(subset=["s"])
     demand = demand.groupby(["region_id", "procedure_id", "s"], as_index=False)["expected_decisions"].sum()
-    share = _mobile_share(dataset, scenario, demand[["region_id", "procedure_id"]])
-    s = demand["s"].to_numpy(dtype=np.int64)
+    counts = backlog.groupby(["region_id", "procedure_id", "listed_hospital_id"], as_index=False).size()
+    counts["share_l"] = counts["size"] / counts.groupby(["region_id", "procedure_id"])["size"].transform("sum")
+    spread = demand.merge(counts[["region_id", "procedure_id", "listed_hospital_id", "share_l"]], how="left")
+    alone = spread["share_l"].isna().to_numpy()
+    if alone.any():
+        keys = pd.MultiIndex.from_frame(spread.loc[alone, ["region_id", "procedure_id"]])
+        spread.loc[alone, "listed_hospital_id"] = fallback.reindex(keys).to_numpy()
+        spread.loc[alone, "share_l"] = 1.0
+    share = _mobile_share(waiting, scenario, spread[["region_id", "procedure_id"]])
+    s = spread["s"].to_numpy(dtype=np.int64)
     cohorts = [
         pd.DataFrame(
             {
-                "region_id": demand["region_id"].to_numpy(dtype=object),
-                "procedure_id": demand["procedure_id"].to_numpy(dtype=object),
+                "region_id": spread["region_id"].to_numpy(dtype=object),
+                "listed_hospital_id": spread["listed_hospital_id"].to_numpy(dtype=object),
+                "procedure_id": spread["procedure_id"].to_numpy(dtype=object),
                 "class": cls,
+                "priority": priority,
                 "day": 7 * (s - 1) + FORECAST_DAY_OFFSET,
-                "weight": demand["expected_decisions"].to_numpy(dtype=float) * part,
+                "weight": spread["expected_decisions"].to_numpy(dtype=float)
+                * spread["share_l"].to_numpy()
+                * part
+                * k_share,
                 "arrival": s,
                 "kind": 1,
                 "patient_id": None,
@@ -279,169 +318,180 @@ def _queue_items(dataset: Dataset, scenario: Scenario, d0: dt.date, labels: list
             }
         )
         for cls, part in (("mobile", share), ("local", 1.0 - share))
+        for priority, k_share in zip(dataset.priorities["priority_id"], dataset.priorities["demand_share"], strict=True)
     ]
-    return pd.concat([backlog, *cohorts], ignore_index=True)
+    items = pd.concat([backlog, *cohorts], ignore_index=True)
+    items["limit"] = np.floor(items["priority"].map(limits).to_numpy(dtype=float)).astype(np.int64)
+    return items
 
 
-def _simulate(items: pd.DataFrame, flows: pd.DataFrame, n_queues: int, n_weeks: int, tolerance: float) -> dict:
-    """FIFO replay of all queues at once; arrays are queue × week (week index 0 = end of week 1).
+def _simulate(
+    items: pd.DataFrame, flows: pd.DataFrame, n_groups: int, n_queues: int, n_weeks: int, tolerance: float
+) -> dict:
+    """Week-by-week replay of every group at once, earliest deadline first; arrays are queue × week.
 
-    Items are sorted by (queue, day, kind, patient_id); `cum` holds their global cumulative weight,
-    so the weight of queue q's items dated before day c is cum[first index ≥ (q, c)] − cum[start of q].
+    Items are in one fixed order, (group, deadline, day, kind, patient_id); each week a group's flow
+    takes the arrived, untreated weight in that order (a cumulative sum within the group).
     """
-    items = items.sort_values(["q", "day", "kind", "patient_id"], na_position="last", ignore_index=True)
+    items = items.assign(deadline=items["day"] + items["limit"])
+    items = items.sort_values(["g", "deadline", "day", "kind", "patient_id"], na_position="last", ignore_index=True)
+    g = items["g"].to_numpy(dtype=np.int64)
     q = items["q"].to_numpy(dtype=np.int64)
     day = items["day"].to_numpy(dtype=np.int64)
+    limit = items["limit"].to_numpy(dtype=np.int64)
     weight = items["weight"].to_numpy(dtype=float)
     arrival = items["arrival"].to_numpy(dtype=np.int64)
-
-    arrived_in = np.zeros((n_queues, n_weeks + 1))
-    np.add.at(arrived_in, (q, np.minimum(arrival, n_weeks)), weight)
-    arrived = np.cumsum(arrived_in, axis=1)[:, 1:]  # A_q(t): backlog (arrival 0) + cohorts of weeks ≤ t
-    planned = np.zeros((n_queues, n_weeks))
+    planned = np.zeros((n_groups, n_weeks))
     np.add.at(
         planned,
-        (flows["q"].to_numpy(dtype=np.int64), flows["t"].to_numpy(dtype=np.int64) - 1),
+        (flows["g"].to_numpy(dtype=np.int64), flows["t"].to_numpy(dtype=np.int64) - 1),
         flows["patients"].to_numpy(dtype=float),
     )
-
-    treated_cum = np.zeros((n_queues, n_weeks))
-    excess = np.zeros((n_queues, n_weeks))
-    previous = np.zeros(n_queues)
+    starts = np.searchsorted(g, g)
+    remaining = weight.copy()
+    shape = (n_queues, n_weeks)
+    arrived, treated, waiting = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    over = {theta: np.zeros(shape) for theta in THRESHOLDS}
+    over_days = {theta: np.zeros(shape) for theta in THRESHOLDS}
+    excess = np.zeros((n_groups, n_weeks))
+    available_before = np.zeros((n_groups, n_weeks))
+    done_week = np.full(len(items), -1)
+    done_at = np.zeros(len(items))  # where in the group-week's flow the item is completed
     for t in range(n_weeks):
-        wanted = previous + planned[:, t]
-        treated_cum[:, t] = np.minimum(wanted, arrived[:, t])
-        excess[:, t] = wanted - treated_cum[:, t]
-        previous = treated_cum[:, t]
-
-    cum = np.concatenate([[0.0], np.cumsum(weight)])
-    day_min = int(day.min()) if len(day) else 0
-    cutoffs = 7 * np.arange(1, n_weeks + 1)[None, :] - np.array(THRESHOLDS)[:, None]  # E_t − θ − D0 in days
-    span = max(int(day.max()) if len(day) else 0, int(cutoffs.max())) - day_min + 2
-    keys = q * span + (day - day_min)
-    queue_ids = np.arange(n_queues, dtype=np.int64)
-    start = cum[np.searchsorted(keys, queue_ids * span, side="left")]
-    over = {}
-    for i, theta in enumerate(THRESHOLDS):
-        cutoff = np.clip(cutoffs[i] - day_min, 0, span - 1)
-        idx = np.searchsorted(keys, (queue_ids[:, None] * span + cutoff[None, :]).ravel(), side="left")
-        due = cum[idx].reshape(n_queues, n_weeks) - start[:, None]  # B^θ_q(t)
-        over[theta] = np.maximum(0.0, due - treated_cum)
-    waiting = np.maximum(0.0, arrived - treated_cum)
-    position = cum[1:] - start[q]  # FIFO position k of each item within its queue
+        present = arrival <= t + 1
+        available = np.where(present, remaining, 0.0)
+        before = np.cumsum(available) - available
+        if len(before):
+            before -= before[starts]
+        take = np.clip(planned[g, t] - before, 0.0, available)
+        supply = np.bincount(g, weights=available, minlength=n_groups)
+        available_before[:, t] = supply
+        excess[:, t] = np.maximum(planned[:, t] - supply, 0.0)
+        remaining -= take
+        finished = (done_week < 0) & present & (remaining <= POSITION_EPS) & (take > 0)
+        done_week[finished] = t
+        done_at[finished] = (before + take)[finished]
+        arrived[:, t] = np.bincount(q, weights=np.where(present, weight, 0.0), minlength=n_queues)
+        treated[:, t] = np.bincount(q, weights=take, minlength=n_queues)
+        untreated = np.where(present, remaining, 0.0)
+        waiting[:, t] = np.bincount(q, weights=untreated, minlength=n_queues)
+        end = 7 * (t + 1)
+        for theta in THRESHOLDS:
+            over[theta][:, t] = np.bincount(
+                q, weights=untreated * (day + limit + TIER_OFFSETS[theta] < end), minlength=n_queues
+            )
+            over_days[theta][:, t] = np.bincount(q, weights=untreated * (day + theta < end), minlength=n_queues)
     return {
         "items": items,
-        "position": position,
         "arrived": arrived,
-        "planned": planned,
-        "treated_cum": treated_cum,
-        "excess": excess,
+        "treated": treated,
         "waiting": waiting,
         "over": over,
+        "over_days": over_days,
+        "planned": planned,
+        "excess": excess,
+        "available": available_before,
+        "done_week": done_week,
+        "done_at": done_at,
         "tolerance": tolerance,
     }
 
 
-def _queue_violations(sim: dict, queues: pd.DataFrame, labels: list[str], out: list[pd.DataFrame]) -> None:
-    excess, treated_cum, arrived = sim["excess"], sim["treated_cum"], sim["arrived"]
-    scale = np.maximum(1.0, arrived)
-    qi, ti = np.nonzero(excess > sim["tolerance"] * scale)
-    if len(qi) == 0:
+def _queue_violations(sim: dict, groups: pd.DataFrame, labels: list[str], out: list[pd.DataFrame]) -> None:
+    excess, available = sim["excess"], sim["available"]
+    gi, ti = np.nonzero(excess > sim["tolerance"] * np.maximum(1.0, available))
+    if len(gi) == 0:
         return
-    before = np.where(ti > 0, treated_cum[qi, np.maximum(ti - 1, 0)], 0.0)
-    available = arrived[qi, ti] - before
-    rows = queues.iloc[qi]
+    rows = groups.iloc[gi]
     keys = (
-        (rows["region_id"] + "/" + rows["procedure_id"] + "/" + rows["class"]).to_numpy()
+        (
+            rows["region_id"] + "/" + rows["listed_hospital_id"] + "/" + rows["procedure_id"] + "/" + rows["class"]
+        ).to_numpy()
         + "/"
         + np.array(labels, dtype=object)[ti]
     )
     messages = [
-        f"{excess[a, b] + available[k]:.6g} patients planned but only {available[k]:.6g} arrived and untreated"
-        for k, (a, b) in enumerate(zip(qi, ti, strict=True))
+        f"{sim['planned'][a, b]:.6g} patients planned but only {available[a, b]:.6g} arrived and untreated"
+        for a, b in zip(gi, ti, strict=True)
     ]
-    out.append(violation_frame("queue", pd.Series(keys), pd.Series(excess[qi, ti]), pd.Series(messages)))
+    out.append(violation_frame("queue", pd.Series(keys), pd.Series(excess[gi, ti]), pd.Series(messages)))
 
 
 def _queue_table(sim: dict, queues: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     n_queues, n_weeks = sim["arrived"].shape
     table = queues.loc[np.repeat(np.arange(n_queues), n_weeks), QUEUE_KEYS].reset_index(drop=True)
     table["week"] = np.tile(np.array(labels, dtype=object), n_queues)
-    treated_cum = sim["treated_cum"]
-    treated = np.diff(treated_cum, axis=1, prepend=0.0)
     table["arrived"] = sim["arrived"].ravel()
-    table["planned"] = sim["planned"].ravel()
-    table["treated"] = treated.ravel()
-    table["treated_cumulative"] = treated_cum.ravel()
+    table["treated"] = sim["treated"].ravel()
+    table["treated_cumulative"] = np.cumsum(sim["treated"], axis=1).ravel()
     table["waiting"] = sim["waiting"].ravel()
     for theta in THRESHOLDS:
         table[f"over_{theta}"] = sim["over"][theta].ravel()
     return table
 
 
-def _kpis(queue_weeks: pd.DataFrame, dataset: Dataset, labels: list[str]) -> pd.DataFrame:
-    """Region × week KPIs as in the national statistics (status `waiting` only)."""
+def _kpis(sim: dict, queues: pd.DataFrame, dataset: Dataset, labels: list[str]) -> pd.DataFrame:
+    """Region × week KPIs as in the national statistics (status `waiting` only, days whatever the priority)."""
+    n_queues, n_weeks = sim["arrived"].shape
+    table = pd.DataFrame(
+        {
+            "region_id": np.repeat(queues["region_id"].to_numpy(dtype=object), n_weeks),
+            "week": np.tile(np.array(labels, dtype=object), n_queues),
+            "waiting": sim["waiting"].ravel(),
+            "treated": sim["treated"].ravel(),
+            **{f"over_{theta}": sim["over_days"][theta].ravel() for theta in THRESHOLDS},
+        }
+    )
     grid = pd.MultiIndex.from_product([sorted(dataset.regions["region_id"]), labels], names=["region_id", "week"])
     columns = ["waiting", "over_90", "over_180", "over_365", "treated"]
-    kpis = queue_weeks.groupby(["region_id", "week"])[columns].sum().reindex(grid, fill_value=0.0).reset_index()
+    kpis = table.groupby(["region_id", "week"])[columns].sum().reindex(grid, fill_value=0.0).reset_index()
     waiting = kpis["waiting"].to_numpy()
     kpis["share_over_90"] = np.divide(kpis["over_90"].to_numpy(), waiting, out=np.zeros(len(kpis)), where=waiting > 0)
     return kpis[["region_id", "week", "waiting", "over_90", "over_180", "over_365", "share_over_90", "treated"]]
 
 
 def _assignments(sim: dict, flows: pd.DataFrame, labels: list[str], d0: dt.date) -> pd.DataFrame:
-    """Backlog patients treated by the plan: week = first t with S(t) ≥ k − ε; hospital by flow segment."""
+    """Backlog patients the plan treats: the week their treatment completes, and the hospital whose
+    segment of that week's flow (listed hospital first, then by distance, then id) covers them."""
     columns = [
         "patient_id",
         "region_id",
+        "listed_hospital_id",
         "procedure_id",
         "class",
+        "priority",
         "decision_date",
         "hospital_id",
         "week",
         "days_waited_at_week_end",
     ]
-    ordered = sim["items"]
-    patient = (ordered["kind"] == 0).to_numpy()
-    treated_cum = sim["treated_cum"]
-    n_weeks = treated_cum.shape[1]
-    q = ordered["q"].to_numpy(dtype=np.int64)[patient]
-    target = sim["position"][patient] - POSITION_EPS
-    if len(q) == 0 or n_weeks == 0:
+    items = sim["items"]
+    n_weeks = sim["planned"].shape[1]
+    chosen_mask = (items["kind"] == 0).to_numpy() & (sim["done_week"] >= 0)
+    if not chosen_mask.any() or n_weeks == 0:
         return pd.DataFrame(columns=columns)
-    week_index = (treated_cum[q] < target[:, None]).sum(axis=1)  # 0-based week of first coverage
-    done = week_index < n_weeks
-    chosen = ordered[patient][done].reset_index(drop=True)
-    chosen["t"] = week_index[done] + 1
-    chosen["target"] = target[done]
-    chosen["group"] = chosen["q"].to_numpy(dtype=np.int64) * n_weeks + week_index[done]
-
+    chosen = items[chosen_mask].reset_index(drop=True)
+    chosen["t"] = sim["done_week"][chosen_mask] + 1
+    chosen["target"] = sim["done_at"][chosen_mask] - POSITION_EPS
+    chosen["slot"] = chosen["g"].to_numpy(dtype=np.int64) * n_weeks + chosen["t"].to_numpy() - 1
     segments = flows.assign(
-        home_first=flows["out_of_region"].astype(int),
-        order_km=np.where(flows["out_of_region"], flows["distance_km"].fillna(np.inf), 0.0),
+        away=(~flows["at_listed"]).astype(int),
+        order_km=np.where(flows["at_listed"], 0.0, flows["distance_km"].fillna(np.inf)),
     )
-    segments = segments.sort_values(["q", "t", "home_first", "order_km", "hospital_id"], ignore_index=True)
-    segments["group"] = segments["q"].to_numpy(dtype=np.int64) * n_weeks + segments["t"].to_numpy() - 1
-    before_week = np.concatenate([np.zeros((treated_cum.shape[0], 1)), treated_cum[:, :-1]], axis=1)
-    within = segments.groupby("group")["patients"].cumsum() - segments["patients"]
-    segment_q = segments["q"].to_numpy(dtype=np.int64)
-    segment_t = segments["t"].to_numpy(dtype=np.int64)
-    segments["segment_start"] = before_week[segment_q, segment_t - 1] + within.to_numpy()
+    segments = segments.sort_values(["g", "t", "away", "order_km", "hospital_id"], ignore_index=True)
+    segments["slot"] = segments["g"].to_numpy(dtype=np.int64) * n_weeks + segments["t"].to_numpy() - 1
+    segments["segment_start"] = segments.groupby("slot")["patients"].cumsum() - segments["patients"]
     matched = pd.merge_asof(
         chosen.sort_values("target"),
-        segments[["group", "segment_start", "hospital_id"]].sort_values("segment_start"),
+        segments[["slot", "segment_start", "hospital_id"]].sort_values("segment_start"),
         left_on="target",
         right_on="segment_start",
-        by="group",
+        by="slot",
         direction="backward",
-        allow_exact_matches=False,
     )
-    matched = matched.sort_values(["q", "target"], ignore_index=True)
+    matched = matched.sort_values(["g", "t", "target"], ignore_index=True)
     t = matched["t"].to_numpy(dtype=np.int64)
     decision_day = (pd.to_datetime(matched["decision_date"]) - pd.Timestamp(d0)).dt.days.to_numpy(dtype=np.int64)
     matched["week"] = np.array(labels, dtype=object)[t - 1]
     matched["days_waited_at_week_end"] = 7 * t - decision_day  # E_t − decision date
     return matched[columns].reset_index(drop=True)
-
-
-# --- capacity, agreements and budgets -------------------------------------------------------------

@@ -80,7 +80,6 @@ class Formulation:
     objective_constant: float = 0.0
     breach_form: str = "segments"
     segment_index: dict[str, np.ndarray] = field(default_factory=dict)  # segment block → flat (q, t)
-    split_index: pd.DataFrame = field(default_factory=pd.DataFrame)  # z block → queue, t
 
     def add_block(
         self, name: str, size: int, upper: np.ndarray | float = np.inf, cost: np.ndarray | float = 0.0
@@ -215,15 +214,15 @@ def shared_groups(inst: Instance) -> np.ndarray:
 
 
 def add_queue_balance(f: Formulation) -> None:
-    """queue_balance[q, t]:  S_q(t) − S_q(t−1) − z[q, t] = 0   (S_q(0) = 0), and for flow groups
-    with several priorities group_balance[g, t]:  Σ_k z[(g, k), t] − Σ_h y[g, h, t] = 0.
+    """queue_balance[q, t]:  S_q(t) − S_q(t−1) − Σ_h y[g(q), h, t] = 0   (S_q(0) = 0) for a queue that is
+    its flow group's only one; for the queues of a group with several priorities
+    S_q(t) − S_q(t−1) ≥ 0, and group_balance[g, t]:  Σ_k (S_(g,k)(t) − S_(g,k)(t−1)) − Σ_h y[g, h, t] = 0.
 
-    z[q, t] ≥ 0 are the patients of queue q treated in week t: the group's flows are shared by its
-    priorities in any split (DESIGN.md v2, "Flows are shared by priorities"), and z ≥ 0 keeps each
-    priority's S non-decreasing. Where a group has one queue, z is the group's flows themselves and
-    y enters the queue's row directly (no z column, no group row: the first contract's LP exactly).
-    S_q(t) is the variable S, or in the segment form the sum of its segment variables: each enters
-    its own week's row with +1 and the next week's row with −1.
+    The group's flows are shared by its priorities in any split (DESIGN.md v2, "Flows are shared by
+    priorities"); the ≥ 0 rows keep each priority's treated count non-decreasing (without them the
+    LP could move a treatment from one priority to another after the fact). A group with one queue
+    gives the first contract's LP exactly. S_q(t) is the variable S, or in the segment form the sum
+    of its segment variables: each enters its own week's row with +1 and the next week's with −1.
     """
     inst = f.instance
     n_q, horizon = inst.arrived.shape
@@ -238,41 +237,47 @@ def add_queue_balance(f: Formulation) -> None:
     direct = ~shared[flows["group"].to_numpy()]
     flow_rows = s_position(inst, only_queue[flows["group"].to_numpy()[direct]], flows["t"].to_numpy()[direct])
     terms = [Term("y", flow_rows, np.nonzero(direct)[0], -np.ones(int(direct.sum())))]
-    if shared.any():
-        _add_priority_split(f, shared, group_of_queue, terms)
     parts = f.segment_index if f.breach_form == "segments" else {"S": rows}
     for block, positions in parts.items():
-        cols = np.arange(len(positions))
-        has_next = positions % horizon < horizon - 1
-        terms.append(Term(block, positions, cols, np.ones(len(positions))))
-        terms.append(Term(block, positions[has_next] + 1, cols[has_next], -np.ones(int(has_next.sum()))))
-    f.add_family("queue_balance", pd.DataFrame({"queue": q, "t": t0 + 1}), terms, lower=0.0, upper=0.0)
+        terms.extend(_difference_terms(block, positions, positions, horizon))
+    upper = np.where(shared[group_of_queue[q]], np.inf, 0.0)
+    f.add_family("queue_balance", pd.DataFrame({"queue": q, "t": t0 + 1}), terms, lower=0.0, upper=upper)
+    if shared.any():
+        _add_group_balance(f, shared, group_of_queue, parts)
 
 
-def _add_priority_split(f: Formulation, shared: np.ndarray, group_of_queue: np.ndarray, terms: list[Term]) -> None:
-    """z[q, t] for the queues of shared groups (weeks with arrivals), their −z in queue_balance, and group_balance."""
+def _difference_terms(block: str, positions: np.ndarray, row_of: np.ndarray, horizon: int) -> list[Term]:
+    """S(t) − S(t−1) as terms: column k of `block` (flat position q·T + t − 1) enters row `row_of[k]` with
+    +1 and, unless t is the last week, the next week's row (`row_of[k] + 1`) with −1."""
+    cols = np.arange(len(positions))
+    has_next = positions % horizon < horizon - 1
+    return [
+        Term(block, row_of, cols, np.ones(len(positions))),
+        Term(block, row_of[has_next] + 1, cols[has_next], -np.ones(int(has_next.sum()))),
+    ]
+
+
+def _add_group_balance(f: Formulation, shared: np.ndarray, group_of_queue: np.ndarray, parts: dict) -> None:
+    """group_balance[g, t] of every flow group with several priorities (see `add_queue_balance`)."""
     inst = f.instance
     horizon = inst.horizon
-    q, t0 = np.nonzero(shared[group_of_queue][:, None] & (inst.arrived > 1e-12))
-    f.split_index = pd.DataFrame({"queue": q, "t": t0 + 1})
-    f.add_block("z", len(q), upper=inst.arrived[q, t0])
-    cols = np.arange(len(q))
-    terms.append(Term("z", s_position(inst, q, t0 + 1), cols, -np.ones(len(q))))
     groups = np.nonzero(shared)[0]
     position = np.full(len(inst.groups), -1)
     position[groups] = np.arange(len(groups))
-    group_rows = position[group_of_queue[q]] * horizon + t0
+    terms = []
+    for block, positions in parts.items():
+        queue = positions // horizon
+        on_shared = np.nonzero(shared[group_of_queue[queue]])[0]
+        row_of = position[group_of_queue[queue[on_shared]]] * horizon + positions[on_shared] % horizon
+        for term in _difference_terms(block, positions[on_shared], row_of, horizon):
+            terms.append(Term(block, term.row, on_shared[term.col], term.coef))
     flows = inst.flows
     on_shared = np.nonzero(shared[flows["group"].to_numpy()])[0]
     flow_rows = position[flows["group"].to_numpy()[on_shared]] * horizon + flows["t"].to_numpy()[on_shared] - 1
+    terms.append(Term("y", flow_rows, on_shared, -np.ones(len(on_shared))))
     g, t = np.divmod(np.arange(len(groups) * horizon), horizon)
-    f.add_family(
-        "group_balance",
-        pd.DataFrame({"group": groups[g], "t": t + 1}),
-        [Term("z", group_rows, cols, np.ones(len(q))), Term("y", flow_rows, on_shared, -np.ones(len(on_shared)))],
-        lower=0.0,
-        upper=0.0,
-    )
+    frame = pd.DataFrame({"group": groups[g], "t": t + 1})
+    f.add_family("group_balance", frame, terms, lower=0.0, upper=0.0)
 
 
 def add_breach(f: Formulation) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from models.dataset import DEFAULT_PRIORITY, Dataset
-from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, main_hospitals, road_km
+from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, fallback_hospitals, road_km
 from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
 
@@ -140,44 +140,6 @@ def build_instance(
         beds=beds,
         cohorts=cohorts[["queue", "offset_days", "arrival_t", "count"]],
     )
-
-
-def fallback_hospitals(dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFrame:
-    """The hospital of each (region, procedure) where its unlisted patients and unmatched forecast go.
-
-    The hospital of region r able to do p with the most theatre days of p's specialty in the plan's
-    weeks (on `base`, the capacity before scenario changes; ties: smallest id); if none in r, the
-    able hospital nearest to r's main hospital (ties: smallest id); if no hospital can do p, r's main
-    hospital (a group without arcs: its patients wait and count). Columns: region_id, procedure_id,
-    hospital_id.
-    """
-    hospitals = dataset.hospitals
-    pairs = dataset.regions[["region_id"]].merge(dataset.procedures[["procedure_id", "specialty"]], how="cross")
-    able = dataset.capabilities[["hospital_id", "procedure_id"]].merge(hospitals[["hospital_id", "region_id"]])
-    capacity = base.capacity[base.capacity["week"].isin(weeks)]
-    days = capacity.groupby(["hospital_id", "specialty"], as_index=False)["theatre_days"].sum()
-    in_region = pairs.merge(able, on=["region_id", "procedure_id"]).merge(
-        days, on=["hospital_id", "specialty"], how="left"
-    )
-    in_region["theatre_days"] = in_region["theatre_days"].fillna(0.0)
-    in_region = in_region.sort_values(
-        ["region_id", "procedure_id", "theatre_days", "hospital_id"], ascending=[True, True, False, True]
-    )
-    chosen = in_region.drop_duplicates(["region_id", "procedure_id"])[["region_id", "procedure_id", "hospital_id"]]
-    mains = main_hospitals(hospitals).rename(columns={"hospital_id": "main_hospital", "lat": "lat0", "lon": "lon0"})
-    rest = pairs.merge(chosen, on=["region_id", "procedure_id"], how="left", indicator=True)
-    rest = rest[rest["_merge"] == "left_only"][["region_id", "procedure_id"]].merge(mains, on="region_id", how="left")
-    nearest = rest.merge(able[["hospital_id", "procedure_id"]], on="procedure_id").merge(
-        hospitals[["hospital_id", "lat", "lon"]], on="hospital_id"
-    )
-    nearest["km"] = road_km(nearest["lat0"], nearest["lon0"], nearest["lat"], nearest["lon"])
-    nearest = nearest.sort_values(["region_id", "procedure_id", "km", "hospital_id"]).drop_duplicates(
-        ["region_id", "procedure_id"]
-    )[["region_id", "procedure_id", "hospital_id"]]
-    nobody = rest.merge(nearest[["region_id", "procedure_id"]], how="left", indicator=True)
-    nobody = nobody[nobody["_merge"] == "left_only"].rename(columns={"main_hospital": "hospital_id"})
-    nobody = nobody[["region_id", "procedure_id", "hospital_id"]].dropna()
-    return pd.concat([chosen, nearest, nobody], ignore_index=True)
 
 
 def backlog(dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from models.objective import objective_value
 from models.rules import THRESHOLDS
 from models.shares import share
 from models.summary import BANDS, band_labels
-from optimizer.model.instance import Instance
+from optimizer.model.instance import GROUP_KEYS, QUEUE_KEYS, Instance
 
 #: Flows below this many patients are treated as zero in tables.
 FLOW_EPSILON = 1e-7
@@ -154,14 +154,33 @@ def region_kpis(inst: Instance, S: np.ndarray) -> pd.DataFrame:
     return table[["region_id", "week", "t", "waiting", "over_90", "over_180", "over_365", "share_over_90", "mov_pvv"]]
 
 
-def allocation_table(inst: Instance, y: np.ndarray) -> pd.DataFrame:
-    """allocations.csv: region_id, procedure_id, class, hospital_id, week, patients (non-zero flows)."""
+#: Columns of allocations.csv and integer_plan.csv.
+ALLOCATION_COLUMNS = [*QUEUE_KEYS, "hospital_id", "week", "patients"]
+
+
+def allocation_table(inst: Instance, y: np.ndarray, S: np.ndarray | None = None) -> pd.DataFrame:
+    """allocations.csv: region_id, listed_hospital_id, procedure_id, class, priority, hospital_id, week,
+    patients (non-zero flows).
+
+    A flow of a group with several priorities is split among them in proportion to what each
+    priority's queue is treated in that week (earliest deadline first, `cumulative_treated`).
+    """
     flows = inst.flows
+    S = cumulative_treated(inst, y) if S is None else S
+    weekly = np.diff(S, axis=1, prepend=0.0)  # per queue and week
+    queues = inst.queues.reset_index(names="queue")[["queue", "group", "priority"]]
     keep = y > FLOW_EPSILON
-    table = flows.loc[keep, ["region_id", "procedure_id", "class", "hospital_id", "t"]].copy()
-    table["week"] = [inst.weeks[t - 1] for t in table["t"]]
-    table["patients"] = y[keep]
-    return table[["region_id", "procedure_id", "class", "hospital_id", "week", "patients"]].reset_index(drop=True)
+    table = flows.loc[keep, [*GROUP_KEYS, "group", "hospital_id", "t"]].assign(flow_patients=y[keep])
+    table = table.merge(queues, on="group")
+    group_week = group_treated(inst, y)[table["group"].to_numpy(), table["t"].to_numpy() - 1]
+    queue_week = weekly[table["queue"].to_numpy(), table["t"].to_numpy() - 1]
+    table["patients"] = table["flow_patients"] * np.divide(
+        queue_week, group_week, out=np.zeros(len(table)), where=group_week > FLOW_EPSILON
+    )
+    table = table[table["patients"] > FLOW_EPSILON]
+    table["week"] = np.asarray(inst.weeks, dtype=object)[table["t"].to_numpy() - 1]
+    order = ["group", "hospital_id", "t", "priority"]
+    return table.sort_values(order)[ALLOCATION_COLUMNS].reset_index(drop=True)
 
 
 def payments(inst: Instance, y: np.ndarray) -> pd.DataFrame:
@@ -194,7 +213,7 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     return PlanTables(
         terms=terms,
         objective=objective_value(terms, inst.scenario.weights),
-        allocations=allocation_table(inst, y),
+        allocations=allocation_table(inst, y, S),
         region_kpis=region_kpis(inst, S),
         theatre_use=theatre,
         bed_use=bed_use(inst, y),
