@@ -4,10 +4,11 @@ The LP's coefficients (`optimizer.model.formulation`), the result tables, the in
 and the report all weigh a plan's terms here, so a weight means the same thing everywhere:
 
     objective = w90·breach_days_90 + w180·breach_days_180 + w365·breach_days_365
-                + w_wait·waiting_days + w_cost·cost_sek/1000 + w_travel·patient_km
+                + w_wait·waiting_days + w_cost·cost_sek/1000 + w_travel·patient_km + fairness_penalty
 
 with breach- and waiting-days counted as 7 × patients over the threshold (or waiting) at each week's
-end, and `cost_sek` the price-list payments plus purchased extra theatre days.
+end, `cost_sek` the price-list payments plus purchased extra theatre days, and `fairness_penalty`
+Σ over `policy.fairness` entries of weight × patients short of each target (already weighted).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from collections.abc import Mapping
 from models.scenario import Weights
 
 #: The objective's terms, in the order reports list them.
-OBJECTIVE_TERMS = ("breach_days_90", "breach_days_180", "breach_days_365", "waiting_days", "cost_sek", "patient_km")
+OBJECTIVE_TERMS = (
+    "breach_days_90",
+    "breach_days_180",
+    "breach_days_365",
+    "waiting_days",
+    "cost_sek",
+    "patient_km",
+    "fairness_penalty",
+)
 
 
 def term_weights(weights: Weights) -> dict[str, float]:
@@ -29,12 +38,13 @@ def term_weights(weights: Weights) -> dict[str, float]:
         "waiting_days": weights.waiting,
         "cost_sek": weights.cost_per_ksek / 1000.0,
         "patient_km": weights.travel_per_km,
+        "fairness_penalty": 1.0,  # weighted per entry already (policy.fairness)
     }
 
 
 def objective_contributions(terms: Mapping[str, float], weights: Weights) -> dict[str, float]:
     """Each term's contribution to the objective: its weight × its value."""
-    return {name: weight * float(terms[name]) for name, weight in term_weights(weights).items()}
+    return {name: weight * float(terms.get(name, 0.0)) for name, weight in term_weights(weights).items()}
 
 
 def objective_value(terms: Mapping[str, float], weights: Weights) -> float:

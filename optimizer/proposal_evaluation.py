@@ -112,5 +112,5 @@ def evaluate_proposal(
         changed = apply_changes(dataset, scenario)
         if optimum_objective is None:
             optimum_objective = plan(scenario, dataset=dataset).objective
-    evaluation = evaluate_flows(changed, scenario, allocations)
+    evaluation = evaluate_flows(changed, scenario, allocations, base=dataset)
     return ProposalEvaluation(scenario=scenario, evaluation=evaluation, optimum_objective=optimum_objective)

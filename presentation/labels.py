@@ -121,4 +121,5 @@ TERM_TITLES = {
     "waiting_days": "Waiting days (all patients)",
     "cost_sek": "Cost (kSEK)",
     "patient_km": "Patient travel (km)",
+    "fairness_penalty": "Fairness: weighted patients short of their target",
 }

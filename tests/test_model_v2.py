@@ -225,3 +225,66 @@ def test_two_extra_capacity_offers_are_bought_cheapest_first_at_their_own_prices
     assert result.objective == pytest.approx(0.7)
     assert result.lp.terms["cost_sek"] == pytest.approx(7000.0)
     agree_with_evaluator(result)
+
+
+def fast_and_slow():
+    # One hospital, one theatre day in week 1, orthopaedics: `fast` 4 cases a day, `slow` 1 a day.
+    # 4 fast and 1 slow patient waited 100 days (all over 90 at E_1).
+    return make_dataset(
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "fast", "cases_per_theatre_day": 4}, {"procedure_id": "slow"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": p} for p in ("fast", "slow")],
+        capacity=weekly("h", 1, 1),
+        patients=[{"region_id": "a", "procedure_id": "fast", "waited": 100} for _ in range(4)]
+        + [{"region_id": "a", "procedure_id": "slow", "waited": 100}],
+    )
+
+
+def test_without_fairness_the_slow_procedure_is_left_untreated():
+    # x = share of the day on fast: breach 7 × (4 − 4x + x) = 7 × (4 − 3x), least at x = 1: 7 (slow waits)
+    result = plan(scenario(1, weights=ONLY_90), dataset=fast_and_slow())
+    assert result.objective == pytest.approx(7.0)
+    assert result.lp.allocations.groupby("procedure_id")["patients"].sum().to_dict() == pytest.approx({"fast": 4.0})
+
+
+def test_fairness_by_procedure_shares_the_theatre_day():
+    # need: fast 4 / 4 = 1 day, slow 1 / 1 = 1 day; 1 day available → ρ = 0.5; targets fast 0.5 × 4 = 2,
+    # slow 0.5 × 1 = 0.5. Objective 7 (4 − 3x) + w (max(0, 2 − 4x) + max(0, x − 0.5)): on [0.5, 1] its
+    # slope is −21 + w. Weight 30 > 21: x = 0.5, 2 fast and 0.5 slow treated, 7 × 2.5 = 17.5.
+    fair = plan(
+        scenario(1, weights=ONLY_90, policy={"fairness": [{"by": "procedure", "weight": 30}]}), dataset=fast_and_slow()
+    )
+    assert fair.objective == pytest.approx(17.5)
+    treated = fair.lp.allocations.groupby("procedure_id")["patients"].sum().to_dict()
+    assert treated == pytest.approx({"fast": 2.0, "slow": 0.5})
+    assert fair.lp.terms["fairness_penalty"] == pytest.approx(0.0)
+    agree_with_evaluator(fair)
+    # Weight 10 < 21: x = 1 stays best, paying 10 × 0.5 for the slow target: 7 + 5 = 12
+    cheap = plan(
+        scenario(1, weights=ONLY_90, policy={"fairness": [{"by": "procedure", "weight": 10}]}), dataset=fast_and_slow()
+    )
+    assert cheap.objective == pytest.approx(12.0)
+    agree_with_evaluator(cheap)
+
+
+RANDOM_V2_POLICIES = {
+    "radius-lead-utilisation": {"local_max_km": 60, "transfer_lead_weeks": 1, "planned_utilisation": 0.85},
+    "fair-procedure": {"fairness": [{"by": "procedure", "weight": 3}], "max_travel_km": 250},
+    "fair-region": {"fairness": [{"by": "region", "share": 0.7, "weight": 2}], "local_max_km": 30},
+}
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("policy", list(RANDOM_V2_POLICIES))
+def test_random_v2_plans_agree_with_the_evaluator_and_with_the_other_strategy(seed, policy):
+    from tests.factory import random_dataset
+
+    ds = random_dataset(seed)
+    sc = scenario(6, policy=RANDOM_V2_POLICIES[policy])
+    result = plan(sc, dataset=ds)
+    agree_with_evaluator(result)
+    other = "full_lp" if result.strategy == "column_generation" else "column_generation"
+    assert plan(sc.updated(solve={"strategy": other}), dataset=ds).objective == pytest.approx(
+        result.objective, rel=1e-6, abs=1e-6
+    )

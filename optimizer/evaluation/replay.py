@@ -67,6 +67,7 @@ from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, fallback_hospitals
 from models.scenario import Scenario
 from models.weeks import parse_iso_week, week_labels
 from optimizer.evaluation.capacity import agreement_violations, bed_use, budget_violations, theatre_use
+from optimizer.evaluation.fairness import fairness_shortfalls
 from optimizer.evaluation.flows import (
     GROUP_KEYS,
     REQUIRED_FLOW_COLUMNS,
@@ -108,6 +109,7 @@ class Evaluation:
     purchase_cost_sek: float
     extra_capacity_cost_sek: float
     patient_km: float
+    fairness_penalty: float
     objective: float
     violations: pd.DataFrame
     assignments: pd.DataFrame
@@ -135,6 +137,7 @@ class Evaluation:
             "waiting_days": self.waiting_days,
             "cost_sek": self.cost_sek,
             "patient_km": self.patient_km,
+            "fairness_penalty": self.fairness_penalty,
             "treated": self.treated,
         }
 
@@ -204,6 +207,9 @@ def evaluate_flows(
     patient_km = float(flows["km"].sum())
     terms = {f"breach_days_{theta}": days for theta, days in breach_days.items()}
     terms.update(waiting_days=waiting_days, cost_sek=purchase + extra_cost, patient_km=patient_km)
+    arrived_end = queues.assign(patients=sim["arrived"][:, -1] if n_weeks else 0.0)
+    fairness = fairness_shortfalls(dataset, dataset if base is None else base, scenario, arrived_end, flows, labels)
+    terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum()) if len(fairness) else 0.0
     objective = objective_value(terms, scenario.weights)
     table = (
         pd.concat(violations, ignore_index=True)
@@ -220,6 +226,7 @@ def evaluate_flows(
         purchase_cost_sek=purchase,
         extra_capacity_cost_sek=extra_cost,
         patient_km=patient_km,
+        fairness_penalty=terms["fairness_penalty"],
         objective=objective,
         violations=table[VIOLATION_COLUMNS].reset_index(drop=True),
         assignments=assignments,

@@ -152,6 +152,7 @@ def formulate(
     add_bed_days(f)
     add_agreements(f, elastic=elastic_agreements)
     add_budgets(f)
+    add_fairness(f)
     if region_limits:
         add_no_region_worse_off(f, region_limits)
     if elastic_agreements:
@@ -415,6 +416,30 @@ def add_budgets(f: Formulation) -> None:
     f.add_family("budgets", frame, terms, upper=frame["budget_sek"].to_numpy(dtype=float))
 
 
+def fairness_members(inst: Instance, by: str) -> np.ndarray:
+    """Per flow column, the procedure or (home) region a fairness entry `by` counts it for."""
+    return inst.flows["procedure_id" if by == "procedure" else "region_id"].to_numpy()
+
+
+def add_fairness(f: Formulation) -> None:
+    """fairness[e, m]:  shortfall[e, m] + Σ_{flows of m} y ≥ target[e, m], shortfall ≥ 0, for each
+    `policy.fairness` entry e and procedure (or region) m; the objective pays weight_e per patient
+    short (`add_objective`). Targets are constants (`optimizer.model.instance.fairness_targets`)."""
+    targets = f.instance.fairness
+    if targets.empty:
+        return
+    f.add_block("fairness_shortfall", len(targets))
+    rows, cols = [], []
+    for k, target in enumerate(targets.itertuples()):
+        flows = np.nonzero(fairness_members(f.instance, target.by) == target.member)[0]
+        rows.append(np.full(len(flows), k))
+        cols.append(flows)
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    index = np.arange(len(targets))
+    terms = [Term("y", row, col, np.ones(len(row))), Term("fairness_shortfall", index, index, np.ones(len(index)))]
+    f.add_family("fairness", targets.reset_index(drop=True), terms, lower=targets["target"].to_numpy(dtype=float))
+
+
 def breach_weights(inst: Instance) -> dict[int, float]:
     """Objective units per breach-day over each threshold (`models.objective`)."""
     w = term_weights(inst.scenario.weights)
@@ -484,6 +509,8 @@ def add_objective(f: Formulation) -> None:
     inst = f.instance
     w = term_weights(inst.scenario.weights)
     f.blocks["y"].cost[:] = flow_objective_coefficients(inst)
+    if "fairness_shortfall" in f.blocks:
+        f.blocks["fairness_shortfall"].cost[:] = w["fairness_penalty"] * inst.fairness["weight"].to_numpy(dtype=float)
     f.blocks["x"].cost[:] = w["cost_sek"] * f.extra_offers["extra_cost_per_day"].to_numpy()
     f.objective_constant = 7.0 * w["waiting_days"] * float(inst.arrived.sum())
     if f.breach_form == "segments":

@@ -72,6 +72,8 @@ class Instance:
     extra_offers: pd.DataFrame  # hospital_id, specialty, t, extra_days, extra_cost_per_day: one row per offer
     beds: pd.DataFrame  # hospital_id, t, bed_days
     cohorts: pd.DataFrame  # queue, offset_days (decision − D0), arrival_t, count
+    fairness: pd.DataFrame  # entry, by, member, target, weight: one row per fairness entry and procedure/region
+    base: Dataset | None = None  # the dataset before the scenario's changes (fallback hospitals, fairness)
 
     @property
     def horizon(self) -> int:
@@ -139,6 +141,8 @@ def build_instance(
         extra_offers=extra_offers,
         beds=beds,
         cohorts=cohorts[["queue", "offset_days", "arrival_t", "count"]],
+        fairness=fairness_targets(scenario, base, queues, groups, arcs, arrived, weeks),
+        base=base,
     )
 
 
@@ -265,6 +269,55 @@ def _queue_arrays(
     over = {theta: over_days(limits + TIER_OFFSETS[theta]) for theta in THRESHOLDS}
     days = {theta: over_days(np.full(len(offsets), float(theta))) for theta in THRESHOLDS}
     return arrived, over, days
+
+
+def fairness_targets(
+    scenario: Scenario,
+    base: Dataset,
+    queues: pd.DataFrame,
+    groups: pd.DataFrame,
+    arcs: pd.DataFrame,
+    arrived: np.ndarray,
+    weeks: list[str],
+) -> pd.DataFrame:
+    """Each fairness entry's target of patients treated per procedure or region (DESIGN.md v2, "Fairness").
+
+    need of a queue (theatre days) = A_q(T) / the procedure's default rate, counted only for queues
+    with an eligible arc; patients of a procedure or region = Σ A_q(T) over those queues;
+    ρ_s = min(1, theatre days of specialty s in the horizon / need of s), ρ the same over all, on
+    the dataset's capacity before scenario changes and utilisation (so every scenario of a dataset
+    has the same targets). `by: procedure`: target = share · ρ_s(p) · patients_p; `by: region`:
+    target = share · ρ · patients_r. Columns: entry, by, member, target, weight.
+    """
+    columns = ["entry", "by", "member", "target", "weight"]
+    if not scenario.policy.fairness or len(queues) == 0:
+        return pd.DataFrame(columns=columns).astype({"entry": int, "target": float, "weight": float})
+    with_arc = np.zeros(len(groups), dtype=bool)
+    with_arc[arcs["group"].to_numpy()] = True
+    frame = queues.assign(patients=arrived[:, -1]).merge(
+        groups[["default_rate"]].reset_index(names="group"), on="group"
+    )[with_arc[queues["group"].to_numpy()]]
+    frame["need"] = frame["patients"] / frame["default_rate"]
+    capacity = base.capacity[base.capacity["week"].isin(weeks)]
+    days = capacity.groupby("specialty")["theatre_days"].sum()
+    need = frame.groupby("specialty")["need"].sum()
+    rho_s = np.minimum(1.0, days.reindex(need.index).fillna(0.0) / need.where(need > 0)).fillna(1.0)
+    total_need = float(frame["need"].sum())
+    rho = min(1.0, float(days.sum()) / total_need) if total_need > 0 else 1.0
+    rows = []
+    for k, rule in enumerate(scenario.policy.fairness):
+        if rule.by == "procedure":
+            per = frame.groupby(["procedure_id", "specialty"], as_index=False)["patients"].sum()
+            targets = rule.share * rho_s.reindex(per["specialty"]).to_numpy() * per["patients"].to_numpy()
+            members = per["procedure_id"]
+        else:
+            per = frame.groupby("region_id", as_index=False)["patients"].sum()
+            targets = rule.share * rho * per["patients"].to_numpy()
+            members = per["region_id"]
+        rows.append(
+            pd.DataFrame({"entry": k, "by": rule.by, "member": members, "target": targets, "weight": rule.weight})
+        )
+    return pd.concat(rows, ignore_index=True)[columns]
 
 
 def hospital_distances(dataset: Dataset) -> pd.DataFrame:

@@ -21,7 +21,7 @@ def patient_proposals(inst: Instance, allocations: pd.DataFrame) -> pd.DataFrame
     patient_id, region_id, procedure_id, class, decision_date, hospital_id, provider_region, week,
     days_waited_at_week_end, outside_home_region.
     """
-    evaluation = evaluate_flows(inst.dataset, inst.scenario, allocations)
+    evaluation = evaluate_flows(inst.dataset, inst.scenario, allocations, base=inst.base)
     table = evaluation.assignments.copy()
     provider = inst.dataset.hospitals.set_index("hospital_id")["region_id"]
     table["provider_region"] = table["hospital_id"].map(provider)

@@ -209,6 +209,8 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     terms["waiting_days"] = 7.0 * float((inst.arrived - S).sum())
     terms["cost_sek"] = float((y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy()).sum()) + extra_cost
     terms["patient_km"] = float((y * flows["travel_km"].to_numpy()).sum())
+    fairness = fairness_table(inst, y)
+    terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum())
     terms["treated"] = float(y.sum())
     return PlanTables(
         terms=terms,
@@ -220,6 +222,18 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
         payments=payments(inst, y),
         region_totals=region_totals(inst, y, S, theatre),
     )
+
+
+def fairness_table(inst: Instance, y: np.ndarray) -> pd.DataFrame:
+    """Per fairness entry and procedure (or region): target, treated over the horizon, shortfall."""
+    table = inst.fairness.copy()
+    treated = []
+    for by, member in zip(table["by"], table["member"], strict=True):
+        column = "procedure_id" if by == "procedure" else "region_id"
+        treated.append(float(y[(inst.flows[column] == member).to_numpy()].sum()))
+    table["treated"] = np.asarray(treated, dtype=float)
+    table["shortfall"] = np.maximum(table["target"].to_numpy(dtype=float) - table["treated"].to_numpy(), 0.0)
+    return table
 
 
 def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.DataFrame | None = None) -> pd.DataFrame:
