@@ -21,6 +21,9 @@ RESULT_TABLES = {
     "payments.csv": lambda r: r.lp.payments,
     "shadow_prices.csv": lambda r: r.shadow_prices,
     "region_totals.csv": lambda r: r.lp.region_totals,
+    "procedure_totals.csv": lambda r: r.lp.procedure_totals,
+    "specialty_plan.csv": lambda r: r.lp.specialty_plan,
+    "fairness.csv": lambda r: r.lp.fairness,
     "hospitals.csv": lambda r: r.instance.dataset.hospitals[["hospital_id", "name", "region_id", "level"]],
     "proposals.csv": lambda r: r.proposals,
 }

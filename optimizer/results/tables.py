@@ -16,6 +16,7 @@ from models.rules import THRESHOLDS
 from models.shares import share
 from models.summary import BANDS, band_labels
 from optimizer.model.instance import GROUP_KEYS, QUEUE_KEYS, Instance
+from optimizer.results.production_plan import procedure_totals, specialty_plan
 
 #: Flows below this many patients are treated as zero in tables.
 FLOW_EPSILON = 1e-7
@@ -33,6 +34,9 @@ class PlanTables:
     bed_use: pd.DataFrame
     payments: pd.DataFrame
     region_totals: pd.DataFrame
+    procedure_totals: pd.DataFrame
+    specialty_plan: pd.DataFrame
+    fairness: pd.DataFrame
 
 
 def group_treated(inst: Instance, y: np.ndarray) -> np.ndarray:
@@ -221,6 +225,9 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
         bed_use=bed_use(inst, y),
         payments=payments(inst, y),
         region_totals=region_totals(inst, y, S, theatre),
+        procedure_totals=procedure_totals(inst, y, S),
+        specialty_plan=specialty_plan(inst, y, S, theatre),
+        fairness=fairness,
     )
 
 
