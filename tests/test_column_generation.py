@@ -22,9 +22,17 @@ from optimizer.model.matrix import LpMatrix
 from optimizer.solvers.column_generation import FLIP_BOUND_MARGIN
 from optimizer.solvers.highs import highs_bound, highs_lp_from_arrays, new_highs
 from optimizer.solvers.master import new_master
-from tests.factory import make_dataset, random_dataset, scenario, weekly
-from tests.test_lp_hand_solved import ONLY_90, allocated, patients
-from tests.test_lp_vs_evaluator import EXTRA, RICH_POLICY
+from tests.factory import (
+    EXTRA,
+    ONLY_90,
+    RICH_POLICY,
+    allocated,
+    make_dataset,
+    patients,
+    random_dataset,
+    scenario,
+    weekly,
+)
 
 CG = {"strategy": "column_generation"}
 FULL = {"strategy": "full_lp"}

@@ -17,14 +17,9 @@ import pytest
 
 from models.weeks import week_labels
 from optimizer.evaluation import evaluate_flows
-from tests.factory import START_WEEK, make_dataset, random_dataset, scenario, weekly
+from tests.factory import ONLY_90, START_WEEK, make_dataset, patients, random_dataset, scenario, weekly
 
-ONLY_90 = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 0, "cost_per_ksek": 0, "travel_per_km": 0}
 W = week_labels(START_WEEK, 30)  # W[0] = 2025-W14 = week 1
-
-
-def patients(region: str, n: int, waited: int, procedure: str = "knee", **extra) -> list[dict]:
-    return [{"region_id": region, "procedure_id": procedure, "waited": waited, **extra} for _ in range(n)]
 
 
 def flow(region: str, hospital: str, week: int, n: float, procedure: str = "knee", cls: str = "mobile") -> dict:

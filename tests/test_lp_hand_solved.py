@@ -11,34 +11,19 @@ from __future__ import annotations
 import pytest
 
 from optimizer import InfeasibleScenarioError, plan
-from tests.factory import make_dataset, scenario, weekly
+from tests.factory import (
+    ONLY_90,
+    agreement_dataset,
+    allocated,
+    make_dataset,
+    patients,
+    scenario,
+    single_hospital,
+    weekly,
+)
 
 #: Every hand-solved case runs twice: Pyomo full LP and column generation must both find the optimum.
 pytestmark = pytest.mark.usefixtures("strategy")
-
-ONLY_90 = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 0, "cost_per_ksek": 0, "travel_per_km": 0}
-
-
-def patients(region: str, n: int, waited: int, procedure: str = "knee", **extra) -> list[dict]:
-    return [{"region_id": region, "procedure_id": procedure, "waited": waited, **extra} for _ in range(n)]
-
-
-def single_hospital(bed_days_per_case: float = 0.0, **tables):
-    """Region a with one hospital h doing knees (1 case per theatre day); `tables` give the rest."""
-    return make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee", "bed_days_per_case": bed_days_per_case}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
-        **tables,
-    )
-
-
-def allocated(result, **where) -> float:
-    table = result.lp.allocations
-    for column, value in where.items():
-        table = table[table[column] == value]
-    return float(table["patients"].sum())
 
 
 def test_one_queue_one_hospital_treats_up_to_capacity():
@@ -134,29 +119,12 @@ def test_local_patients_never_leave_their_region():
     assert result.lp.allocations.empty
 
 
-def _agreement_dataset():
-    # Regions a (hospital ha) and b (hospital hb, 100 km away). Region a has 3 mobile patients waited
-    # 10 days (no breach within one week). Capacity is ample everywhere.
-    return make_dataset(
-        regions=["a", "b"],
-        hospitals=[
-            {"hospital_id": "ha", "region_id": "a", "lat": 59.0, "lon": 17.0},
-            {"hospital_id": "hb", "region_id": "b", "lat": 59.0 + 100 / 1.25 / 111.195, "lon": 17.0},
-        ],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "ha", "procedure_id": "knee"}, {"hospital_id": "hb", "procedure_id": "knee"}],
-        capacity=weekly("ha", 10, 1) + weekly("hb", 10, 1),
-        patients=patients("a", 3, 10),
-        prices=[{"procedure_id": "knee", "hospital_id": "hb", "price_sek": 50_000}],
-    )
-
-
 def test_agreement_forces_a_transfer():
     # Weights: waiting 1 (each untreated patient costs 7 per week), travel 0.01 per km.
     # Without an agreement all 3 are treated at home (travel costs 1 per patient otherwise).
     # With "a → hb min 2 cases" exactly 2 go to hb: objective 2 × 100 km × 0.01 = 2.
     weights = {**ONLY_90, "waiting": 1, "travel_per_km": 0.01}
-    free = plan(scenario(1, weights=weights), dataset=_agreement_dataset())
+    free = plan(scenario(1, weights=weights), dataset=agreement_dataset())
     assert allocated(free, hospital_id="hb") == pytest.approx(0.0)
     assert free.objective == pytest.approx(0.0, abs=1e-6)
     bound = plan(
@@ -167,7 +135,7 @@ def test_agreement_forces_a_transfer():
                 "agreements": [{"payer_region": "a", "provider_hospital": "hb", "procedure_id": "knee", "min_cases": 2}]
             },
         ),
-        dataset=_agreement_dataset(),
+        dataset=agreement_dataset(),
     )
     assert allocated(bound, hospital_id="hb") == pytest.approx(2.0)
     assert bound.lp.terms["patient_km"] == pytest.approx(200.0, rel=1e-3)
@@ -177,7 +145,7 @@ def test_agreement_forces_a_transfer():
 def test_agreement_above_capacity_is_explained_by_name():
     # hb has 1 theatre day (1 case) but the agreement asks for 2: infeasible, and the message names
     # the agreement and hb's theatre days.
-    ds = _agreement_dataset()
+    ds = agreement_dataset()
     ds = ds.with_tables(
         capacity=ds.capacity.assign(theatre_days=ds.capacity["hospital_id"].map({"ha": 10.0, "hb": 1.0}))
     )

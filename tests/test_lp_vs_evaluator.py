@@ -12,28 +12,12 @@ import pytest
 from optimizer import plan
 from optimizer.evaluation import evaluate_flows
 from optimizer.model.scenario_changes import apply_changes
-from tests.factory import random_dataset, scenario
+from tests.factory import EXTRA, RICH_POLICY, random_dataset, scenario
 
 #: Both strategies must give plans the evaluator accepts, with the same terms.
 pytestmark = pytest.mark.usefixtures("strategy")
 
 TERMS = ("breach_days_90", "breach_days_180", "breach_days_365", "waiting_days", "cost_sek", "patient_km", "treated")
-
-RICH_POLICY = {
-    "max_travel_km": 250,
-    "budgets_sek": {"r1": 300_000},
-    "agreements": [{"payer_region": "r0", "provider_region": "r1", "min_cases": 2, "max_cases": 20}],
-}
-EXTRA = [
-    {
-        "extra_capacity": {
-            "hospital_id": "r2_county",
-            "specialty": "orthopaedics",
-            "theatre_days_per_week": 1,
-            "cost_per_day_sek": 30_000,
-        }
-    }
-]
 
 
 def _scenarios():

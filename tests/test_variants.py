@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer import InfeasibleScenarioError, WarmStart, plan, plan_variants
-from tests.factory import random_dataset, scenario
-from tests.test_lp_vs_evaluator import EXTRA, RICH_POLICY
+from tests.factory import EXTRA, RICH_POLICY, random_dataset, scenario
 
 STRATEGIES = ("full_lp", "column_generation")
 
