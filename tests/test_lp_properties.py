@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer import plan
+from optimizer import plan, plan_standalone, prepare
+from optimizer.model.formulation import formulate
+from tests import reference_hinge
 from tests.factory import random_dataset, scenario
 
 SEEDS = range(6)
@@ -139,17 +141,33 @@ def test_integer_plan_is_short_of_the_lp_only_where_no_whole_patient_fits(seed):
     assert result.integer.objective >= result.objective - 1e-6 * max(1.0, abs(result.objective))
 
 
+def _segments_and_hinge(inst, region_limits=None) -> tuple[float, float]:
+    segments = reference_hinge.solve(formulate(inst, region_limits=region_limits))
+    hinge = reference_hinge.solve(reference_hinge.formulate_hinge(inst, region_limits=region_limits))
+    assert segments[0] == hinge[0] == "Optimal"
+    return segments[1], hinge[1]
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_segment_and_hinge_forms_of_the_breach_costs_have_the_same_optimum(seed):
-    # The segment form (default) and the design's literal hinge rows N ≥ B − S are two exact
-    # formulations of the same LP: solved directly with HiGHS, their optima must agree.
-    from benchmarks.direct_highs import solve_direct
-    from optimizer import prepare
-    from optimizer.model.formulation import formulate
-
+    # The engine's segment form and the design's literal hinge rows N ≥ B − S (the reference in
+    # tests/reference_hinge.py) are two exact formulations of the same LP: their optima agree.
     sc = scenario(6, policy={"max_travel_km": 250, "budgets_sek": {"r1": 300_000}}, weights={"over_365": 3.0})
-    inst = prepare(sc, random_dataset(seed))
-    segments = solve_direct(lambda: formulate(inst, breach="segments"))
-    hinge = solve_direct(lambda: formulate(inst, breach="hinge"))
-    assert segments.status == hinge.status == "Optimal"
-    assert segments.objective == pytest.approx(hinge.objective, rel=1e-7, abs=1e-6)
+    segments, hinge = _segments_and_hinge(prepare(sc, random_dataset(seed)))
+    assert segments == pytest.approx(hinge, rel=1e-7, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_segment_and_hinge_forms_agree_when_no_region_may_be_worse_off(seed):
+    # Each region's weighted breach-days capped at its standalone value (as `plan` does for policy
+    # no_region_worse_off): both forms state the cap their own way and reach the same optimum. On
+    # these seeds the cap binds (it raises the optimum), so the cap rows are what is compared.
+    sc = scenario(6, policy={"max_travel_km": 250}, weights={"over_365": 3.0})
+    ds = random_dataset(seed)
+    alone = plan_standalone(sc, dataset=ds).lp.region_totals.set_index("region_id")["weighted_breach_days"]
+    limits = {region: value * (1 + 1e-6) + 1e-6 for region, value in alone.items()}
+    inst = prepare(sc, ds)
+    free, _ = _segments_and_hinge(inst)
+    segments, hinge = _segments_and_hinge(inst, region_limits=limits)
+    assert segments > free + 1.0  # measured: 338.0 → 346.0 (seed 1), 147.0 → 167.1 (seed 4)
+    assert segments == pytest.approx(hinge, rel=1e-7, abs=1e-6)
