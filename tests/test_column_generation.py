@@ -62,7 +62,8 @@ def test_the_only_profitable_hospital_is_left_out_at_first_and_priced_in():
     # a's 3 knees waited 100 days (over 90 at E_1). Home hospital ha treats 1; the restricted master
     # has only home flows, so its optimum is 7 × 2 = 14. b's hip patients (waited 10 days, never over
     # 90 in the week) make hb's orthopaedics row part of the master from the start. Pricing finds
-    # a → hb at reduced cost 0 − 1 · 7 < 0, adds it, and the optimum becomes 7 × 0 = 0.
+    # a → hb at reduced cost 0 − 1 · 7 < 0, adds it, and the optimum becomes 7 × 0 = 0: 1 knee at
+    # ha, 3 − 1 = 2 at hb (hb's 2 theatre days; b's hips never breach, so weigh nothing).
     ds = two_hospitals(patients("b", 2, 10, procedure="hip"))
     result = plan(scenario(1, weights=ONLY_90, solve=CG), dataset=ds)
     log = result.column_generation
@@ -77,6 +78,7 @@ def test_the_only_profitable_hospital_is_left_out_at_first_and_priced_in():
 def test_pricing_adds_a_theatre_day_row_that_no_starting_column_touched():
     # As above, but region b has no patients: no home flow uses hb, so hb's theatre-day row is left
     # out of the first master (zero satisfies it). The column a → hb needs it: pricing adds both.
+    # First master: 7 × (3 − 1 at ha) = 14; then 2 at hb, using 2 patients / 1 per day = 2 days: 0.
     ds = two_hospitals([])
     result = plan(scenario(1, weights=ONLY_90, solve=CG), dataset=ds)
     log = result.column_generation
@@ -95,7 +97,7 @@ def test_an_infeasible_restricted_master_falls_back_to_the_full_lp():
     # An agreement makes a's 2 patients (no hospital in a) use both of hb's days; `no_region_worse_off`
     # caps b at its standalone 0 breach-days, so b's 2 patients must go to hc in region c. The first
     # master (home flows + the agreement's flows) lacks b → hc and is infeasible; with every column
-    # the optimum is 0 with b's patients at hc.
+    # the optimum is 0 with b's patients at hc: a's 2 at hb, b's 2 at hc, nobody left over 90 → 7 × 0.
     ds = make_dataset(
         regions=["a", "b", "c"],
         hospitals=[{"hospital_id": "hb", "region_id": "b"}, {"hospital_id": "hc", "region_id": "c"}],
@@ -210,10 +212,10 @@ def test_extra_capacity_where_no_home_flow_goes_is_priced_with_its_row():
     result = plan(scenario(1, weights=weights, changes=extra, solve=CG), dataset=ds)
     log = result.column_generation
     assert log["rows_added"] == 0 and log["rounds"][0]["rows"] == result.size["constraints"]
-    assert log["rounds"][0]["objective"] == pytest.approx(28.0)  # home flows only: 4 of 5 over 90, 7 × 4
+    assert log["rounds"][0]["objective"] == pytest.approx(28.0)  # home flows only: 5 − 1 at ha = 4 over 90, 7 × 4
     assert result.objective == pytest.approx(22.0)
-    assert allocated(result, region_id="a", hospital_id="hb") == pytest.approx(4.0)
-    assert result.lp.region_totals["extra_capacity_sek"].sum() == pytest.approx(20_000)
+    assert allocated(result, region_id="a", hospital_id="hb") == pytest.approx(4.0)  # 2 own + 2 bought days
+    assert result.lp.region_totals["extra_capacity_sek"].sum() == pytest.approx(20_000)  # 2 days × 10,000
     full = plan(scenario(1, weights=weights, changes=extra, solve=FULL), dataset=ds)
     assert full.objective == pytest.approx(result.objective)
 
@@ -237,6 +239,8 @@ def _matrix(dense: np.ndarray, lower, upper, row_lower, row_upper) -> LpMatrix:
 def test_implied_upper_bounds_by_hand():
     # x + y ≤ 4;  2x − z ≤ 2 with z ≤ 3 (so 2x ≤ 5);  y + w ≥ 1 (no upper side);  v − u ≤ 1 with u
     # unbounded above (no bound for v);  z is in no row with a positive entry.
+    # x: min(4 / 1 from row 1, (2 + 1·3) / 2 = 2.5 from row 2) = 2.5;  y: 4 / 1 = 4 from row 1;
+    # z, u: only negative entries;  w: only in a ≥ row;  v: its row holds u ≤ ∞  → all ∞.
     inf = np.inf
     dense = np.array(
         [
@@ -249,7 +253,8 @@ def test_implied_upper_bounds_by_hand():
     )
     matrix = _matrix(dense, [0] * 6, [inf, inf, 3, inf, inf, inf], [-inf, -inf, 1, -inf], [4, 2, inf, 1])
     assert matrix.implied_upper().tolist() == [2.5, 4.0, inf, inf, inf, inf]
-    # a column that may go below zero spoils every row it is in (its term may be negative)
+    # a column that may go below zero spoils every row it is in (its term may be negative): with
+    # y ≥ −1 row 1 bounds neither x nor y; x keeps 2.5 from row 2, y has no other row with ≤: ∞
     matrix.lower[1] = -1.0
     assert matrix.implied_upper().tolist() == [2.5, inf, inf, inf, inf, inf]
 

@@ -27,8 +27,9 @@ pytestmark = pytest.mark.usefixtures("strategy")
 
 
 def test_one_queue_one_hospital_treats_up_to_capacity():
-    # 3 patients waited 100 days, 2 theatre days at 1 case/day, 1 week: all 3 are over 90 at E_1.
-    # Treating 2 leaves 1 over 90 for the week: objective 7 × 1 = 7.
+    # 3 patients waited 100 days, 2 theatre days at 1 case/day, 1 week: all 3 are over 90 at E_1
+    # (100 + 7 = 107 > 90). 2 days × 1 case/day = 2 treated; 3 − 2 = 1 left over 90 for the week:
+    # objective = breach_days_90 = 7 × 1 = 7.
     ds = single_hospital(
         capacity=weekly("h", 2, 1),
         patients=patients("a", 3, 100),
@@ -70,8 +71,9 @@ def test_two_regions_share_one_hospital_and_the_longer_waiting_go_first():
 
 
 def test_bed_days_bind_before_theatre_days():
-    # 10 theatre days at 1 case/day, but 5 bed-days and 2.5 bed-days per case: at most 2 patients.
-    # 4 over 90 → 2 remain: objective 7 × 2 = 14.
+    # 10 theatre days at 1 case/day, but 5 bed-days and 2.5 bed-days per case: at most
+    # 5 / 2.5 = 2 patients, using 2 × 2.5 = 5 bed-days. 4 over 90 − 2 treated = 2 remain:
+    # objective 7 × 2 = 14.
     ds = single_hospital(
         bed_days_per_case=2.5,
         capacity=weekly("h", 10, 1),
@@ -85,7 +87,8 @@ def test_bed_days_bind_before_theatre_days():
 
 def test_budget_limits_purchases_from_another_region():
     # Region b has no hospital; its 3 mobile patients (over 90) can go to h in region a at 100,000 SEK.
-    # Budget 150,000 SEK buys 1.5 patients: 1.5 remain over 90 → objective 7 × 1.5 = 10.5.
+    # Budget 150,000 SEK buys 150,000 / 100,000 = 1.5 patients (cost weight 0: the whole budget is
+    # spent, cost_sek = 150,000): 3 − 1.5 = 1.5 remain over 90 → objective 7 × 1.5 = 10.5.
     ds = make_dataset(
         regions=["a", "b"],
         hospitals=[{"hospital_id": "h", "region_id": "a"}],
@@ -98,13 +101,13 @@ def test_budget_limits_purchases_from_another_region():
     result = plan(scenario(1, weights=ONLY_90, policy={"budgets_sek": {"b": 150_000}}), dataset=ds)
     assert result.objective == pytest.approx(10.5)
     assert result.lp.terms["cost_sek"] == pytest.approx(150_000)
-    # the integer plan keeps the budget: only 1 whole patient fits
+    # the integer plan keeps the budget: only 1 whole patient fits, 1 × 100,000 SEK
     assert result.integer.terms["cost_sek"] == pytest.approx(100_000)
 
 
 def test_local_patients_never_leave_their_region():
     # Region b's patients do not accept travel and b has no hospital: nobody can be treated.
-    # 2 over 90 for 1 week → objective 14, nothing allocated.
+    # 2 over 90 for 1 week → objective 7 × 2 = 14, nothing allocated.
     ds = make_dataset(
         regions=["a", "b"],
         hospitals=[{"hospital_id": "h", "region_id": "a"}],
@@ -121,8 +124,10 @@ def test_local_patients_never_leave_their_region():
 
 def test_agreement_forces_a_transfer():
     # Weights: waiting 1 (each untreated patient costs 7 per week), travel 0.01 per km.
-    # Without an agreement all 3 are treated at home (travel costs 1 per patient otherwise).
-    # With "a → hb min 2 cases" exactly 2 go to hb: objective 2 × 100 km × 0.01 = 2.
+    # Without an agreement all 3 are treated at home in week 1 (10 days at ha): no breach, no one
+    # waiting, no km → objective 0 (travel would cost 100 km × 0.01 = 1 per patient sent to hb).
+    # With "a → hb min 2 cases" exactly 2 go to hb (more would cost 1 each for nothing):
+    # 2 × 100 km = 200 patient-km, objective 200 × 0.01 = 2.
     weights = {**ONLY_90, "waiting": 1, "travel_per_km": 0.01}
     free = plan(scenario(1, weights=weights), dataset=agreement_dataset())
     assert allocated(free, hospital_id="hb") == pytest.approx(0.0)
@@ -143,8 +148,8 @@ def test_agreement_forces_a_transfer():
 
 
 def test_agreement_above_capacity_is_explained_by_name():
-    # hb has 1 theatre day (1 case) but the agreement asks for 2: infeasible, and the message names
-    # the agreement and hb's theatre days.
+    # hb has 1 theatre day (1 case) but the agreement asks for 2: infeasible, 2 − 1 = 1.0 short,
+    # and the message names the agreement and hb's theatre days.
     ds = agreement_dataset()
     ds = ds.with_tables(
         capacity=ds.capacity.assign(theatre_days=ds.capacity["hospital_id"].map({"ha": 10.0, "hb": 1.0}))
@@ -162,8 +167,9 @@ def test_agreement_above_capacity_is_explained_by_name():
 
 def test_extra_capacity_is_bought_when_breaches_cost_more():
     # 3 patients over 90, 1 theatre day of own capacity, up to 2 extra days at 10,000 SEK each.
-    # Weight cost 0.1 per kSEK → an extra day costs 1 objective unit; a patient left over 90 costs 7.
-    # Buy 2 days, treat all 3: objective = 2 × 1 = 2.
+    # Weight cost 0.1 per kSEK → an extra day costs 10 kSEK × 0.1 = 1 objective unit; a patient
+    # left over 90 costs 7. Buy 3 − 1 = 2 days, treat all 3: objective = 2 × 1 = 2, cost_sek =
+    # 2 × 10,000 = 20,000 (home hospital: no price-list payment).
     ds = single_hospital(
         capacity=weekly("h", 1, 1),
         patients=patients("a", 3, 100),
@@ -198,12 +204,13 @@ def test_forecast_decisions_cross_90_days_in_week_14():
     result = plan(scenario(14, weights=ONLY_90, policy={"share_accepting_travel": 0.5}), dataset=ds)
     assert result.lp.terms["breach_days_90"] == pytest.approx(7.0)
     kpis = result.lp.region_kpis.set_index("t")
-    assert kpis.loc[13, "over_90"] == pytest.approx(0.0)
-    assert kpis.loc[14, "over_90"] == pytest.approx(1.0)
+    assert kpis.loc[13, "over_90"] == pytest.approx(0.0)  # 7·13 − 90 = 1 < 3: not yet over
+    assert kpis.loc[14, "over_90"] == pytest.approx(1.0)  # 7·14 − 90 = 8 > 3: the 1 decision is over
 
 
 def test_shadow_price_matches_one_more_theatre_day():
-    # 5 patients over 90, 2 theatre days: each extra day treats one more patient and saves 7.
+    # 5 patients over 90, 2 theatre days: objective 7 × (5 − 2) = 21. Each extra day treats one
+    # more patient and saves 7: with 3 days 7 × (5 − 3) = 14, and 21 − 14 = 7 is the shadow price.
     ds = single_hospital(
         capacity=weekly("h", 2, 1),
         patients=patients("a", 5, 100),
