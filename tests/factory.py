@@ -130,6 +130,75 @@ def weekly(hospital_id: str, value: float, weeks: int, specialty: str | None = "
     return [{"hospital_id": hospital_id, "specialty": specialty, "week": w, "theatre_days": value} for w in labels]
 
 
+#: Weights of the hand-solved cases: 1 per breach-day over 90 and nothing else, so an objective is
+#: 7 × (patients over 90 summed over the week ends).
+ONLY_90 = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 0, "cost_per_ksek": 0, "travel_per_km": 0}
+
+#: A policy for `random_dataset` with every kind of row: travel limit, a budget for r1 and an
+#: agreement r0 → r1 with a minimum and a maximum.
+RICH_POLICY = {
+    "max_travel_km": 250,
+    "budgets_sek": {"r1": 300_000},
+    "agreements": [{"payer_region": "r0", "provider_region": "r1", "min_cases": 2, "max_cases": 20}],
+}
+#: Extra capacity for `random_dataset`: 1 orthopaedic theatre day a week at r2_county, 30,000 SEK a day.
+EXTRA = [
+    {
+        "extra_capacity": {
+            "hospital_id": "r2_county",
+            "specialty": "orthopaedics",
+            "theatre_days_per_week": 1,
+            "cost_per_day_sek": 30_000,
+        }
+    }
+]
+
+
+def patients(region: str, n: int, waited: int, procedure: str = "knee", **extra) -> list[dict]:
+    """`n` backlog patients of `region` for `procedure` who had waited `waited` days at D0."""
+    return [{"region_id": region, "procedure_id": procedure, "waited": waited, **extra} for _ in range(n)]
+
+
+def single_hospital(bed_days_per_case: float = 0.0, **tables) -> Dataset:
+    """Region a with one hospital h doing knees (1 case per theatre day); `tables` give the rest."""
+    return make_dataset(
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "knee", "bed_days_per_case": bed_days_per_case}],
+        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
+        **tables,
+    )
+
+
+def agreement_dataset() -> Dataset:
+    """Regions a (hospital ha) and b (hospital hb, 100 km by road from ha). Region a has 3 mobile
+    knee patients who waited 10 days (no breach within one week); 10 theatre days a week at each
+    hospital; hb charges 50,000 SEK a knee.
+
+    100 km by road = 100 / 1.25 = 80 km great circle = 80 / 111.195 degrees of latitude.
+    """
+    return make_dataset(
+        regions=["a", "b"],
+        hospitals=[
+            {"hospital_id": "ha", "region_id": "a", "lat": 59.0, "lon": 17.0},
+            {"hospital_id": "hb", "region_id": "b", "lat": 59.0 + 100 / 1.25 / 111.195, "lon": 17.0},
+        ],
+        procedures=[{"procedure_id": "knee"}],
+        capabilities=[{"hospital_id": "ha", "procedure_id": "knee"}, {"hospital_id": "hb", "procedure_id": "knee"}],
+        capacity=weekly("ha", 10, 1) + weekly("hb", 10, 1),
+        patients=patients("a", 3, 10),
+        prices=[{"procedure_id": "knee", "hospital_id": "hb", "price_sek": 50_000}],
+    )
+
+
+def allocated(result, **where) -> float:
+    """Patients the LP plan of `result` allocates where every column equals its value."""
+    table = result.lp.allocations
+    for column, value in where.items():
+        table = table[table[column] == value]
+    return float(table["patients"].sum())
+
+
 #: `solve.strategy` of the scenarios `scenario()` makes when a test gives no `solve`; the `strategy`
 #: fixture (tests/conftest.py) sets it, so a test using that fixture runs once per strategy.
 SOLVE_STRATEGY = "auto"

@@ -17,14 +17,9 @@ import pytest
 from models.rules import fallback_hospitals
 from models.weeks import week_labels
 from optimizer.evaluation import evaluate_flows
-from tests.factory import START_WEEK, make_dataset, random_dataset, scenario, weekly
+from tests.factory import ONLY_90, START_WEEK, make_dataset, patients, random_dataset, scenario, weekly
 
-ONLY_90 = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 0, "cost_per_ksek": 0, "travel_per_km": 0}
 W = week_labels(START_WEEK, 30)  # W[0] = 2025-W14 = week 1
-
-
-def patients(region: str, n: int, waited: int, procedure: str = "knee", **extra) -> list[dict]:
-    return [{"region_id": region, "procedure_id": procedure, "waited": waited, **extra} for _ in range(n)]
 
 
 def flow(region: str, hospital: str, week: int, n: float, procedure: str = "knee", cls: str = "mobile") -> dict:
@@ -80,8 +75,8 @@ def test_treating_the_single_over_90_patient_removes_seven_breach_days_per_remai
     assert treated.breach_days[90] == pytest.approx(7.0)
     assert treated.objective == pytest.approx(7.0)
     assert list(treated.kpis["over_90"]) == pytest.approx([1, 0, 0, 0])
-    assert list(treated.kpis["waiting"]) == pytest.approx([2, 1, 1, 1])
-    assert treated.treated == pytest.approx(1.0)
+    assert list(treated.kpis["waiting"]) == pytest.approx([2, 1, 1, 1])  # 2 until week 2 treats 1: 2 − 1
+    assert treated.treated == pytest.approx(1.0)  # the one flow of 1 patient
     assert treated.feasible
     assert treated.assignments["patient_id"].tolist() == ["P000000"]  # the 100-day patient
     assert treated.assignments["week"].tolist() == [W[1]]
@@ -92,11 +87,12 @@ def test_over_threshold_is_strict_at_the_end_of_the_week():
     # Waited 83 days: at E_1 the decision date D0 − 83 equals E_1 − 90 = D0 + 7 − 90 → not over
     # (strict <). At E_2: D0 − 83 < D0 + 14 − 90 = D0 − 76 → over. Likewise 173 → 180, 358 → 365.
     ds = make_dataset(**one_hospital(patients=patients("a", 1, 83) + patients("a", 1, 173) + patients("a", 1, 358)))
+    # Days waited at E_1: 90, 180, 365; at E_2: 97, 187, 372.
     evaluation = evaluate_flows(ds, scenario(2), flows())
-    assert list(evaluation.kpis["over_90"]) == pytest.approx([2, 3])
-    assert list(evaluation.kpis["over_180"]) == pytest.approx([1, 2])
-    assert list(evaluation.kpis["over_365"]) == pytest.approx([0, 1])
-    assert evaluation.kpis["share_over_90"].iloc[0] == pytest.approx(2 / 3)
+    assert list(evaluation.kpis["over_90"]) == pytest.approx([2, 3])  # E_1: 180, 365 > 90; E_2: all 3
+    assert list(evaluation.kpis["over_180"]) == pytest.approx([1, 2])  # E_1: 365; E_2: 187, 372
+    assert list(evaluation.kpis["over_365"]) == pytest.approx([0, 1])  # E_1: none; E_2: 372
+    assert evaluation.kpis["share_over_90"].iloc[0] == pytest.approx(2 / 3)  # 2 of 3 waiting at E_1
 
 
 def test_forecast_decisions_are_dated_mid_week_and_cross_90_days_in_week_14():
@@ -119,12 +115,12 @@ def test_forecast_decisions_are_dated_mid_week_and_cross_90_days_in_week_14():
     assert over[:13] == pytest.approx([0.0] * 13)
     assert over[13] == pytest.approx(2.0)  # end of week 14
     assert over[14] == pytest.approx(4.0)  # end of week 15
-    assert list(evaluation.kpis["waiting"][:3]) == pytest.approx([2, 4, 4])  # cohorts arrive in their week
-    assert evaluation.breach_days[90] == pytest.approx(7 * (2 + 4))
+    assert list(evaluation.kpis["waiting"][:3]) == pytest.approx([2, 4, 4])  # cohorts arrive in their week: 2, 2 + 2
+    assert evaluation.breach_days[90] == pytest.approx(7 * (2 + 4))  # 2 over at E_14, 4 at E_15
     # A cohort can be treated in its own week, and treating it in week 1 removes its breach.
     treated = evaluate_flows(ds, sc, flows(flow("a", "h", 1, 2.0)))
-    assert treated.violations.empty
-    assert treated.breach_days[90] == pytest.approx(7 * 2)
+    assert treated.violations.empty  # 2 patients on 2 theatre days at 1 a day
+    assert treated.breach_days[90] == pytest.approx(7 * 2)  # only week 2's cohort, over at E_15: 7 × 2
     assert treated.assignments.empty  # forecast patients have no ids
 
 
@@ -148,8 +144,8 @@ def test_objective_includes_the_constant_waiting_part_and_all_weights():
     assert evaluate_flows(ds, scenario(1), flows()).objective == pytest.approx(28.35)
     evaluation = evaluate_flows(ds, scenario(1), flows(flow("a", "p", 1, 1, cls="local")))
     assert evaluation.feasible
-    assert evaluation.objective == pytest.approx(5.0)
-    assert evaluation.cost_sek == pytest.approx(50_000)
+    assert evaluation.objective == pytest.approx(5.0)  # 0.1 × 50 kSEK
+    assert evaluation.cost_sek == pytest.approx(50_000)  # 1 patient × 50,000 SEK
     assert evaluation.patient_km == 0.0
     assert evaluation.objective_terms()["treated"] == pytest.approx(1.0)
 
@@ -271,10 +267,13 @@ def test_extra_capacity_is_bought_cheapest_first_and_only_when_needed():
     evaluation = evaluate_flows(ds, sc, flows(flow("a", "h", 1, 5), flow("a", "h", 2, 1)))
     assert evaluation.feasible, evaluation.violations
     assert evaluation.extra_capacity_cost_sek == pytest.approx(70_000)
-    assert evaluation.theatre["extra_used"].tolist() == pytest.approx([1.5, 0.0])
+    assert evaluation.theatre["extra_used"].tolist() == pytest.approx(
+        [1.5, 0.0]
+    )  # week 1: 5 / 2 − 1; week 2: 1 / 2 ≤ 1
     # breach: 6 − 5 = 1 over 90 at E_1, 0 at E_2 → 7; cost 70 kSEK × 1 → objective 77.
     assert evaluation.objective == pytest.approx(77.0)
-    # Beyond base + all offers (1 + 3 days = 8 patients) is still a violation: 9 patients → 0.5 days.
+    # Beyond base + all offers (1 + 3 days = 8 patients) is still a violation: 9 patients need
+    # 9 / 2 = 4.5 days, 4.5 − 4 = 0.5 days over.
     too_many = evaluate_flows(ds, sc, flows(flow("a", "h", 1, 9)))
     assert only(too_many, "theatre_days")["amount"] == pytest.approx(0.5)
 
@@ -307,7 +306,7 @@ def test_local_patient_treated_outside_home_region_is_an_eligibility_violation()
     evaluation = evaluate_flows(ds, scenario(1), flows(flow("a", "hb", 1, 2, cls="local")))
     row = only(evaluation, "eligibility")
     assert row["key"] == "a/ha/knee/local->hb"  # region/listed hospital/procedure/class->hospital
-    assert row["amount"] == pytest.approx(2.0)
+    assert row["amount"] == pytest.approx(2.0)  # the whole flow of 2 patients is ineligible
     assert "home region" in row["message"]
     assert evaluation.treated == pytest.approx(2.0)  # reported, not hidden: the flow is still replayed
 
@@ -333,7 +332,9 @@ def test_travel_limit_capability_and_price_rows_decide_eligibility():
     near = evaluate_flows(ds, scenario(1, policy={"max_travel_km": 200}), flows(flow("a", "hb", 1, 2)))
     assert near.feasible, near.violations
     assert near.patient_km == pytest.approx(2 * km)
-    assert near.payments.to_dict("records") == [{"payer_region": "a", "provider_region": "b", "sek": 2000.0}]
+    assert near.payments.to_dict("records") == [
+        {"payer_region": "a", "provider_region": "b", "sek": 2000.0}
+    ]  # 2 × 1000
     far = evaluate_flows(ds, scenario(1, policy={"max_travel_km": 100}), flows(flow("a", "hb", 1, 2)))
     assert "beyond max_travel_km 100" in only(far, "eligibility")["message"]
     unpriced = evaluate_flows(ds, scenario(1), flows(flow("a", "hc", 1, 1)))
@@ -352,8 +353,8 @@ def test_treating_more_than_have_arrived_is_a_queue_violation_and_only_the_feasi
     queue = evaluation.violations[evaluation.violations["family"] == "queue"]
     assert queue["key"].tolist() == [f"a/h/knee/mobile/{W[0]}", f"a/h/knee/mobile/{W[1]}"]
     assert queue["amount"].tolist() == pytest.approx([1.0, 1.0])
-    assert evaluation.treated == pytest.approx(2.0)
-    assert evaluation.planned == pytest.approx(4.0)
+    assert evaluation.treated == pytest.approx(2.0)  # only the 2 who exist
+    assert evaluation.planned == pytest.approx(4.0)  # 3 + 1
     assert evaluation.kpis["waiting"].tolist() == pytest.approx([0.0, 0.0])
     assert len(evaluation.assignments) == 2
 
@@ -373,6 +374,8 @@ def test_unknown_ids_weeks_outside_the_plan_and_negative_flows_are_reported_and_
             flow("a", "h", 1, -1e-12),  # round-off: zeroed silently
         ),
     )
+    # eligibility: hospital "nowhere", region "zz", class "urgent"; week: W40 (plan is W14) and
+    # "not-a-week"; negative_flow: −2 (−1e-12 is round-off)
     assert families(evaluation) == ["eligibility", "eligibility", "eligibility", "negative_flow", "week", "week"]
     assert only(evaluation, "negative_flow")["amount"] == pytest.approx(2.0)
     assert evaluation.treated == 0.0
@@ -424,10 +427,10 @@ def test_forecast_split_between_classes_uses_the_share_of_waiting_patients_accep
         demand=[{"region_id": r, "procedure_id": "knee", "week": W[0], "expected_decisions": 3.0} for r in "ab"],
     )
     queues = evaluate_flows(ds, scenario(1), flows()).queues.set_index(["region_id", "class"])["arrived"]
-    assert queues[("a", "mobile")] == pytest.approx(1 + 1)  # 1 backlog + 1 forecast
-    assert queues[("a", "local")] == pytest.approx(2 + 2)
-    assert queues[("b", "mobile")] == pytest.approx(1.0)
-    assert queues[("b", "local")] == pytest.approx(2.0)
+    assert queues[("a", "mobile")] == pytest.approx(1 + 1)  # 1 backlog + 3 × 1/3 forecast
+    assert queues[("a", "local")] == pytest.approx(2 + 2)  # 2 backlog + 3 × 2/3 forecast
+    assert queues[("b", "mobile")] == pytest.approx(1.0)  # 3 × 1/3
+    assert queues[("b", "local")] == pytest.approx(2.0)  # 3 × 2/3
 
 
 # --- an independent brute-force replay on random datasets ------------------------------------------

@@ -13,8 +13,7 @@ import pytest
 from optimizer import plan
 from optimizer.results import whole_patient as integer_plan
 from optimizer.results.whole_patient import _Slack, integer_flows
-from tests.factory import random_dataset, scenario
-from tests.test_lp_vs_evaluator import RICH_POLICY
+from tests.factory import RICH_POLICY, random_dataset, scenario
 
 
 def _planned(seed: int):

@@ -13,39 +13,26 @@ import pytest
 from models import ScenarioError
 from models.weeks import week_labels
 from optimizer import InfeasibleScenarioError, plan
-from tests.factory import START_WEEK, make_dataset, scenario, weekly
+from tests.factory import (
+    ONLY_90,
+    START_WEEK,
+    agreement_dataset,
+    allocated,
+    make_dataset,
+    patients,
+    scenario,
+    single_hospital,
+    weekly,
+)
 
 #: Every hand-solved case runs twice: Pyomo full LP and column generation must both find the optimum.
 pytestmark = pytest.mark.usefixtures("strategy")
 
-ONLY_90 = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 0, "cost_per_ksek": 0, "travel_per_km": 0}
-
-
-def patients(region: str, n: int, waited: int, procedure: str = "knee", **extra) -> list[dict]:
-    return [{"region_id": region, "procedure_id": procedure, "waited": waited, **extra} for _ in range(n)]
-
-
-def single_hospital(bed_days_per_case: float = 0.0, **tables):
-    """Region a with one hospital h doing knees (1 case per theatre day); `tables` give the rest."""
-    return make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "knee", "bed_days_per_case": bed_days_per_case}],
-        capabilities=[{"hospital_id": "h", "procedure_id": "knee"}],
-        **tables,
-    )
-
-
-def allocated(result, **where) -> float:
-    table = result.lp.allocations
-    for column, value in where.items():
-        table = table[table[column] == value]
-    return float(table["patients"].sum())
-
 
 def test_one_queue_one_hospital_treats_up_to_capacity():
-    # 3 patients waited 100 days, 2 theatre days at 1 case/day, 1 week: all 3 are over 90 at E_1.
-    # Treating 2 leaves 1 over 90 for the week: objective 7 × 1 = 7.
+    # 3 patients waited 100 days, 2 theatre days at 1 case/day, 1 week: all 3 are over 90 at E_1
+    # (100 + 7 = 107 > 90). 2 days × 1 case/day = 2 treated; 3 − 2 = 1 left over 90 for the week:
+    # objective = breach_days_90 = 7 × 1 = 7.
     ds = single_hospital(
         capacity=weekly("h", 2, 1),
         patients=patients("a", 3, 100),
@@ -87,8 +74,9 @@ def test_two_regions_share_one_hospital_and_the_longer_waiting_go_first():
 
 
 def test_bed_days_bind_before_theatre_days():
-    # 10 theatre days at 1 case/day, but 5 bed-days and 2.5 bed-days per case: at most 2 patients.
-    # 4 over 90 → 2 remain: objective 7 × 2 = 14.
+    # 10 theatre days at 1 case/day, but 5 bed-days and 2.5 bed-days per case: at most
+    # 5 / 2.5 = 2 patients, using 2 × 2.5 = 5 bed-days. 4 over 90 − 2 treated = 2 remain:
+    # objective 7 × 2 = 14.
     ds = single_hospital(
         bed_days_per_case=2.5,
         capacity=weekly("h", 10, 1),
@@ -102,7 +90,8 @@ def test_bed_days_bind_before_theatre_days():
 
 def test_budget_limits_purchases_from_another_region():
     # Region b has no hospital; its 3 mobile patients (over 90) can go to h in region a at 100,000 SEK.
-    # Budget 150,000 SEK buys 1.5 patients: 1.5 remain over 90 → objective 7 × 1.5 = 10.5.
+    # Budget 150,000 SEK buys 150,000 / 100,000 = 1.5 patients (cost weight 0: the whole budget is
+    # spent, cost_sek = 150,000): 3 − 1.5 = 1.5 remain over 90 → objective 7 × 1.5 = 10.5.
     ds = make_dataset(
         regions=["a", "b"],
         hospitals=[{"hospital_id": "h", "region_id": "a"}],
@@ -115,33 +104,18 @@ def test_budget_limits_purchases_from_another_region():
     result = plan(scenario(1, weights=ONLY_90, policy={"budgets_sek": {"b": 150_000}}), dataset=ds)
     assert result.objective == pytest.approx(10.5)
     assert result.lp.terms["cost_sek"] == pytest.approx(150_000)
-    # the integer plan keeps the budget: only 1 whole patient fits
+    # the integer plan keeps the budget: only 1 whole patient fits, 1 × 100,000 SEK
     assert result.integer.terms["cost_sek"] == pytest.approx(100_000)
-
-
-def _agreement_dataset():
-    # Regions a (hospital ha) and b (hospital hb, 100 km away). Region a has 3 mobile patients waited
-    # 10 days (no breach within one week). Capacity is ample everywhere.
-    return make_dataset(
-        regions=["a", "b"],
-        hospitals=[
-            {"hospital_id": "ha", "region_id": "a", "lat": 59.0, "lon": 17.0},
-            {"hospital_id": "hb", "region_id": "b", "lat": 59.0 + 100 / 1.25 / 111.195, "lon": 17.0},
-        ],
-        procedures=[{"procedure_id": "knee"}],
-        capabilities=[{"hospital_id": "ha", "procedure_id": "knee"}, {"hospital_id": "hb", "procedure_id": "knee"}],
-        capacity=weekly("ha", 10, 1) + weekly("hb", 10, 1),
-        patients=patients("a", 3, 10),
-        prices=[{"procedure_id": "knee", "hospital_id": "hb", "price_sek": 50_000}],
-    )
 
 
 def test_agreement_forces_a_transfer():
     # Weights: waiting 1 (each untreated patient costs 7 per week), travel 0.01 per km.
-    # Without an agreement all 3 are treated at home (travel costs 1 per patient otherwise).
-    # With "a → hb min 2 cases" exactly 2 go to hb: objective 2 × 100 km × 0.01 = 2.
+    # Without an agreement all 3 are treated at home in week 1 (10 days at ha): no breach, no one
+    # waiting, no km → objective 0 (travel would cost 100 km × 0.01 = 1 per patient sent to hb).
+    # With "a → hb min 2 cases" exactly 2 go to hb (more would cost 1 each for nothing):
+    # 2 × 100 km = 200 patient-km, objective 200 × 0.01 = 2.
     weights = {**ONLY_90, "waiting": 1, "travel_per_km": 0.01}
-    free = plan(scenario(1, weights=weights), dataset=_agreement_dataset())
+    free = plan(scenario(1, weights=weights), dataset=agreement_dataset())
     assert allocated(free, hospital_id="hb") == pytest.approx(0.0)
     assert free.objective == pytest.approx(0.0, abs=1e-6)
     bound = plan(
@@ -152,7 +126,7 @@ def test_agreement_forces_a_transfer():
                 "agreements": [{"payer_region": "a", "provider_hospital": "hb", "procedure_id": "knee", "min_cases": 2}]
             },
         ),
-        dataset=_agreement_dataset(),
+        dataset=agreement_dataset(),
     )
     assert allocated(bound, hospital_id="hb") == pytest.approx(2.0)
     assert bound.lp.terms["patient_km"] == pytest.approx(200.0, rel=1e-3)
@@ -160,9 +134,9 @@ def test_agreement_forces_a_transfer():
 
 
 def test_agreement_above_capacity_is_explained_by_name():
-    # hb has 1 theatre day (1 case) but the agreement asks for 2: infeasible, and the message names
-    # the agreement and hb's theatre days.
-    ds = _agreement_dataset()
+    # hb has 1 theatre day (1 case) but the agreement asks for 2: infeasible, 2 − 1 = 1.0 short,
+    # and the message names the agreement and hb's theatre days.
+    ds = agreement_dataset()
     ds = ds.with_tables(
         capacity=ds.capacity.assign(theatre_days=ds.capacity["hospital_id"].map({"ha": 10.0, "hb": 1.0}))
     )
@@ -179,8 +153,9 @@ def test_agreement_above_capacity_is_explained_by_name():
 
 def test_extra_capacity_is_bought_when_breaches_cost_more():
     # 3 patients over 90, 1 theatre day of own capacity, up to 2 extra days at 10,000 SEK each.
-    # Weight cost 0.1 per kSEK → an extra day costs 1 objective unit; a patient left over 90 costs 7.
-    # Buy 2 days, treat all 3: objective = 2 × 1 = 2.
+    # Weight cost 0.1 per kSEK → an extra day costs 10 kSEK × 0.1 = 1 objective unit; a patient
+    # left over 90 costs 7. Buy 3 − 1 = 2 days, treat all 3: objective = 2 × 1 = 2, cost_sek =
+    # 2 × 10,000 = 20,000 (home hospital: no price-list payment).
     ds = single_hospital(
         capacity=weekly("h", 1, 1),
         patients=patients("a", 3, 100),
@@ -218,12 +193,13 @@ def test_forecast_decisions_cross_90_days_in_week_14():
     result = plan(scenario(14, weights=ONLY_90, policy={"share_accepting_travel": 0.5}), dataset=ds)
     assert result.lp.terms["breach_days_90"] == pytest.approx(7.0)
     kpis = result.lp.region_kpis.set_index("t")
-    assert kpis.loc[13, "over_90"] == pytest.approx(0.0)
-    assert kpis.loc[14, "over_90"] == pytest.approx(1.0)
+    assert kpis.loc[13, "over_90"] == pytest.approx(0.0)  # 7·13 − 90 = 1 < 3: not yet over
+    assert kpis.loc[14, "over_90"] == pytest.approx(1.0)  # 7·14 − 90 = 8 > 3: the 1 decision is over
 
 
 def test_shadow_price_matches_one_more_theatre_day():
-    # 5 patients over 90, 2 theatre days: each extra day treats one more patient and saves 7.
+    # 5 patients over 90, 2 theatre days: objective 7 × (5 − 2) = 21. Each extra day treats one
+    # more patient and saves 7: with 3 days 7 × (5 − 3) = 14, and 21 − 14 = 7 is the shadow price.
     ds = single_hospital(
         capacity=weekly("h", 2, 1),
         patients=patients("a", 5, 100),

@@ -12,8 +12,7 @@ import pytest
 
 from optimizer import plan, prepare
 from optimizer.solvers.strategy import solve_instance
-from tests.factory import scenario, weekly
-from tests.test_lp_hand_solved import ONLY_90, _agreement_dataset, patients, single_hospital
+from tests.factory import ONLY_90, agreement_dataset, patients, scenario, single_hospital, weekly
 
 
 def _three_over_90_two_days():
@@ -66,7 +65,7 @@ def test_a_ranged_agreement_has_one_dual_equal_to_the_cost_of_one_more_case():
         }
         return scenario(1, weights=weights, policy=policy)
 
-    ds = _agreement_dataset()
+    ds = agreement_dataset()
     duals = {}
     for strategy in ("full_lp", "column_generation"):
         inst = prepare(agreement(2), ds)

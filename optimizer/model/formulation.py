@@ -7,14 +7,15 @@ dense product). This is the one representation of the LP: `optimizer.model.matri
 the sparse arrays that highspy takes (column generation, the warm full LP, the infeasibility study),
 and `optimizer.solvers.pyomo_adapter` turns it into a Pyomo model for `full_lp` and hooks.
 
-Two exact forms of the breach costs exist. The default, `segments`, writes S_q(t) as four bounded
-segments between the breakpoints B³⁶⁵ ≤ B¹⁸⁰ ≤ B⁹⁰ ≤ A and needs no breach rows (a third of the
-rows; HiGHS IPM 6.7 s instead of 16 s on the default scenario, same objective). `hinge` is the
-design's literal N^θ ≥ B^θ − S, kept for checking: tests solve both and compare.
+The breach costs are written in segment form: S_q(t) is the sum of four bounded segments between
+the breakpoints B³⁶⁵ ≤ B¹⁸⁰ ≤ B⁹⁰ ≤ A, each costing its slope, so no breach rows are needed (a
+third of the rows of the design's literal N^θ ≥ B^θ − S; HiGHS IPM 6.7 s instead of 16 s on the
+default scenario, same objective). The literal hinge form is kept as a reference in the tests
+(tests/reference_hinge.py), which solve both and compare optima.
 
-Blocks: y (flows, `inst.flows`); segments S365/S180/S90/Srest (positions in `segment_index`), or in
-the hinge form S (queue × week, flat q·T + t − 1) and N90/N180/N365 (`breach_index[θ]`); x (extra
-theatre days, `extra_offers`); agreement_shortfall (only in the elastic feasibility study).
+Blocks: y (flows, `inst.flows`); segments S365/S180/S90/Srest (their flat (q, t) positions,
+q·T + t − 1, in `segment_index`); x (extra theatre days, `extra_offers`); agreement_shortfall (only
+in the elastic feasibility study).
 """
 
 from __future__ import annotations
@@ -75,10 +76,8 @@ class Formulation:
     instance: Instance
     blocks: dict[str, Block] = field(default_factory=dict)
     families: dict[str, Family] = field(default_factory=dict)
-    breach_index: dict[int, pd.DataFrame] = field(default_factory=dict)
     extra_offers: pd.DataFrame = field(default_factory=pd.DataFrame)
     objective_constant: float = 0.0
-    breach_form: str = "segments"
     segment_index: dict[str, np.ndarray] = field(default_factory=dict)  # segment block → flat (q, t)
 
     def add_block(
@@ -128,7 +127,6 @@ def formulate(
     inst: Instance,
     elastic_agreements: bool = False,
     region_limits: dict[str, float] | None = None,
-    breach: str = "segments",
 ) -> Formulation:
     """The LP of `inst` (DESIGN.md "The model").
 
@@ -138,15 +136,9 @@ def formulate(
     serve is an empty row (0 ≥ min), which the plan level refuses before solving.
     """
     f = Formulation(instance=inst)
-    f.breach_form = breach
-    if breach == "segments":
-        add_flow_variables(f, cumulative=False)
-        add_breach_segments(f)
-        add_queue_balance(f)
-    else:
-        add_flow_variables(f)
-        add_queue_balance(f)
-        add_breach(f)
+    add_flow_variables(f)
+    add_breach_segments(f)
+    add_queue_balance(f)
     add_extra_capacity(f)
     add_theatre_days(f)
     add_bed_days(f)
@@ -162,22 +154,20 @@ def formulate(
     return f
 
 
-def add_flow_variables(f: Formulation, cumulative: bool = True) -> None:
-    """y[f] ∈ [0, A_q(t)] per flow column (queue, hospital, week); S[q, t] ∈ [0, A_q(t)] cumulative treated.
+def add_flow_variables(f: Formulation) -> None:
+    """y[f] ∈ [0, A_g(t)] per flow column (flow group, hospital, week).
 
-    S_q(t) ≤ A_q(t) is a bound: only patients who have arrived can be treated. (With the segment
-    form of the breach costs, S is the sum of its segments instead of a variable of its own.)
-    y ≤ A_q(t) is implied (y ≤ S_q(t) − S_q(t−1) ≤ A_q(t)), so it changes no optimum; stated as a
-    bound it lets dual simplex, re-solving after columns are added with negative reduced costs,
-    flip such a column to a bound (measured on the national instance: the second column-generation
-    round went from over 12 minutes to 84 s). Column generation's master uses a still tighter bound
-    that no feasible point reaches either (`optimizer.solvers.column_generation.flippable_upper`).
+    The cumulative treated S_q(t) is no variable of its own but the sum of its segments
+    (`add_breach_segments`), whose widths add up to A_q(t): only patients who have arrived can be
+    treated. y ≤ A_g(t) is implied (y ≤ Σ_k (S_q(t) − S_q(t−1)) ≤ A_g(t)), so it changes no optimum;
+    stated as a bound it lets dual simplex, re-solving after columns are added with negative
+    reduced costs, flip such a column to a bound (measured on the national instance: the second
+    column-generation round went from over 12 minutes to 84 s). Column generation's master uses a
+    still tighter bound that no feasible point reaches either (`optimizer.solvers.column_generation.flippable_upper`).
     """
     inst = f.instance
     flows = inst.flows
     f.add_block("y", len(flows), upper=inst.group_arrived[flows["group"].to_numpy(), flows["t"].to_numpy() - 1])
-    if cumulative:
-        f.add_block("S", inst.arrived.size, upper=inst.arrived.ravel())
 
 
 #: Segments of S_q(t) in the segment form, steepest first: (block, lower breakpoint, upper breakpoint).
@@ -190,8 +180,9 @@ def add_breach_segments(f: Formulation) -> None:
     The breach cost Σ_θ w_θ·max(0, B^θ_q(t) − S_q(t)) is convex and piecewise linear in S, with
     slope −(w365 + w180 + w90) below B³⁶⁵, −(w180 + w90) up to B¹⁸⁰, −w90 up to B⁹⁰ and 0 above.
     Giving each segment its slope as cost, a minimising LP fills the steepest segment first, so
-    the objective equals the hinge form's (N^θ ≥ B^θ − S) exactly, with no breach rows at all:
-    about a third of the rows of the hinge form. Only segments of positive width get a column.
+    the objective equals the design's hinge form's (N^θ ≥ B^θ − S) exactly, with no breach rows at
+    all: about a third of the rows of the hinge form (tests/reference_hinge.py builds that form and
+    the tests compare optima). Only segments of positive width get a column.
     """
     inst = f.instance
     breakpoints = {365: inst.over[365], 180: inst.over[180], 90: inst.over[90], None: inst.arrived}
@@ -222,8 +213,9 @@ def add_queue_balance(f: Formulation) -> None:
     The group's flows are shared by its priorities in any split (DESIGN.md v2, "Flows are shared by
     priorities"); the ≥ 0 rows keep each priority's treated count non-decreasing (without them the
     LP could move a treatment from one priority to another after the fact). A group with one queue
-    gives the first contract's LP exactly. S_q(t) is the variable S, or in the segment form the sum
-    of its segment variables: each enters its own week's row with +1 and the next week's with −1.
+    gives the first contract's LP exactly. S_q(t) is the sum of its segment variables (`segment_index`,
+    so `add_breach_segments` comes first): each enters its own week's row with +1 and the next week's
+    with −1.
     """
     inst = f.instance
     n_q, horizon = inst.arrived.shape
@@ -238,7 +230,7 @@ def add_queue_balance(f: Formulation) -> None:
     direct = ~shared[flows["group"].to_numpy()]
     flow_rows = s_position(inst, only_queue[flows["group"].to_numpy()[direct]], flows["t"].to_numpy()[direct])
     terms = [Term("y", flow_rows, np.nonzero(direct)[0], -np.ones(int(direct.sum())))]
-    parts = f.segment_index if f.breach_form == "segments" else {"S": rows}
+    parts = f.segment_index  # S_q(t) is the sum of its segments (`add_breach_segments` comes first)
     for block, positions in parts.items():
         terms.extend(_difference_terms(block, positions, positions, horizon))
     upper = np.where(shared[group_of_queue[q]], np.inf, 0.0)
@@ -279,25 +271,6 @@ def _add_group_balance(f: Formulation, shared: np.ndarray, group_of_queue: np.nd
     g, t = np.divmod(np.arange(len(groups) * horizon), horizon)
     frame = pd.DataFrame({"group": groups[g], "t": t + 1})
     f.add_family("group_balance", frame, terms, lower=0.0, upper=0.0)
-
-
-def add_breach(f: Formulation) -> None:
-    """breach_θ[q, t]:  N^θ_q(t) + S_q(t) ≥ B^θ_q(t), N^θ ≥ 0, only where B^θ_q(t) > 0.
-
-    With first-in-first-out service max(0, B − S) is exactly the number of patients over θ days.
-    """
-    inst = f.instance
-    for theta in THRESHOLDS:
-        q, t0 = np.nonzero(inst.over[theta] > 1e-12)
-        index = pd.DataFrame({"queue": q, "t": t0 + 1, "over": inst.over[theta][q, t0]})
-        f.breach_index[theta] = index
-        f.add_block(f"N{theta}", len(index))
-        rows = np.arange(len(index))
-        terms = [
-            Term(f"N{theta}", rows, rows, np.ones(len(rows))),
-            Term("S", rows, s_position(inst, q, t0 + 1), np.ones(len(rows))),
-        ]
-        f.add_family(f"breach_{theta}", index, terms, lower=index["over"].to_numpy())
 
 
 def add_extra_capacity(f: Formulation) -> None:
@@ -447,33 +420,25 @@ def breach_weights(inst: Instance) -> dict[int, float]:
 
 
 def add_no_region_worse_off(f: Formulation, limits: dict[str, float]) -> None:
-    """no_region_worse_off[r]:  7·Σ_{q of r, t}(w90·N⁹⁰ + w180·N¹⁸⁰ + w365·N³⁶⁵) ≤ standalone value of r."""
+    """no_region_worse_off[r]:  7·Σ_{q of r, t}(w90·N⁹⁰ + w180·N¹⁸⁰ + w365·N³⁶⁵) ≤ standalone value of r.
+
+    In segment form r's weighted breach-days are its untreated constant (`breach_constant`) plus
+    Σ segment slope × segment over r's queues, so the row is Σ slope × segment ≤ limit − constant.
+    """
     inst = f.instance
     regions = list(limits)
     position = {r: k for k, r in enumerate(regions)}
     queue_region = inst.queues["region_id"].to_numpy()
     terms = []
-    if f.breach_form == "segments":
-        # weighted breach-days of r = its untreated constant + Σ segment slope × segment
-        slopes = segment_breach_slopes(inst)
-        for name, positions in f.segment_index.items():
-            region_of = queue_region[positions // inst.horizon]
-            keep = np.nonzero(np.isin(region_of, regions) & (slopes[name] != 0))[0]
-            rows = np.array([position[r] for r in region_of[keep]], dtype=int)
-            terms.append(Term(name, rows, keep, np.full(len(rows), slopes[name])))
-        constants = [breach_constant(inst, np.nonzero(queue_region == r)[0]) for r in regions]
-        frame = pd.DataFrame({"region_id": regions, "limit": [limits[r] for r in regions]})
-        f.add_family(
-            "no_region_worse_off", frame, terms, upper=frame["limit"].to_numpy(dtype=float) - np.array(constants)
-        )
-        return
-    for theta, weight in breach_weights(inst).items():
-        region_of_row = queue_region[f.breach_index[theta]["queue"].to_numpy()]
-        keep = np.nonzero(np.isin(region_of_row, regions))[0]
-        rows = np.array([position[r] for r in region_of_row[keep]], dtype=int)
-        terms.append(Term(f"N{theta}", rows, keep, np.full(len(rows), 7.0 * weight)))
+    slopes = segment_breach_slopes(inst)
+    for name, positions in f.segment_index.items():
+        region_of = queue_region[positions // inst.horizon]
+        keep = np.nonzero(np.isin(region_of, regions) & (slopes[name] != 0))[0]
+        rows = np.array([position[r] for r in region_of[keep]], dtype=int)
+        terms.append(Term(name, rows, keep, np.full(len(rows), slopes[name])))
+    constants = [breach_constant(inst, np.nonzero(queue_region == r)[0]) for r in regions]
     frame = pd.DataFrame({"region_id": regions, "limit": [limits[r] for r in regions]})
-    f.add_family("no_region_worse_off", frame, terms, upper=frame["limit"].to_numpy(dtype=float))
+    f.add_family("no_region_worse_off", frame, terms, upper=frame["limit"].to_numpy(dtype=float) - np.array(constants))
 
 
 def segment_breach_slopes(inst: Instance) -> dict[str, float]:
@@ -504,7 +469,9 @@ def add_objective(f: Formulation) -> None:
     """Minimise breach-days, waiting, cost and travel (DESIGN.md objective; weights from `models.objective`).
 
     7·Σ_{q,t}(w90·N⁹⁰ + w180·N¹⁸⁰ + w365·N³⁶⁵ + w_wait·(A − S)) + w_cost·(price·y + extra cost)/1000
-    + w_travel·Σ km·y. The constant 7·w_wait·ΣA is `objective_constant`, part of the reported value.
+    + w_travel·Σ km·y. In segment form each segment costs its breach slope − 7·w_wait per patient
+    treated; `objective_constant` is what nobody treated would cost, 7·w_wait·ΣA plus the weighted
+    breach-days of every B^θ (`breach_constant`), part of the reported value.
     """
     inst = f.instance
     w = term_weights(inst.scenario.weights)
@@ -512,16 +479,11 @@ def add_objective(f: Formulation) -> None:
     if "fairness_shortfall" in f.blocks:
         f.blocks["fairness_shortfall"].cost[:] = w["fairness_penalty"] * inst.fairness["weight"].to_numpy(dtype=float)
     f.blocks["x"].cost[:] = w["cost_sek"] * f.extra_offers["extra_cost_per_day"].to_numpy()
+    slopes = segment_breach_slopes(inst)
+    for name in f.segment_index:
+        f.blocks[name].cost[:] = slopes[name] - 7.0 * w["waiting_days"]
     f.objective_constant = 7.0 * w["waiting_days"] * float(inst.arrived.sum())
-    if f.breach_form == "segments":
-        slopes = segment_breach_slopes(inst)
-        for name in f.segment_index:
-            f.blocks[name].cost[:] = slopes[name] - 7.0 * w["waiting_days"]
-        f.objective_constant += breach_constant(inst, inst.queues.index.to_numpy())
-        return
-    f.blocks["S"].cost[:] = -7.0 * w["waiting_days"]
-    for theta, weight in breach_weights(inst).items():
-        f.blocks[f"N{theta}"].cost[:] = 7.0 * weight
+    f.objective_constant += breach_constant(inst, inst.queues.index.to_numpy())
 
 
 def set_feasibility_objective(f: Formulation) -> None:
