@@ -33,7 +33,7 @@ def formulate_hinge(inst: Instance, region_limits: dict[str, float] | None = Non
     f = Formulation(instance=inst)
     n_q, horizon = inst.arrived.shape
     flows = inst.flows
-    f.add_block("y", len(flows), upper=inst.arrived[flows["queue"].to_numpy(), flows["t"].to_numpy() - 1])
+    f.add_block("y", len(flows), upper=inst.arrived[_flow_queue(inst), flows["t"].to_numpy() - 1])
     f.add_block("S", n_q * horizon, upper=inst.arrived.ravel())
     _queue_balance(f)
     breach_rows = _breach(f)
@@ -46,6 +46,15 @@ def formulate_hinge(inst: Instance, region_limits: dict[str, float] | None = Non
         _no_region_worse_off(f, breach_rows, region_limits)
     _objective(f)
     return f
+
+
+def _flow_queue(inst: Instance) -> np.ndarray:
+    """Each flow's queue: this reference handles datasets with one priority, where a flow group is one queue."""
+    group = inst.queues["group"].to_numpy()
+    assert len(np.unique(group)) == len(group), "the hinge reference needs one queue per flow group"
+    queue_of_group = np.empty(len(inst.groups), dtype=np.int64)
+    queue_of_group[group] = np.arange(len(group))
+    return queue_of_group[inst.flows["group"].to_numpy()]
 
 
 def _position(horizon: int, queue: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -65,7 +74,7 @@ def _queue_balance(f: Formulation) -> None:
         Term("S", this_week[has_next] + 1, this_week[has_next], -np.ones(int(has_next.sum()))),  # − S_q(t) in (q, t+1)
         Term(
             "y",
-            _position(horizon, flows["queue"].to_numpy(), flows["t"].to_numpy()),
+            _position(horizon, _flow_queue(inst), flows["t"].to_numpy()),
             np.arange(len(flows)),
             -np.ones(len(flows)),
         ),
