@@ -43,8 +43,13 @@ StorableStr = Annotated[str, AfterValidator(_storable)]
 
 def unstorable_problems(data: object, file: str, limit: int = 20) -> list[Problem]:
     """The strings (keys or values) of parsed JSON or YAML `data` that cannot be stored, as problems of
-    `file` whose column is the item's dotted path (`changes.0.capacity.hospital_id`); at most `limit`."""
+    `file` whose column is the item's dotted path (`changes.0.capacity.hospital_id`); at most `limit`.
+
+    Each list or dict is looked at once, however often it occurs: YAML aliases share one object, and
+    a "billion laughs" document is a few lists referring to each other, not a billion strings.
+    """
     problems: list[Problem] = []
+    seen: set[int] = set()
     pending: list[tuple[tuple[object, ...], object]] = [((), data)]  # a stack, not recursion: any depth
     while pending and len(problems) < limit:
         path, item = pending.pop()
@@ -53,7 +58,11 @@ def unstorable_problems(data: object, file: str, limit: int = 20) -> list[Proble
             reason = unstorable(item)
             if reason is not None:
                 problems.append(Problem(file, None, where, reason))
-        elif isinstance(item, dict):
+            continue
+        if not isinstance(item, dict | list | tuple) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
             children = []
             for key, value in item.items():
                 reason = unstorable(key) if isinstance(key, str) else None
@@ -62,7 +71,7 @@ def unstorable_problems(data: object, file: str, limit: int = 20) -> list[Proble
                 else:
                     children.append(((*path, key), value))
             pending.extend(reversed(children))
-        elif isinstance(item, list | tuple):
+        else:
             pending.extend(reversed([((*path, i), value) for i, value in enumerate(item)]))
     return problems[:limit]
 

@@ -135,6 +135,10 @@ def test_problems_name_every_unstorable_string_by_its_path():
     assert [(p.file, p.column) for p in problems] == [("f", "a.2"), ("f", "b"), ("f", "b.c"), ("f", "d")]
     assert "key" in problems[1].message and "surrogate" in problems[2].message
     assert len(unstorable_problems([NUL] * 100, "f")) == 20
+    laughs = ["lol"]
+    for _ in range(40):  # 2**40 paths to walk, 41 lists to look at (a YAML alias bomb)
+        laughs = [laughs, laughs]
+    assert unstorable_problems({"description": laughs}, "f") == []
 
 
 # --- unexpected errors --------------------------------------------------------------------------
