@@ -159,11 +159,18 @@ class RunResultRow(Base):
 
 
 def make_engine(url: str, *, pooled: bool = True) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a 30 s busy timeout and enforced foreign keys."""
+    """An engine for `url`; SQLite gets WAL, a 30 s busy timeout and enforced foreign keys.
+
+    `hide_parameters`: a database error's message never shows the statement's parameters, which are
+    the request's values (names, descriptions) or a dataset's content.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **({} if pooled else {"poolclass": NullPool}))
+        return create_engine(
+            url, pool_pre_ping=True, hide_parameters=True, **({} if pooled else {"poolclass": NullPool})
+        )
     engine = create_engine(
         url,
+        hide_parameters=True,
         connect_args={"timeout": 30, "check_same_thread": False},
         **({} if pooled else {"poolclass": NullPool}),
     )

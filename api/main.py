@@ -23,7 +23,7 @@ from api import crud
 from api.core.config import Settings
 from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
-from api.middleware import BodyLimitMiddleware, NoStoreHeadersMiddleware
+from api.middleware import BodyLimitMiddleware, NoStoreHeadersMiddleware, UnexpectedErrorMiddleware
 from api.migrate import upgrade_database
 from api.routes import compare, datasets, evaluate, health, runs, scenarios
 from api.routes.health import capplan_version
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["X-API-Key", "Content-Type"],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(UnexpectedErrorMiddleware)  # the last added is the outermost
     app.openapi = lambda: _openapi(app)
     return app
 
@@ -136,7 +137,8 @@ _ERROR_PUBLIC = "#/components/schemas/ErrorPublic"
 
 
 def _document_error_bodies(schema: dict) -> None:
-    """Error responses as the app sends them: JSON, and 422 with the `ErrorPublic` body.
+    """Error responses as the app sends them: JSON, 422 with the `ErrorPublic` body, and 500 (an
+    unexpected error, `api.middleware.UnexpectedErrorMiddleware`) with it on every operation.
 
     FastAPI documents its own request-validation body (`HTTPValidationError`) for a route's 422, but
     `api.errors` answers every error with `ErrorPublic`; and on a route whose response class is HTML
@@ -144,6 +146,11 @@ def _document_error_bodies(schema: dict) -> None:
     """
     for item in schema.get("paths", {}).values():
         for operation in item.values():
+            operation.setdefault("responses", {})["500"] = {
+                "description": "Unexpected error: `detail` gives a request id (also in `X-Request-ID`) to find in "
+                "the server log.",
+                "content": {"application/json": {"schema": {"$ref": _ERROR_PUBLIC}}},
+            }
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content")
                 if not content or status[:1] not in ("4", "5"):

@@ -1,18 +1,39 @@
-"""ASGI middleware: request body size limit and response headers for data that is not to be cached.
+"""ASGI middleware: request body size limit, response headers for data that is not to be cached, and
+the last resort for unexpected errors.
 
 `BodyLimitMiddleware` answers 413 to a request whose declared `Content-Length` is over the limit,
 before reading it, and otherwise reads the body (chunked uploads too) up to the limit and answers
 413 as soon as it is exceeded; the routes then see the whole body at once. Bodies are never logged.
+
+`UnexpectedErrorMiddleware` turns an exception that no handler of `api.errors` answered into a 500
+with the documented error body. (An exception handler for `Exception` would not do: Starlette
+re-raises the exception after sending the handler's response, so that the server logs it, message
+and all, and a database error's message holds the request's values.)
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.logs import safe_traceback
 
-async def _send_json(send: Send, status: int, detail: str) -> None:
+log = logging.getLogger(__name__)
+
+#: The headers of `NoStoreHeadersMiddleware`, for responses sent from outside it.
+NO_STORE_HEADERS = [
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+async def _send_json(
+    send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = (), close: bool = True
+) -> None:
     body = json.dumps({"detail": detail, "problems": [], "conflicts": []}).encode()
     await send(
         {
@@ -21,11 +42,55 @@ async def _send_json(send: Send, status: int, detail: str) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
+                *([(b"connection", b"close")] if close else []),
+                *headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class UnexpectedErrorMiddleware:
+    """Answer an unexpected exception with 500 and `{"detail", "problems", "conflicts"}`.
+
+    The detail and the `X-Request-ID` header carry a new request id; the log has that id, the method,
+    the route's name (not the path: it holds names and ids), the exception's type and its stack,
+    never its message (`api.logs.safe_traceback`). Installed as the outermost middleware, so
+    that nothing of the app escapes it; an exception after the response has started can only be
+    logged (the server then closes the connection).
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception:
+            request_id = uuid.uuid4().hex
+            operation = getattr(scope.get("route"), "name", None) or "no route"
+            log.error(
+                "unexpected error in request %s (%s, %s):\n%s",
+                request_id,
+                scope.get("method"),
+                operation,
+                safe_traceback(),
+            )
+            if not started:
+                detail = f"internal server error (request id {request_id})"
+                headers = [(b"x-request-id", request_id.encode()), *NO_STORE_HEADERS]
+                await _send_json(send, 500, detail, headers, close=False)
 
 
 class BodyLimitMiddleware:

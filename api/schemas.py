@@ -8,9 +8,73 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from models.errors import Problem
+
+# --- text that a database can store -------------------------------------------------------------
+
+
+def unstorable(value: str) -> str | None:
+    """Why `value` cannot be stored as text, or None: PostgreSQL refuses NUL characters in text, and
+    a lone surrogate (a JSON escape like "\\ud800") is no Unicode character and has no UTF-8 form."""
+    if "\x00" in value:
+        return "text cannot contain a NUL character (\\u0000)"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text cannot contain a lone surrogate (an unpaired \\ud800-\\udfff escape)"
+    return None
+
+
+def _storable(value: str) -> str:
+    reason = unstorable(value)
+    if reason is not None:
+        raise PydanticCustomError("unstorable_text", reason)  # the message never quotes the value
+    return value
+
+
+#: A string parameter or field as the API accepts it: storable text (anything else is 422).
+StorableStr = Annotated[str, AfterValidator(_storable)]
+
+
+def unstorable_problems(data: object, file: str, limit: int = 20) -> list[Problem]:
+    """The strings (keys or values) of parsed JSON or YAML `data` that cannot be stored, as problems of
+    `file` whose column is the item's dotted path (`changes.0.capacity.hospital_id`); at most `limit`.
+
+    Each list or dict is looked at once, however often it occurs: YAML aliases share one object, and
+    a "billion laughs" document is a few lists referring to each other, not a billion strings.
+    """
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    pending: list[tuple[tuple[object, ...], object]] = [((), data)]  # a stack, not recursion: any depth
+    while pending and len(problems) < limit:
+        path, item = pending.pop()
+        where = ".".join(map(str, path)) or None
+        if isinstance(item, str):
+            reason = unstorable(item)
+            if reason is not None:
+                problems.append(Problem(file, None, where, reason))
+            continue
+        if not isinstance(item, dict | list | tuple) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            children = []
+            for key, value in item.items():
+                reason = unstorable(key) if isinstance(key, str) else None
+                if reason is not None:
+                    problems.append(Problem(file, None, where, f"a key: {reason}"))
+                else:
+                    children.append(((*path, key), value))
+            pending.extend(reversed(children))
+        else:
+            pending.extend(reversed([((*path, i), value) for i, value in enumerate(item)]))
+    return problems[:limit]
+
 
 #: A dataset or scenario id (32 hex) or its unique name.
 Ref = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\- ]+$")
@@ -99,7 +163,7 @@ class ScenariosPublic(BaseModel):
 class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scenario: str = Field(min_length=1, max_length=100, description="Scenario id or name.")
+    scenario: StorableStr = Field(min_length=1, max_length=100, description="Scenario id or name.")
 
 
 class StageTiming(BaseModel):
@@ -161,8 +225,8 @@ class TablePublic(BaseModel):
 class CompareCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    runs: list[str] = Field(min_length=1, max_length=20, description="Ids of finished runs.")
-    labels: list[str] | None = Field(
+    runs: list[StorableStr] = Field(min_length=1, max_length=20, description="Ids of finished runs.")
+    labels: list[StorableStr] | None = Field(
         None, description="Column names, one per run; default the scenario names (made unique)."
     )
 
@@ -180,11 +244,11 @@ class FlowRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    region_id: str = Field(max_length=64)
-    procedure_id: str = Field(max_length=64)
-    class_: str = Field(alias="class", max_length=16, description="local or mobile")
-    hospital_id: str = Field(max_length=64)
-    week: str = Field(max_length=10)
+    region_id: StorableStr = Field(max_length=64)
+    procedure_id: StorableStr = Field(max_length=64)
+    class_: StorableStr = Field(alias="class", max_length=16, description="local or mobile")
+    hospital_id: StorableStr = Field(max_length=64)
+    week: StorableStr = Field(max_length=10)
     patients: float = Field(allow_inf_nan=False)
 
 
@@ -193,9 +257,9 @@ class EvaluateCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    scenario: str = Field(min_length=1, max_length=100, description="Scenario id or name.")
+    scenario: StorableStr = Field(min_length=1, max_length=100, description="Scenario id or name.")
     allocations: list[FlowRecord] = Field(max_length=1_000_000)
-    optimum_run: str | None = Field(
+    optimum_run: StorableStr | None = Field(
         None,
         max_length=32,
         description="A finished run of the same scenario whose objective is the optimum (fast); "

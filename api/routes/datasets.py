@@ -21,10 +21,17 @@ from api import crud
 from api.core.config import Settings
 from api.deps import ReadKey, SessionDep, SettingsDep, WriteKey
 from api.errors import ApiError, invalid, not_found
-from api.schemas import MAX_OFFSET, DatasetPublic, DatasetsPublic, error_responses
+from api.schemas import (
+    MAX_OFFSET,
+    DatasetPublic,
+    DatasetsPublic,
+    StorableStr,
+    error_responses,
+    unstorable_problems,
+)
 from api.uploads import NAME_PATTERN, UPLOAD, StoredFiles, canonical_files, extract_zip, write_json_payload
 from models.domain import DatasetPayload
-from models.errors import Problem
+from models.errors import DatasetError, Problem
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -166,7 +173,11 @@ def _validate(
                 max_uncompressed_bytes=settings.max_uncompressed_bytes,
             )
         else:
-            problems = write_json_payload(_json(payload), folder)
+            data = _json(payload)
+            unstorable = unstorable_problems(data, UPLOAD)  # a NUL or a lone surrogate, anywhere in it
+            if unstorable:
+                raise DatasetError(unstorable)
+            problems = write_json_payload(data, folder)
         return canonical_files(folder, Path(tmp), plan_start=plan_start, problems=problems), top
 
 
@@ -182,13 +193,13 @@ def list_datasets(
 
 
 @router.get("/{ref}", response_model=DatasetPublic, responses=error_responses(401, 403, 404))
-def get_dataset(ref: str, session: SessionDep, _: ReadKey) -> DatasetPublic:
+def get_dataset(ref: StorableStr, session: SessionDep, _: ReadKey) -> DatasetPublic:
     """A dataset's summary (by id or name): rows per file, totals and waiting per region."""
     return _public(_get(session, ref))
 
 
 @router.delete("/{ref}", status_code=204, responses=error_responses(401, 403, 404, 409))
-def delete_dataset(ref: str, session: SessionDep, _: WriteKey) -> Response:
+def delete_dataset(ref: StorableStr, session: SessionDep, _: WriteKey) -> Response:
     """Delete a dataset with its scenarios, runs and results (409 while one of its runs is unfinished)."""
     crud.delete_dataset(session, dataset=_get(session, ref))
     return Response(status_code=204)

@@ -24,7 +24,7 @@ from api.core.config import Settings
 from api.db import DONE
 from api.deps import ReadKey, SessionDep, SettingsDep
 from api.errors import ApiError, invalid, not_found
-from api.schemas import EvaluateCreate, EvaluationPublic, error_responses
+from api.schemas import EvaluateCreate, EvaluationPublic, StorableStr, error_responses
 from api.stored import stored_dataset
 from models.errors import DatasetError, Problem
 from models.scenario import parse_scenario
@@ -127,9 +127,10 @@ async def evaluate_csv(
     session: SessionDep,
     settings: SettingsDep,
     _: ReadKey,
-    scenario: Annotated[str, Query(min_length=1, max_length=100, description="Scenario id or name.")],
+    scenario: Annotated[StorableStr, Query(min_length=1, max_length=100, description="Scenario id or name.")],
     optimum_run: Annotated[
-        str | None, Query(max_length=32, description="A finished run of the scenario: its objective is the optimum.")
+        StorableStr | None,
+        Query(max_length=32, description="A finished run of the scenario: its objective is the optimum."),
     ] = None,
 ) -> EvaluationPublic:
     """Evaluate flows given as CSV (allocations.csv format); problems name the row and column."""

@@ -37,6 +37,7 @@ from api.schemas import (
     RunPublic,
     RunsPublic,
     StageTiming,
+    StorableStr,
     TablePublic,
     error_responses,
 )
@@ -127,8 +128,8 @@ def create_run(
 def list_runs(
     session: SessionDep,
     _: ReadKey,
-    scenario: Annotated[str | None, Query(description="Only runs of this scenario (id or name).")] = None,
-    status: Annotated[str | None, Query(description="Only runs with this status.")] = None,
+    scenario: Annotated[StorableStr | None, Query(description="Only runs of this scenario (id or name).")] = None,
+    status: Annotated[StorableStr | None, Query(description="Only runs with this status.")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> RunsPublic:
@@ -144,13 +145,13 @@ def list_runs(
 
 
 @router.get("/{run_id}", response_model=RunPublic, responses=error_responses(401, 403, 404))
-def get_run(run_id: str, session: SessionDep, _: ReadKey) -> RunPublic:
+def get_run(run_id: StorableStr, session: SessionDep, _: ReadKey) -> RunPublic:
     """Status (queued, a stage, done, failed, cancelled), stage timings, error, and the result tables."""
     return _public_of(session, _run_or_404(session, run_id))
 
 
 @router.post("/{run_id}/cancel", response_model=RunPublic, responses=error_responses(401, 403, 404, 409))
-def cancel_run(run_id: str, session: SessionDep, dispatcher: DispatcherDep, _: WriteKey) -> RunPublic:
+def cancel_run(run_id: StorableStr, session: SessionDep, dispatcher: DispatcherDep, _: WriteKey) -> RunPublic:
     """Cancel a queued or running run (its process is terminated); 409 when it has already ended."""
     row = _run_or_404(session, run_id)
     if not crud.cancel_run(session, run_id=run_id):
@@ -162,7 +163,7 @@ def cancel_run(run_id: str, session: SessionDep, dispatcher: DispatcherDep, _: W
 
 
 @router.delete("/{run_id}", status_code=204, responses=error_responses(401, 403, 404, 409))
-def delete_run(run_id: str, session: SessionDep, _: WriteKey) -> Response:
+def delete_run(run_id: StorableStr, session: SessionDep, _: WriteKey) -> Response:
     """Delete a finished run and its results (409 while it is queued or running)."""
     crud.delete_run(session, run=_run_or_404(session, run_id))
     return Response(status_code=204)
@@ -173,7 +174,7 @@ def delete_run(run_id: str, session: SessionDep, _: WriteKey) -> Response:
     response_model=dict[str, Any],
     responses={**error_responses(401, 403, 404, 409), **CSV_RESPONSE},
 )
-def get_summary(run_id: str, session: SessionDep, _: ReadKey, format: FormatQuery = Format.json):
+def get_summary(run_id: StorableStr, session: SessionDep, _: ReadKey, format: FormatQuery = Format.json):
     """summary.json: status, objective and its terms, integer plan, timings, model size."""
     row = _done_run(session, run_id)
     summary = row.summary or {}
@@ -189,7 +190,7 @@ def get_summary(run_id: str, session: SessionDep, _: ReadKey, format: FormatQuer
     response_class=HTMLResponse,
     responses={**error_responses(401, 403, 404, 409), 200: {"content": {"text/html": {}}}},
 )
-def get_report(run_id: str, session: SessionDep, _: ReadKey) -> Response:
+def get_report(run_id: StorableStr, session: SessionDep, _: ReadKey) -> Response:
     """The run's self-contained HTML report (figures and tables)."""
     _done_run(session, run_id)
     content = crud.get_result(session, run_id=run_id, name=REPORT_FILE)
@@ -207,7 +208,7 @@ def _csv(data: bytes, filename: str, total: int | None) -> Response:
 
 def _table_handler(table: str, file: str):
     def handler(
-        run_id: str,
+        run_id: StorableStr,
         session: SessionDep,
         _: ReadKey,
         format: FormatQuery = Format.json,

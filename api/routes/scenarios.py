@@ -21,7 +21,15 @@ from api.core.config import Settings
 from api.db import DatasetRow
 from api.deps import ReadKey, SessionDep, SettingsDep, WriteKey
 from api.errors import ApiError, invalid, not_found
-from api.schemas import MAX_OFFSET, Format, ScenarioPublic, ScenariosPublic, error_responses
+from api.schemas import (
+    MAX_OFFSET,
+    Format,
+    ScenarioPublic,
+    ScenariosPublic,
+    StorableStr,
+    error_responses,
+    unstorable_problems,
+)
 from api.stored import stored_dataset
 from models.errors import DatasetError, Problem, ScenarioError
 from models.plan_weeks import check_plan_weeks
@@ -140,7 +148,11 @@ async def create_scenario(
     request: Request, response: Response, session: SessionDep, settings: SettingsDep, _: WriteKey
 ) -> ScenarioPublic:
     """Validate a scenario and its changes against its stored dataset, then store it."""
-    scenario = parse_scenario(await _scenario_data(request), SOURCE)
+    data = await _scenario_data(request)
+    unstorable = unstorable_problems(data, SOURCE)  # a NUL or a lone surrogate, anywhere in it
+    if unstorable:
+        raise ScenarioError(unstorable)
+    scenario = parse_scenario(data, SOURCE)
     dataset = crud.get_dataset(session, ref=scenario.dataset)
     if dataset is None:
         raise invalid(
@@ -162,7 +174,7 @@ async def create_scenario(
 def list_scenarios(
     session: SessionDep,
     _: ReadKey,
-    dataset: Annotated[str | None, Query(description="Only scenarios of this dataset (id or name).")] = None,
+    dataset: Annotated[StorableStr | None, Query(description="Only scenarios of this dataset (id or name).")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ScenariosPublic:
@@ -183,7 +195,10 @@ def list_scenarios(
     responses={**error_responses(401, 403, 404), 200: {"content": {"application/yaml": {}}}},
 )
 def get_scenario(
-    ref: str, session: SessionDep, _: ReadKey, format: Annotated[str, Query(pattern="^(json|yaml)$")] = Format.json
+    ref: StorableStr,
+    session: SessionDep,
+    _: ReadKey,
+    format: Annotated[str, Query(pattern="^(json|yaml)$")] = Format.json,
 ):
     """A scenario by id or name; `?format=yaml` gives its YAML text (as `capplan run` reads it)."""
     row = get_or_404(session, ref)
@@ -195,7 +210,7 @@ def get_scenario(
 
 
 @router.delete("/{ref}", status_code=204, responses=error_responses(401, 403, 404, 409))
-def delete_scenario(ref: str, session: SessionDep, _: WriteKey) -> Response:
+def delete_scenario(ref: StorableStr, session: SessionDep, _: WriteKey) -> Response:
     """Delete a scenario with its runs and results (409 while one of its runs is unfinished)."""
     crud.delete_scenario(session, scenario=get_or_404(session, ref))
     return Response(status_code=204)

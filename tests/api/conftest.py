@@ -1,4 +1,6 @@
-"""Fixtures of the API tests. Every app runs on a temporary data dir and SQLite file, never the user's.
+"""Fixtures of the API tests. Every app runs on a temporary data dir and a fresh database, never the
+user's: a SQLite file, and a PostgreSQL schema too when CAPPLAN_TEST_POSTGRES_URL is set (every test
+runs once per database: `tests/api/databases.py`).
 
 `service` is one app shared by the read-only result tests: a small random dataset, three scenarios
 and their runs (one infeasible), planned once for the whole session with at most two runs at once.
@@ -14,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from tests.api import databases
 from tests.api.helpers import (
     FINISHED,
     READ,
@@ -37,6 +40,15 @@ def _without_capplan_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("CAPPLAN_") or name == "DATABASE_URL":
             monkeypatch.delenv(name)
+
+
+#: Every test here runs once per database (`tests/api/databases.py`).
+backend = databases.backend
+database = databases.database
+
+
+def pytest_generate_tests(metafunc):
+    databases.parametrize(metafunc)
 
 
 @pytest.fixture(autouse=True)
@@ -72,10 +84,11 @@ class Service:
 
 
 @pytest.fixture(scope="session")
-def service(tmp_path_factory, small_zip):
+def service(tmp_path_factory, small_zip, backend):
     with pytest.MonkeyPatch.context() as monkeypatch:
         _without_capplan_environment(monkeypatch)
-        settings = make_settings(tmp_path_factory.mktemp("service"), max_concurrent_runs=2)
+        base = tmp_path_factory.mktemp(f"service-{backend.name}")
+        settings = make_settings(base, max_concurrent_runs=2, database_url=backend.url(base))
         with TestClient(create_app(settings)) as client:
             dataset = client.post("/api/v1/datasets", content=small_zip, headers=ZIP)
             assert dataset.status_code == 201, dataset.text

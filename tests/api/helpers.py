@@ -11,6 +11,7 @@ from pathlib import Path
 from api.core.config import Settings
 from models import save_dataset
 from models.contract import FILES
+from tests.api import databases
 from tests.factory import random_dataset
 
 WRITE_KEY = "test-write-key-0123456789"
@@ -25,10 +26,12 @@ RUN_TIMEOUT = 90.0
 
 
 def make_settings(base: Path, **overrides) -> Settings:
-    """Settings on a temporary data dir and SQLite file; reports off unless a test turns them on."""
+    """Settings on a temporary data dir and a fresh database of the test's variant (a SQLite file in
+    `base`, or a PostgreSQL schema: `tests/api/databases.py`); reports off unless a test turns them on."""
+    if "database_url" not in overrides:
+        overrides["database_url"] = databases.current().url(base)
     values = {
         "data_dir": base / "data",
-        "database_url": f"sqlite:///{base / 'capplan-test.db'}",
         "api_keys": WRITE_KEY,
         "read_only_api_keys": READ_KEY,
         "run_reports": False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -39,6 +40,7 @@ def test_the_module_level_app_is_a_fastapi_app():
     assert app.title == "capplan" and "/api/v1/runs" in app.openapi()["paths"]
 
 
+@pytest.mark.sqlite_only("the permissions of the SQLite file")
 def test_the_sqlite_file_and_data_dir_are_private(client, settings):
     database = settings.sqlalchemy_url.removeprefix("sqlite:///")
     assert oct(Path(database).stat().st_mode & 0o777) == oct(0o600)

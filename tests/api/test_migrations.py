@@ -1,4 +1,5 @@
-"""The Alembic migrations create exactly the schema of the models, and upgrading twice is harmless."""
+"""The Alembic migrations create exactly the schema of the models (on SQLite and on PostgreSQL), and
+upgrading twice is harmless."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from api.db import Base, make_engine
 from api.migrate import upgrade_database
 
 
-def test_migrations_match_the_models(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migrations_match_the_models(tmp_path, backend):
+    engine = make_engine(backend.url(tmp_path))
     upgrade_database(engine)
     upgrade_database(engine)  # already at head: nothing to do
     with engine.connect() as connection:

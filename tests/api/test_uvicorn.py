@@ -3,7 +3,7 @@
 Upload, scenarios, two runs polled to done, allocations as CSV, a comparison, an evaluation, keys;
 then the server is killed (SIGKILL) during a run and started again on the same database: finished
 results are intact, the interrupted run is failed with its reason, and its run process has exited.
-The server's log never shows a patient id.
+The server's log never shows a patient id. The server uses the test's database (SQLite or PostgreSQL).
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2 as httpx
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
+from tests.api import databases
 from tests.api.helpers import (
     FINISHED,
     READ,
@@ -52,6 +56,21 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def database_url(base: Path) -> str:
+    """The URL of the test's database for `base` (the one `uvicorn_server(base, ...)` serves)."""
+    return databases.current().url(base)
+
+
+@contextmanager
+def database_engine(base: Path) -> Iterator[Engine]:
+    """An engine on the database of `uvicorn_server(base, ...)`, for looking behind the API."""
+    engine = create_engine(database_url(base), poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def uvicorn_server(base: Path, log_path: Path):
     """Start `uvicorn api.main:app` on a free port; always stopped (terminated, else killed) at the end."""
@@ -59,7 +78,7 @@ def uvicorn_server(base: Path, log_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAPPLAN_") and k != "DATABASE_URL"}
     env.update(
         CAPPLAN_DATA_DIR=str(base / "data"),
-        CAPPLAN_DATABASE_URL=f"sqlite:///{base / 'capplan.db'}",
+        CAPPLAN_DATABASE_URL=database_url(base),
         CAPPLAN_API_KEYS=WRITE_KEY,
         CAPPLAN_READ_ONLY_API_KEYS=READ_KEY,
         CAPPLAN_RUN_REPORTS="false",
@@ -117,12 +136,9 @@ def _wait_done(client: httpx.Client, run_ids: list[str]) -> None:
     assert wait_for(ended, 120, interval=0.2, what="runs") == ["done"] * len(run_ids)
 
 
-def _worker_pid(database: Path, run_id: str) -> int | None:
-    import sqlite3
-
-    with sqlite3.connect(database, timeout=30) as connection:
-        row = connection.execute("SELECT worker_pid FROM runs WHERE id = ?", (run_id,)).fetchone()
-    return row[0] if row else None
+def _worker_pid(engine: Engine, run_id: str) -> int | None:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT worker_pid FROM runs WHERE id = :id"), {"id": run_id}).scalar()
 
 
 def test_uvicorn_serves_plans_and_survives_a_kill(tmp_path, small_zip):
@@ -158,9 +174,8 @@ def test_uvicorn_serves_plans_and_survives_a_kill(tmp_path, small_zip):
         assert evaluation.status_code == 200 and evaluation.json()["feasible"]
 
         interrupted = _run(client, "base")
-        pid = wait_for(
-            lambda: _worker_pid(tmp_path / "capplan.db", interrupted), 20, interval=0.02, what="the run process"
-        )
+        with database_engine(tmp_path) as engine:
+            pid = wait_for(lambda: _worker_pid(engine, interrupted), 20, interval=0.02, what="the run process")
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
     wait_for(lambda: not _alive(pid), 15, interval=0.1, what="the orphaned run process to exit")

@@ -1,5 +1,7 @@
-"""Fixtures of the reliability tests (issue 8). Every app runs on a temporary data dir and SQLite
-file, with keys from `tests/api/helpers.py`, never on the developer's environment.
+"""Fixtures of the reliability tests (issue 8). Every app runs on a temporary data dir and a fresh
+database (a SQLite file, and a PostgreSQL schema too when CAPPLAN_TEST_POSTGRES_URL is set: every
+test runs once per database, `tests/api/databases.py`), with keys from `tests/api/helpers.py`, never
+on the developer's environment.
 
 The figures the tests count (fuzz cases, malformed datasets, faults, concurrent runs) are printed in
 pytest's terminal summary.
@@ -9,9 +11,18 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api import databases
 from tests.api.helpers import dataset_folder, zip_folder
 from tests.reliability.figures import FIGURES
 from tests.reliability.support import without_capplan_environment
+
+#: Every test here runs once per database (`tests/api/databases.py`).
+backend = databases.backend
+database = databases.database
+
+
+def pytest_generate_tests(metafunc):
+    databases.parametrize(metafunc)
 
 
 @pytest.fixture(autouse=True)

@@ -22,10 +22,12 @@ def without_capplan_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @contextmanager
-def running_app(base: Path, **overrides) -> Iterator[TestClient]:
-    """A started app (lifespan) on `make_settings(base, **overrides)`, none of them from the environment;
-    for module-scoped fixtures, which the per-test environment cleaning comes too late for."""
+def running_app(base: Path, backend, **overrides) -> Iterator[TestClient]:
+    """A started app (lifespan) on `make_settings(base, **overrides)` and a fresh database of `backend`,
+    none of them from the environment; for module-scoped fixtures, which the per-test environment
+    cleaning (and database) come too late for."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         without_capplan_environment(monkeypatch)
-        with TestClient(create_app(make_settings(base, **overrides))) as client:
+        settings = make_settings(base, database_url=backend.url(base), **overrides)
+        with TestClient(create_app(settings)) as client:
             yield client

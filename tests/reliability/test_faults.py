@@ -24,13 +24,13 @@ import io
 import os
 import re
 import signal
-import sqlite3
 import threading
 import time
 import zipfile
 
 import httpx2 as httpx
 import pytest
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from api import crud
@@ -39,7 +39,7 @@ from api.results import RESULT_TABLES
 from models.contract import FILES
 from models.scenario import SCENARIOS_DIR
 from tests.api.helpers import FINISHED, READ, WRITE, YAML, ZIP, make_settings, scenario_yaml, wait_for
-from tests.api.test_uvicorn import _alive, _worker_pid, uvicorn_server
+from tests.api.test_uvicorn import _alive, _worker_pid, database_engine, uvicorn_server
 from tests.reliability.figures import record
 
 DEFAULT_DATASET = SCENARIOS_DIR / "mellansverige"
@@ -89,13 +89,13 @@ def _dataset_names(client: httpx.Client) -> list[str]:
     return sorted(d["name"] for d in client.get("/api/v1/datasets", headers=READ).json()["data"])
 
 
-def _stored_files(database, dataset_name: str) -> dict[str, int]:
-    with sqlite3.connect(database, timeout=30) as connection:
+def _stored_files(engine: Engine, dataset_name: str) -> dict[str, int]:
+    with engine.connect() as connection:
         rows = connection.execute(
-            "SELECT f.name, f.rows FROM dataset_files f JOIN datasets d ON d.id = f.dataset_id WHERE d.name = ?",
-            (dataset_name,),
-        ).fetchall()
-    return dict(rows)
+            text("SELECT f.name, f.rows FROM dataset_files f JOIN datasets d ON d.id = f.dataset_id WHERE d.name = :n"),
+            {"n": dataset_name},
+        ).all()
+    return {name: count for name, count in rows}
 
 
 def _kill(server) -> None:
@@ -105,8 +105,12 @@ def _kill(server) -> None:
 
 
 def test_sigkill_during_uploads_and_runs_loses_nothing(tmp_path, small_zip):
+    with database_engine(tmp_path) as database:  # the servers' database, read behind the API
+        _sigkill_during_uploads_and_runs(tmp_path, small_zip, database)
+
+
+def _sigkill_during_uploads_and_runs(tmp_path, small_zip, database: Engine) -> None:
     log_path = tmp_path / "server.log"
-    database = tmp_path / "capplan.db"
     default_zip = _default_zip()
     text = scenario_yaml("closed", "rd1", horizon=4, extra="changes:\n  - close_hospital: {hospital_id: r1_county}\n")
 

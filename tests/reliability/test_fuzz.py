@@ -9,8 +9,11 @@ swapped for stored ones (`flatmap` hooks), so results, comparisons and evaluatio
 that exists. DELETE operations only ever see generated (unknown) references, so the stored data stays.
 The number of cases run is counted (`fuzz cases`, printed at the end of the session).
 
-The app object is built at import (schemathesis needs it to generate one test per operation) but
-touches nothing until the module's fixture starts it: its folder is created then and removed after.
+The fuzzing runs once per database (SQLite, and PostgreSQL when CAPPLAN_TEST_POSTGRES_URL is set:
+`tests/api/databases.py`), where NUL bytes and lone surrogates in generated strings meet a database
+that cannot store them. An app object is built at import for the OpenAPI document (schemathesis
+needs it to generate one test per operation) and never started; the module's fixture builds and
+starts the app of each database, under a folder that is removed afterwards.
 
 To explore beyond the fixed CI budget: `CAPPLAN_FUZZ_RANDOM=1` (new random cases each run instead of
 the same derandomized ones) and `CAPPLAN_FUZZ_EXAMPLES=100` (cases per operation; default 15).
@@ -23,6 +26,7 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis  # in the test extra: a missing fuzzer must fail CI, not skip it
@@ -50,7 +54,7 @@ CHECKS = [
 BASE = Path(tempfile.gettempdir()) / f"capplan-fuzz-{uuid.uuid4().hex[:12]}"
 with pytest.MonkeyPatch.context() as _monkeypatch:  # settings from this module, never the environment
     without_capplan_environment(_monkeypatch)
-    APP = create_app(make_settings(BASE, max_concurrent_runs=2, run_reports=True))
+    APP = create_app(make_settings(BASE, max_concurrent_runs=2, run_reports=True))  # the schema's, never started
 #: The coverage phase derives hundreds of boundary cases from the JSON dataset upload's large schema;
 #: that operation is fuzzed by the generation phase only, to keep the whole run within CI's budget.
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
@@ -61,18 +65,28 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
     }
 )
 schema = schemathesis.openapi.from_dict(APP.openapi(), config=CONFIG)
-schema.app = APP  # schemathesis' ASGI transport: requests go into APP in-process
+schema.app = APP  # schemathesis' ASGI transport: requests go in-process (to `CURRENT["app"]`)
 #: Stored references, filled in by the `stored` fixture before the first case is generated.
 KNOWN: dict[str, list[str]] = {}
 KNOWN_ZIP: list[bytes] = []
-OPERATIONS: set[str] = set()
+#: The started app of the database variant being fuzzed, and the operations fuzzed per variant.
+CURRENT: dict[str, Any] = {}
+OPERATIONS: dict[str, set[str]] = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def stored(small_zip):
-    """Start APP (schemathesis keeps its lifespan), store a dataset, scenarios and a finished run."""
+def stored(small_zip, backend):
+    """Start the variant's app (schemathesis keeps its lifespan), store a dataset, scenarios and a finished run."""
+    base = BASE / backend.name
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        without_capplan_environment(monkeypatch)
+        settings = make_settings(base, max_concurrent_runs=2, run_reports=True, database_url=backend.url(base))
+    app = create_app(settings)
+    CURRENT.update(app=app, backend=backend.name)
+    KNOWN.clear()
+    KNOWN_ZIP.clear()
     try:
-        with asgi.get_client(APP) as client:
+        with asgi.get_client(app) as client:
             dataset = client.post("http://testserver/api/v1/datasets", data=small_zip, headers=ZIP)
             assert dataset.status_code == 201, dataset.text
             scenario_ids = []
@@ -92,7 +106,8 @@ def stored(small_zip):
         )
         yield
     finally:
-        asgi.shutdown_lifespans()  # stops APP's dispatcher
+        asgi.shutdown_lifespans()  # stops the app's dispatcher
+        CURRENT.clear()
         shutil.rmtree(BASE, ignore_errors=True)
 
 
@@ -192,12 +207,13 @@ def flatmap_query(context, query):
 )
 def test_every_operation_answers_as_documented_and_never_5xx(case):
     record("fuzz cases")
-    OPERATIONS.add(case.operation.label)
-    case.call_and_validate(headers=WRITE, checks=CHECKS)
+    OPERATIONS.setdefault(CURRENT["backend"], set()).add(case.operation.label)
+    case.call_and_validate(app=CURRENT["app"], headers=WRITE, checks=CHECKS)
 
 
-def test_the_fuzzing_covered_every_operation():
-    """Runs after the fuzzing (same module): every operation of the schema got cases."""
+def test_the_fuzzing_covered_every_operation(backend):
+    """Runs after the fuzzing (same module, same database): every operation of the schema got cases."""
     labels = {operation.ok().label for operation in schema.get_all_operations()}
-    assert labels == OPERATIONS, labels - OPERATIONS
-    record("fuzzed operations", len(OPERATIONS))
+    fuzzed = OPERATIONS.get(backend.name, set())
+    assert labels == fuzzed, labels - fuzzed
+    record(f"fuzzed operations ({backend.name})", len(fuzzed))

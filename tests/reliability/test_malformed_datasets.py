@@ -18,8 +18,9 @@ from tests.reliability.support import running_app
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    with running_app(tmp_path_factory.mktemp("corpus"), max_upload_mb=4, max_uncompressed_mb=8) as test_client:
+def client(tmp_path_factory, backend):
+    base = tmp_path_factory.mktemp("corpus")
+    with running_app(base, backend, max_upload_mb=4, max_uncompressed_mb=8) as test_client:
         yield test_client
 
 

@@ -132,8 +132,8 @@ UNPLANNABLE = {
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, small_zip):
-    with running_app(tmp_path_factory.mktemp("scenarios"), max_concurrent_runs=2) as test_client:
+def client(tmp_path_factory, small_zip, backend):
+    with running_app(tmp_path_factory.mktemp("scenarios"), backend, max_concurrent_runs=2) as test_client:
         assert test_client.post("/api/v1/datasets", content=small_zip, headers=ZIP).status_code == 201
         yield test_client
 

@@ -48,9 +48,9 @@ READING_POSTS = {"/api/v1/compare", "/api/v1/evaluate", "/api/v1/evaluate/csv"}
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory, small_zip):
+def stored(tmp_path_factory, small_zip, backend):
     """An app holding a dataset, a scenario and a (cancelled) run: real references for every route."""
-    with running_app(tmp_path_factory.mktemp("security"), max_upload_mb=1) as client:
+    with running_app(tmp_path_factory.mktemp("security"), backend, max_upload_mb=1) as client:
         dataset = client.post("/api/v1/datasets", content=small_zip, headers=ZIP).json()
         scenario = client.post("/api/v1/scenarios", content=scenario_yaml("base", "rd1"), headers=YAML).json()
         run = client.post("/api/v1/runs", json={"scenario": "base"}, headers=WRITE).json()
@@ -357,6 +357,9 @@ def test_a_stored_name_never_becomes_a_path(tmp_path, small_zip):
     assert [p for p in tmp_path.rglob("*.csv")] == []
 
 
+@pytest.mark.sqlite_only(
+    "reads the SQLite file's bytes (secure_delete); PostgreSQL keeps deleted rows in its files until VACUUM"
+)
 def test_deleting_a_dataset_deletes_its_scenarios_runs_and_results_from_the_file_too(tmp_path, small_zip):
     import sqlite3
 
