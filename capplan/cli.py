@@ -116,9 +116,11 @@ def run(
 
 
 def _print_plan(result) -> None:
-    terms = result.lp.terms
-    end = result.lp.region_kpis[result.lp.region_kpis["t"] == result.instance.horizon]
-    start = result.lp.region_kpis[result.lp.region_kpis["t"] == 1]
+    """The whole-patient plan's figures (what is handed out), with the LP bound and the gap beside them."""
+    terms = result.integer.terms
+    kpis = result.integer.region_kpis
+    end = kpis[kpis["t"] == result.instance.horizon]
+    start = kpis[kpis["t"] == 1]
     table = end[["region_id", "waiting", "over_90", "over_365", "share_over_90"]].rename(
         columns={
             "waiting": "waiting_end",
@@ -130,12 +132,28 @@ def _print_plan(result) -> None:
     table.insert(1, "share_over_90_week1", start["share_over_90"].to_numpy())
     print_frame(
         table,
-        f"Scenario {result.scenario.name}: regions at the end of week {result.instance.weeks[-1]}",
+        f"Scenario {result.scenario.name}, whole-patient plan: regions at the end of week {result.instance.weeks[-1]}",
         {"share_over_90_week1": "{:.1%}", "share_over_90_end": "{:.1%}"},
     )
+    procedures = result.integer.procedure_totals
+    print_frame(
+        procedures.drop(columns=["specialty"]),
+        "Per procedure (whole-patient plan)",
+        {"breach_days_per_patient": "{:.1f}", "median_wait_at_treatment_days": "{:.0f}"},
+    )
+    headline = result.headline()
     s = result.seconds
     console.print(
-        f"objective {result.objective:,.0f} | breach-days >90 {terms['breach_days_90']:,.0f}, "
+        f"whole-patient plan: objective {headline['objective']:,.0f}, LP bound {headline['lp_bound']:,.0f}, "
+        f"gap {headline['gap']:,.0f} ({(headline['gap_relative'] or 0):.1%})"
+    )
+    for short in headline["agreement_shortfalls"]:
+        console.print(
+            f"[yellow]agreement {short['agreement']}: {short['planned']:,.0f} of its minimum {short['min_cases']:,.0f}"
+            f" cases planned ({short['short']:,.1f} short)[/yellow]"
+        )
+    console.print(
+        f"breach-days >90 {terms['breach_days_90']:,.0f}, "
         f">180 {terms['breach_days_180']:,.0f}, >365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.0f}"
         f" | cost {terms['cost_sek'] / 1e6:,.1f} MSEK | patient-km {terms['patient_km']:,.0f}"
     )

@@ -13,7 +13,7 @@ from optimizer.model.formulation import Formulation
 from optimizer.model.instance import Instance
 from optimizer.results.proposals import patient_proposals
 from optimizer.results.tables import PlanTables, plan_tables, shadow_prices
-from optimizer.results.whole_patient import integer_flows
+from optimizer.results.whole_patient import agreement_shortfalls, integer_flows
 from optimizer.solvers.solution import Solution
 
 
@@ -42,6 +42,22 @@ class PlanResult:
         """Patient-level proposals of the whole-patient plan (computed once, on first use)."""
         return patient_proposals(self.instance, self.integer.allocations)
 
+    def headline(self) -> dict:
+        """The figures shown to people: the whole-patient plan's, with the LP bound and the gap beside them.
+
+        `agreement_shortfalls` names agreement minimums the whole-patient plan misses.
+        """
+        gap = self.integer.objective - self.objective
+        return {
+            "plan": "whole_patient",
+            "objective": self.integer.objective,
+            "lp_bound": self.objective,
+            "gap": gap,
+            "gap_relative": gap / abs(self.objective) if self.objective else None,
+            "treated": self.integer.terms["treated"],
+            "agreement_shortfalls": agreement_shortfalls(self.instance, self.integer_y),
+        }
+
     def summary(self) -> dict:
         """The content of summary.json."""
         return {
@@ -50,6 +66,7 @@ class PlanResult:
             "objective": self.objective,
             "objective_terms": self.lp.terms,
             "integer_plan": {"objective": self.integer.objective, "objective_terms": self.integer.terms},
+            "headline": self.headline(),
             "build_seconds": self.seconds.get("build", 0.0),
             "solve_seconds": self.seconds.get("solve", 0.0),
             "seconds": self.seconds,

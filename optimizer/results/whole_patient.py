@@ -11,8 +11,16 @@ Method (a feasibility-preserving rounding, not a MIP):
    has room, earliest week first: the hospital or week may differ from the LP's, the total does not.
 4. An agreement minimum that rounding left short gets whole patients back on its own flows where
    they fit (a queue may then exceed its rounded total by the patients the agreement needs).
+5. Fill: no theatre day stays unused while a patient who could take it is over the limit. Week by
+   week, cheapest flow first, a flow gets one more patient while its group has a whole patient over
+   the limit waiting (Σ_k B_(g,k)(t) − S_g(t) ≥ 1), it fits every row, and its cost (price and
+   travel in objective units) is below what the patient's remaining weeks over the limit would cost
+   (7 · w90 · (T − t + 1)).
+In steps 3 and 5 cheaper flows go first (the objective's cost and travel per patient, then week), so
+rounding does not send a patient to a dear provider the LP avoided when a cheap one has room.
 Agreement minimums are not guaranteed after rounding (they may fall short by less than one patient
-per flow); the integer plan's KPIs are computed with the same code as the LP's, so this shows.
+per flow): `agreement_shortfalls` names what is missing; the integer plan's KPIs are computed with
+the same code as the LP's.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.model.formulation import agreement_flow_mask
+from optimizer.model.formulation import agreement_flow_mask, flow_objective_coefficients
 from optimizer.model.instance import Instance
 from optimizer.results.tables import group_treated
 
@@ -36,8 +44,6 @@ def integer_flows(
     queue = flows["group"].to_numpy()  # rounding keeps each flow group's total (its priorities share it)
     targets = np.round(np.bincount(queue, weights=y, minlength=len(inst.groups)) + _TOLERANCE)
     missing = targets - np.bincount(queue, weights=whole, minlength=len(inst.groups))
-    if (missing <= 0).all():
-        return whole
     slack = _Slack(inst, whole, x, extra_rows)
     fraction = y - whole
     order = np.lexsort((flows["t"].to_numpy(), -fraction))  # largest fraction first, earlier week on ties
@@ -49,7 +55,8 @@ def integer_flows(
             slack.take(f)
             whole[f] += 1
             missing[q] -= 1
-    by_queue = np.argsort(queue, kind="stable")  # within a queue: by arc, then week (the flows' order)
+    cost = flow_objective_coefficients(inst)
+    by_queue = np.lexsort((flows["t"].to_numpy(), cost, queue))  # within a group: cheapest first, then week
     queue_start = np.searchsorted(queue[by_queue], np.arange(len(missing) + 1))
     for q in np.nonzero(missing >= 1)[0].tolist():
         candidates = by_queue[queue_start[q] : queue_start[q + 1]]
@@ -59,7 +66,43 @@ def integer_flows(
                 whole[f] += 1
                 missing[q] -= 1
     _restore_agreement_minimums(inst, whole, slack)
+    _fill_idle_theatre_days(inst, whole, slack, cost)
     return whole
+
+
+def _fill_idle_theatre_days(inst: Instance, whole: np.ndarray, slack: _Slack, cost: np.ndarray) -> None:
+    """Step 5 of the module docstring: treat waiting over-limit patients where a theatre day is idle."""
+    flows = inst.flows
+    t = flows["t"].to_numpy()
+    group = flows["group"].to_numpy()
+    over_limit = np.zeros((len(inst.groups), inst.horizon))
+    np.add.at(over_limit, inst.queues["group"].to_numpy(), inst.over[90])
+    arrived = inst.group_arrived
+    worth = 7.0 * inst.scenario.weights.over_90 * (inst.horizon - t + 1)
+    candidates = np.nonzero(cost < worth)[0]
+    candidates = candidates[np.lexsort((cost[candidates], t[candidates]))]  # week by week, cheapest first
+    for f in candidates[slack.fitting(candidates)].tolist():
+        g, week = group[f], t[f] - 1
+        while over_limit[g, week] - (arrived[g, week] - slack.queue_room[g, week]) >= 1 - _TOLERANCE and slack.fits(f):
+            slack.take(f)
+            whole[f] += 1
+
+
+def agreement_shortfalls(inst: Instance, whole: np.ndarray) -> list[dict]:
+    """Agreement minimums the whole-patient plan misses: agreement number, minimum, planned, short."""
+    short = []
+    for k, agreement in enumerate(inst.scenario.policy.agreements):
+        planned = float(whole[agreement_flow_mask(inst, agreement)].sum())
+        if agreement.min_cases - planned > _TOLERANCE:
+            short.append(
+                {
+                    "agreement": k + 1,
+                    "min_cases": agreement.min_cases,
+                    "planned": planned,
+                    "short": agreement.min_cases - planned,
+                }
+            )
+    return short
 
 
 def _restore_agreement_minimums(inst: Instance, whole: np.ndarray, slack: _Slack) -> None:
