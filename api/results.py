@@ -31,6 +31,9 @@ RESULT_TABLES: dict[str, str] = {
     "theatre-use": "theatre_use.csv",
     "bed-use": "bed_use.csv",
     "proposals": "proposals.csv",
+    "procedure-totals": "procedure_totals.csv",
+    "specialty-plan": "specialty_plan.csv",
+    "fairness": "fairness.csv",
 }
 TABLE_DESCRIPTIONS: dict[str, str] = {
     "kpis": "Per region × week: waiting, over 90/180/365, share over 90 (excl. MoV/PvV), MoV/PvV.",
@@ -44,6 +47,11 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "bed-use": "Per hospital × week: bed-days available, used, utilisation.",
     "proposals": "Patient-level proposals: which waiting patient (pseudonymous id) to offer which hospital "
     "in which week, oldest first.",
+    "procedure-totals": "Per procedure: patients, treated, weighted breach-days (per patient), over 90 and waiting "
+    "at the end, median wait at treatment.",
+    "specialty-plan": "Per specialty × hospital × week: patients waiting, theatre days available and used, "
+    "bed-days used.",
+    "fairness": "Per fairness entry and procedure or region: target, treated, shortfall.",
 }
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"

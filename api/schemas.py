@@ -245,8 +245,14 @@ class FlowRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region_id: StorableStr = Field(max_length=64)
+    listed_hospital_id: StorableStr | None = Field(
+        default=None,
+        max_length=64,
+        description="The patients' listed hospital; may be left out where the region, procedure and class have one",
+    )
     procedure_id: StorableStr = Field(max_length=64)
     class_: StorableStr = Field(alias="class", max_length=16, description="local or mobile")
+    priority: StorableStr | None = Field(default=None, max_length=64, description="Summed away: flows are per group")
     hospital_id: StorableStr = Field(max_length=64)
     week: StorableStr = Field(max_length=10)
     patients: float = Field(allow_inf_nan=False)

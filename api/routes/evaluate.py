@@ -32,7 +32,16 @@ from models.scenario import parse_scenario
 router = APIRouter(prefix="/evaluate", tags=["evaluate"])
 
 EVALUATION_WAIT_SECONDS = 30.0
-FLOW_COLUMNS = ["region_id", "procedure_id", "class", "hospital_id", "week", "patients"]
+FLOW_COLUMNS = [
+    "region_id",
+    "listed_hospital_id",
+    "procedure_id",
+    "class",
+    "priority",
+    "hospital_id",
+    "week",
+    "patients",
+]
 _slots_lock = threading.Lock()
 
 
@@ -102,8 +111,11 @@ async def evaluate(
     body: EvaluateCreate, request: Request, session: SessionDep, settings: SettingsDep, _: ReadKey
 ) -> EvaluationPublic:
     """Evaluate flows given as JSON records (the allocations.csv columns)."""
-    records = [flow.model_dump(by_alias=True) for flow in body.allocations]
-    flows = pd.DataFrame(records, columns=FLOW_COLUMNS).astype({"patients": float})
+    records = [flow.model_dump(by_alias=True, exclude_none=True) for flow in body.allocations]
+    flows = pd.DataFrame(records).reindex(
+        columns=[c for c in FLOW_COLUMNS if any(c in r for r in records)] or FLOW_COLUMNS
+    )
+    flows = flows.astype({"patients": float})
     summary = await run_in_threadpool(
         _evaluate, session, settings, _slots(request, settings), body.scenario, flows, body.optimum_run
     )

@@ -164,7 +164,9 @@ def test_uvicorn_serves_plans_and_survives_a_kill(tmp_path, small_zip):
         base, closed = _run(client, "base"), _run(client, "closed")
         _wait_done(client, [base, closed])
         allocations = client.get(f"/api/v1/runs/{base}/allocations?format=csv", headers=READ)
-        assert allocations.status_code == 200 and allocations.text.startswith("region_id,procedure_id,class")
+        assert allocations.status_code == 200 and allocations.text.startswith(
+            "region_id,listed_hospital_id,procedure_id,class,priority"
+        )
         comparison = client.post("/api/v1/compare", json={"runs": [base, closed]}, headers=READ)
         assert comparison.status_code == 200 and comparison.json()["columns"][2:] == ["base", "closed"]
         plan = client.get(f"/api/v1/runs/{base}/integer-plan?limit=100000", headers=READ).json()["rows"]

@@ -49,7 +49,16 @@ def test_an_infeasible_scenario_fails_with_the_conflicting_constraints(service):
 def test_allocations_as_json_pages(service):
     client, run_id = service.client, service.runs["base"]["id"]
     first = client.get(f"/api/v1/runs/{run_id}/allocations?limit=5", headers=READ).json()
-    assert first["columns"] == ["region_id", "procedure_id", "class", "hospital_id", "week", "patients"]
+    assert first["columns"] == [
+        "region_id",
+        "listed_hospital_id",
+        "procedure_id",
+        "class",
+        "priority",
+        "hospital_id",
+        "week",
+        "patients",
+    ]
     assert len(first["rows"]) == 5 and first["next_offset"] == 5 and first["total"] > 5
     whole = client.get(f"/api/v1/runs/{run_id}/allocations?limit=100000", headers=READ).json()
     assert whole["next_offset"] is None and len(whole["rows"]) == whole["total"]
