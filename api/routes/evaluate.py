@@ -28,20 +28,11 @@ from api.schemas import EvaluateCreate, EvaluationPublic, StorableStr, error_res
 from api.stored import stored_dataset
 from models.errors import DatasetError, Problem
 from models.scenario import parse_scenario
+from optimizer import ALLOCATION_COLUMNS
 
 router = APIRouter(prefix="/evaluate", tags=["evaluate"])
 
 EVALUATION_WAIT_SECONDS = 30.0
-FLOW_COLUMNS = [
-    "region_id",
-    "listed_hospital_id",
-    "procedure_id",
-    "class",
-    "priority",
-    "hospital_id",
-    "week",
-    "patients",
-]
 _slots_lock = threading.Lock()
 
 
@@ -113,7 +104,7 @@ async def evaluate(
     """Evaluate flows given as JSON records (the allocations.csv columns)."""
     records = [flow.model_dump(by_alias=True, exclude_none=True) for flow in body.allocations]
     flows = pd.DataFrame(records).reindex(
-        columns=[c for c in FLOW_COLUMNS if any(c in r for r in records)] or FLOW_COLUMNS
+        columns=[c for c in ALLOCATION_COLUMNS if any(c in r for r in records)] or ALLOCATION_COLUMNS
     )
     flows = flows.astype({"patients": float})
     summary = await run_in_threadpool(
