@@ -115,7 +115,9 @@ def _limiting_rows(study: Formulation, duals: dict[str, np.ndarray]) -> list[str
     for r in budgets[budgets["dual"].abs() > 1e-9].itertuples():
         named.append(f"budget of {r.region_id} ({r.budget_sek:,.0f} SEK)")
     for k, agreement in enumerate(study.instance.scenario.policy.agreements):
-        if duals["agreements"][k] > 1e-9 and agreement.max_cases is not None:
+        # HiGHS's dual is ∂objective/∂rhs: a binding maximum (≤) has a negative one, a binding minimum
+        # (≥, which the shortfall lines above already name) a positive one
+        if duals["agreements"][k] < -1e-9 and agreement.max_cases is not None:
             named.append(f"maximum of {describe_agreement(k, agreement)}")
     if not named:
         named.append(

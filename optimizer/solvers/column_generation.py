@@ -67,6 +67,10 @@ PRIMAL_BATCH_SHARE = 0.02
 _SIMPLEX_DUAL, _SIMPLEX_PRIMAL = 1, 4
 
 
+#: HiGHS statuses that are an optimum: an LP with no column and no row (nothing to plan) is one too.
+_SOLVED = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kModelEmpty)
+
+
 class MasterStatus:
     """Outcome of `RestrictedMaster.solve` other than optimal."""
 
@@ -230,8 +234,9 @@ class RestrictedMaster:
             )
         col_value = np.zeros(self.matrix.n_cols)
         col_value[self.columns] = np.asarray(self.highs.getSolution().col_value)
+        empty = self.highs.getModelStatus() == highspy.HighsModelStatus.kModelEmpty
         return MasterSolution(
-            objective=self.highs.getInfo().objective_function_value,
+            objective=self.matrix.offset if empty else self.highs.getInfo().objective_function_value,
             col_value=col_value,
             row_dual=row_dual,
             highs_seconds=highs_seconds,
@@ -325,7 +330,7 @@ class RestrictedMaster:
             again, more = self._run()
             again.seconds += seconds
             return again, seconds + more
-        if status != highspy.HighsModelStatus.kOptimal:
+        if status not in _SOLVED:
             text = self.highs.modelStatusToString(status)
             code = MasterStatus.INFEASIBLE if infeasible else text
             if status == highspy.HighsModelStatus.kTimeLimit:
@@ -333,7 +338,9 @@ class RestrictedMaster:
             raise MasterError(code, f"HiGHS stopped without an optimal plan: {text} after {seconds:.1f} s")
         info = self.highs.getInfo()
         round_ = PricingRound(
-            objective=info.objective_function_value,
+            objective=self.matrix.offset
+            if status == highspy.HighsModelStatus.kModelEmpty
+            else info.objective_function_value,
             seconds=seconds,
             simplex_iterations=int(info.simplex_iteration_count)
             + max(int(info.crossover_iteration_count), 0)

@@ -244,7 +244,7 @@ def solve_model(built: BuiltModel, settings: SolveSettings) -> Solution:
     status = highs.getModelStatus()
     if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
         raise InfeasibleModel("HiGHS: the LP is infeasible")
-    if status != highspy.HighsModelStatus.kOptimal:
+    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kModelEmpty):
         text = highs.modelStatusToString(status)
         raise SolveError(f"HiGHS stopped without an optimal plan: {text} after {seconds:.1f} s")
     started = time.perf_counter()
@@ -279,7 +279,11 @@ def _read_solution(built: BuiltModel, compiled: CompiledModel, highs: highspy.Hi
     info = highs.getInfo()
     iterations = int(max(info.simplex_iteration_count, 0) + max(info.ipm_iteration_count, 0))
     return Solution(
-        objective=float(info.objective_function_value),
+        objective=float(
+            compiled.lp.offset_
+            if highs.getModelStatus() == highspy.HighsModelStatus.kModelEmpty
+            else info.objective_function_value
+        ),
         y=np.maximum(values["y"], 0.0),
         x=values["x"],
         duals=duals,
