@@ -73,7 +73,8 @@ def main(argv: list[str]) -> int:
         print(
             f"weight {weight:>6g}: total weighted breach-days {table['total_weighted_breach_days'].iloc[0]:,.0f}; "
             f"worst procedure {worst['procedure_id']} at {worst['ratio_to_specialty']:.2f}× its specialty's average; "
-            f"median wait at treatment (median over procedures) {table['median_wait_at_treatment_days'].median():.0f} d; "
+            f"median wait at treatment (median of procedures) "
+            f"{table['median_wait_at_treatment_days'].median():.0f} d; "
             f"({table['seconds'].iloc[0]:.0f} s)",
             flush=True,
         )
