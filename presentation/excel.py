@@ -25,6 +25,8 @@ def workbook_tables(result: PlanResult) -> dict[str, pd.DataFrame]:
         "integer_plan": result.integer.allocations,
         "region_kpis": result.lp.region_kpis,
         "region_totals": result.lp.region_totals,
+        "procedure_totals": result.integer.procedure_totals,
+        "specialty_plan": result.integer.specialty_plan,
         "theatre_use": result.lp.theatre_use,
         "bed_use": result.lp.bed_use,
         "payments": result.lp.payments,

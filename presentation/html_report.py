@@ -212,6 +212,15 @@ def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: Pl
     payments = _with_names(result.lp.payments, names)
     prices = result.shadow_prices.head(20).copy()
     prices["hospital_id"] = prices["hospital_id"].map(lambda h: hospital_name.get(h, h))
+    procedures = result.integer.procedure_totals.copy()
+    names = result.instance.dataset.procedures.set_index("procedure_id")["name_sv"]
+    procedures.insert(1, "name_sv", procedures["procedure_id"].map(names))
+    body += [
+        "<h2>Per procedure</h2><p class='note'>The whole-patient plan per procedure: patients (waiting at the "
+        "start and new decisions in the horizon), treated, weighted breach-days (in total and per patient), "
+        "over 90 days and still waiting at the end, and the median days waited at treatment.</p>",
+        _table_html(procedures, percent=(), caption="Per procedure (whole-patient plan)"),
+    ]
     body += [
         "<h2>Tables</h2>",
         _table_html(totals, caption="Region totals over the horizon (per home region)"),

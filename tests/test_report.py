@@ -58,6 +58,7 @@ def test_plan_report_is_one_self_contained_file_with_every_figure_and_region(joi
         assert name in text
     assert "Value of collaboration" in text  # the attached standalone baseline
     assert "Top 20 shadow prices" in text and "Payments under the price list" in text
+    assert "Per procedure (whole-patient plan)" in text  # the production plan per procedure
     assert list(tmp_path.joinpath("out").iterdir()) == [path]  # no temporary file left behind
 
 
@@ -75,6 +76,8 @@ def test_workbook_tables_has_every_sheet_and_collaboration_when_attached(joint):
         "integer_plan",
         "region_kpis",
         "region_totals",
+        "procedure_totals",
+        "specialty_plan",
         "theatre_use",
         "bed_use",
         "payments",
