@@ -18,6 +18,7 @@ from capplan.render import console, print_error, print_frame
 from models import generate as generator
 from models import load_dataset, summary
 from models.errors import CapplanError
+from models.numbers import write_csv
 from models.scenario import SCENARIOS_DIR
 from optimizer import (
     ResultView,
@@ -155,7 +156,8 @@ def _print_plan(result) -> None:
     console.print(
         f"breach-days >90 {terms['breach_days_90']:,.0f}, "
         f">180 {terms['breach_days_180']:,.0f}, >365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.0f}"
-        f" | cost {terms['cost_sek'] / 1e6:,.1f} MSEK | patient-km {terms['patient_km']:,.0f}"
+        f" | cost {terms['cost_sek'] / 1e6:,.1f} MSEK (price list {terms['treatment_cost_sek'] / 1e6:,.1f}, extra"
+        f" theatre days {terms['extra_capacity_sek'] / 1e6:,.1f}) | patient-km {terms['patient_km']:,.0f}"
     )
     console.print(
         f"model {result.size['variables']:,} variables, {result.size['constraints']:,} constraints | "
@@ -244,7 +246,7 @@ def compare(
         _fail(error)
     table = compare_plans(views)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "comparison.csv", index=False, float_format="%.6g")
+    write_csv(table, out / "comparison.csv")  # plain decimals at full precision
     shown = table[table["region_id"] == "total"].drop(columns="region_id")
     print_frame(shown, "Comparison (totals; per region in comparison.csv)")
     _write_comparison_reports(table, views, out)
