@@ -16,6 +16,7 @@ import pandas as pd
 
 from api.db import compress, decompress
 from api.logs import safe_traceback
+from models.numbers import NOISE, plain
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,8 @@ def summary_rows(summary: dict) -> pd.DataFrame:
         if isinstance(value, dict):
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, float) and not isinstance(value, bool):
+            rows.append((prefix, plain(0.0 if abs(value) < NOISE else value)))  # never 1.08946e+08
         else:
             rows.append((prefix, value))
 

@@ -290,9 +290,19 @@ class EvaluationPublic(BaseModel):
     objective: float
     objective_terms: dict[str, float]
     optimum_objective: float
-    gap_to_optimum: float = Field(description="Objective of the proposal minus the optimum's.")
+    gap_to_optimum: float | None = Field(
+        description="Objective of the proposal minus the optimum's; null for an infeasible proposal (see repair)."
+    )
     gap_relative: float | None = None
+    total_violation: float = Field(0.0, description="Sum of the violations' amounts (0 when feasible).")
     violations: list[ViolationPublic]
+    warnings: list[str] = Field(default_factory=list, description="Duplicate rows, fractional patients.")
+    repair: dict[str, Any] | None = Field(
+        None, description="An infeasible proposal's capacity-trimmed repair: objective, gap, violations."
+    )
+    fixed: dict[str, Any] | None = Field(
+        None, description="With fix=true: the plan keeping the proposal's flows, the rest optimised; its gap."
+    )
     kpis: list[dict[str, Any]] = Field(
         description="Per region × week: waiting, over 90/180/365, share over 90, treated."
     )

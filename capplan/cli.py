@@ -1,6 +1,7 @@
 """The `capplan` command line: plan scenarios, validate and summarise datasets, and more.
 
-Exit codes: 0 ok; 1 invalid input or infeasible scenario, with the explanation; 2 usage error.
+Exit codes: 0 ok; 1 invalid input, an infeasible scenario or a proposal that breaks a constraint,
+with the explanation; 2 usage error.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from capplan.render import console, print_error, print_frame
 from models import generate as generator
 from models import load_dataset, summary
 from models.errors import CapplanError
+from models.numbers import write_csv
 from models.scenario import SCENARIOS_DIR
 from optimizer import (
     ResultView,
@@ -155,7 +157,8 @@ def _print_plan(result) -> None:
     console.print(
         f"breach-days >90 {terms['breach_days_90']:,.0f}, "
         f">180 {terms['breach_days_180']:,.0f}, >365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.0f}"
-        f" | cost {terms['cost_sek'] / 1e6:,.1f} MSEK | patient-km {terms['patient_km']:,.0f}"
+        f" | cost {terms['cost_sek'] / 1e6:,.1f} MSEK (price list {terms['treatment_cost_sek'] / 1e6:,.1f}, extra"
+        f" theatre days {terms['extra_capacity_sek'] / 1e6:,.1f}) | patient-km {terms['patient_km']:,.0f}"
     )
     console.print(
         f"model {result.size['variables']:,} variables, {result.size['constraints']:,} constraints | "
@@ -227,7 +230,10 @@ def _views_for(sources: list[Path], status, strategy: Strategy | None = None) ->
 
 @app.command()
 def compare(
-    sources: Annotated[list[Path], typer.Argument(help="Scenario YAML files and/or result folders of `capplan run`.")],
+    sources: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario YAML files and/or result folders of `capplan run` or `capplan evaluate --out`."),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for comparison.csv, .xlsx and .html.")] = Path(
         "results/comparison"
     ),
@@ -244,7 +250,7 @@ def compare(
         _fail(error)
     table = compare_plans(views)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "comparison.csv", index=False, float_format="%.6g")
+    write_csv(table, out / "comparison.csv")  # plain decimals at full precision
     shown = table[table["region_id"] == "total"].drop(columns="region_id")
     print_frame(shown, "Comparison (totals; per region in comparison.csv)")
     _write_comparison_reports(table, views, out)
@@ -304,35 +310,86 @@ def serve(
 def evaluate(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML the proposal is made for.")],
     proposal: Annotated[Path, typer.Argument(help="Proposal CSV in the allocations.csv format.")],
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Keep the proposal's flows as given and optimise every other flow (fix-and-optimise): a "
+            "partial proposal becomes a plan of every patient. An infeasible proposal's capacity-trimmed repair "
+            "is what is kept.",
+        ),
+    ] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write evaluation.json and violations.csv here.")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write a result folder like `capplan run` (tables, summary.json with the evaluation), plus "
+            "evaluation.json and violations.csv; `capplan compare` accepts it.",
+        ),
     ] = None,
 ) -> None:
-    """Evaluate a hand-made proposal: its KPIs, every violated constraint with its size, and its gap to the optimum."""
+    """Evaluate a hand-made proposal: KPIs, every violated constraint with its size, gap to the optimum.
+
+    `capplan evaluate SCENARIO.yaml PROPOSAL.csv [--fix] [--out FOLDER]`. Exit code 1 when the
+    proposal breaks a constraint (its KPIs and violations are printed first), or when it or the
+    scenario cannot be read.
+    """
+    if proposal.suffix.lower() in (".yaml", ".yml") and scenario.suffix.lower() == ".csv":
+        console.print("[red]give the scenario first, then the proposal: capplan evaluate SCENARIO.yaml PROPOSAL.csv")
+        raise typer.Exit(code=2)
     try:
         flows = read_allocations(proposal)
         with console.status("planning the optimum for comparison ..."):
-            result = evaluate_proposal(scenario, flows)
+            result = evaluate_proposal(scenario, flows, fix=fix)
     except CapplanError as error:
         _fail(error)
     summary = result.summary()
     terms = summary["objective_terms"]
-    console.print(
-        f"proposal objective {summary['objective']:,.1f} vs optimum {summary['optimum_objective']:,.1f}: "
-        f"gap {summary['gap_to_optimum']:,.1f}"
-        + (f" ({summary['gap_relative']:.1%})" if summary["gap_relative"] is not None else "")
-    )
+    for warning in summary["warnings"]:
+        console.print(f"[yellow]warning: {warning}[/yellow]")
+    if result.feasible:
+        console.print(
+            f"proposal objective {summary['objective']:,.1f} vs optimum {summary['optimum_objective']:,.1f}: "
+            f"gap {summary['gap_to_optimum']:,.1f}"
+            + (f" ({summary['gap_relative']:.1%})" if summary["gap_relative"] is not None else "")
+        )
+    else:
+        console.print(
+            f"[red]the proposal is infeasible[/red]: {len(result.evaluation.violations)} violated constraint(s), "
+            f"total violation {summary['total_violation']:,.6g}; objective {summary['objective']:,.1f} "
+            f"(optimum {summary['optimum_objective']:,.1f}, no gap: it is not a plan)"
+        )
     console.print(
         f"breach-days >90 {terms['breach_days_90']:,.0f}, >180 {terms['breach_days_180']:,.0f}, "
-        f">365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.1f} | cost {terms['cost_sek']:,.0f} SEK"
+        f">365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.1f} | cost {terms['cost_sek']:,.0f} SEK "
+        f"(price list {terms['treatment_cost_sek']:,.0f}, extra theatre days {terms['extra_capacity_sek']:,.0f})"
     )
     violations = result.evaluation.violations
     if violations.empty:
         console.print("[green]no constraint is violated[/green]")
     else:
         print_frame(violations, f"{len(violations)} violated constraint(s)", limit=50)
+    repair = summary["repair"]
+    if repair is not None:
+        console.print(
+            f"capacity-trimmed repair ({repair['patients_removed']:,.1f} patients removed): objective "
+            f"{repair['objective']:,.1f}, gap {repair['gap_to_optimum']:,.1f}"
+            + (f" ({repair['gap_relative']:.1%})" if repair["gap_relative"] is not None else "")
+            + ("" if repair["feasible"] else f", still {len(repair['violations'])} violation(s)")
+        )
+    fixed = summary["fixed"]
+    if fixed is not None:
+        console.print(
+            f"fixed and optimised ({fixed['method']}): objective {fixed['objective']:,.1f}, gap "
+            f"{fixed['gap_to_optimum']:,.1f}"
+            + (f" ({fixed['gap_relative']:.1%})" if fixed["gap_relative"] is not None else "")
+            + f", treated {fixed['objective_terms']['treated']:,.1f}"
+        )
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "evaluation.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-        violations.to_csv(out / "violations.csv", index=False)
-        console.print(f"evaluation written to {out}")
+        folder = write_results(result.result(), out)
+        (folder / "evaluation.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        write_csv(violations, folder / "violations.csv")
+        console.print(f"evaluation written to {folder}")
+    if not result.feasible:
+        raise typer.Exit(code=1)

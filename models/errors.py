@@ -39,6 +39,16 @@ class DatasetError(CapplanError):
         super().__init__(f"{len(problems)} problem(s) in dataset:\n{shown}{more}")
 
 
+class ProposalError(DatasetError):
+    """A proposal (allocations.csv format) cannot be read; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        shown = "\n".join(str(p) for p in problems[:20])
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        self.args = (f"{len(problems)} problem(s) in the proposal:\n{shown}{more}",)
+
+
 class ScenarioError(CapplanError):
     """A scenario file or its changes are invalid; `problems` lists every problem found."""
 

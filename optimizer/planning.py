@@ -24,7 +24,8 @@ from models.loader import load_dataset
 from models.plan_weeks import check_plan_weeks
 from models.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from optimizer.diagnostics import explain_infeasibility, unreachable_agreements
-from optimizer.errors import InfeasibleModel
+from optimizer.errors import InfeasibleModel, InfeasibleScenarioError
+from optimizer.model.fixing import fixed_columns
 from optimizer.model.instance import Instance, build_instance
 from optimizer.model.scenario_changes import apply_changes
 from optimizer.results.plan_result import PlanResult, tabulate
@@ -80,6 +81,7 @@ def plan(
     extra_functionality: ExtraFunctionality | None = None,
     standalone: bool = False,
     warm: WarmStart | None = None,
+    fixed_flows: pd.DataFrame | None = None,
 ) -> PlanResult:
     """Plan one scenario end to end and return its results.
 
@@ -87,8 +89,10 @@ def plan(
     the scenario's base dataset (already loaded). `standalone` plans every region alone (baseline).
     With policy `no_region_worse_off` the standalone baseline is planned first and caps each
     region's weighted breach-days. `warm` keeps the solver model for the next variant (see
-    `plan_variants`). Raises `DatasetError`, `ScenarioError`, `InfeasibleScenarioError` or
-    `SolveError` with an explanation when no plan can be made.
+    `plan_variants`). `fixed_flows` (allocations.csv columns) are kept as given: their LP columns get
+    lower = upper bound = their patients and everything else is optimised around them (rows that are
+    no LP column are left out: `optimizer.model.fixing`). Raises `DatasetError`, `ScenarioError`,
+    `InfeasibleScenarioError` or `SolveError` with an explanation when no plan can be made.
     """
     report = progress or (lambda stage: None)
     seconds: dict[str, float] = {}
@@ -112,11 +116,23 @@ def plan(
     inst = prepare(scenario, dataset, standalone=standalone)
     seconds["prepare"] = time.perf_counter() - clock
     strategy = choose_strategy(scenario.solve, extra_functionality is not None)
+    fixed = fixed_columns(inst, fixed_flows) if fixed_flows is not None else None
     try:
         if unreachable_agreements(inst):  # a minimum no flow can serve: no back end can hold its empty row
             raise InfeasibleModel("an agreement minimum has no flow")
-        formulation, solution = solve_instance(inst, strategy, limits, extra_functionality, report, seconds, warm)
+        formulation, solution = solve_instance(
+            inst, strategy, limits, extra_functionality, report, seconds, warm if fixed is None else None, fixed
+        )
     except InfeasibleModel:
+        if fixed is not None:
+            raise InfeasibleScenarioError(
+                "The proposal's fixed flows leave no feasible plan of the scenario",
+                [
+                    "the fixed flows exceed what has arrived in a queue, or break an agreement, budget or "
+                    "capacity row that no other flow can relieve (evaluate the proposal without --fix to "
+                    "see each violation)"
+                ],
+            ) from None
         raise explain_infeasibility(inst) from None
 
     report("reporting")

@@ -291,8 +291,8 @@ def plan_bars_figure(
 def cost_figure(
     table: pd.DataFrame, views: list[ResultView], plans: list[str], names: Mapping[str, str], colours: Mapping[str, str]
 ) -> go.Figure:
-    """Stacked MSEK per plan: paid by each home region, plus extra capacity bought (objective cost − paid)."""
-    rows = table[(table["metric"] == "cost_sek") & (table["region_id"] != "total")]
+    """Stacked MSEK per plan: paid under the price list by each home region, plus extra capacity bought."""
+    rows = table[(table["metric"] == "treatment_cost_sek") & (table["region_id"] != "total")]
     fig = go.Figure()
     for _, row in rows.iterrows():
         region = row["region_id"]

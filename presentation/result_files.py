@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from models.atomic import replace_folder
+from models.numbers import write_csv
 from optimizer import PlanResult
 
 #: File name → how to get its table from a result.
@@ -41,6 +42,6 @@ def write_results(result: PlanResult, out_dir: str | Path) -> Path:
         scenario = yaml.safe_dump(result.scenario.to_yaml_dict(), sort_keys=False)
         (folder / "scenario.yaml").write_text(scenario, encoding="utf-8")
         for name, table in RESULT_TABLES.items():
-            table(result).to_csv(folder / name, index=False)  # full precision: files can be evaluated again
+            write_csv(table(result), folder / name)  # plain decimals, full precision: files are read back
 
     return replace_folder(out_dir, fill)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from optimizer import METRICS, ResultView, compare, plan
@@ -52,5 +54,32 @@ def test_cost_of_extra_theatre_days_is_in_the_comparison(plans):
     bought = evaluate_flows(with_extra.instance.dataset, sc, with_extra.lp.allocations, base=with_extra.instance.base)
     assert bought.extra_capacity_cost_sek > 0
     assert total == pytest.approx(bought.extra_capacity_cost_sek, rel=1e-6)
-    paid = table[(table["metric"] == "cost_sek") & (table["region_id"] == "total")].iloc[0, 2]
-    assert paid + total == pytest.approx(with_extra.lp.terms["cost_sek"])
+
+    def metric(name):
+        return table[(table["metric"] == name) & (table["region_id"] == "total")].iloc[0, 2]
+
+    # one meaning per name, in the comparison as in the summary's terms and the evaluator's
+    terms = with_extra.lp.terms
+    assert metric("treatment_cost_sek") == pytest.approx(terms["treatment_cost_sek"])
+    assert metric("treatment_cost_sek") == pytest.approx(bought.purchase_cost_sek)
+    assert metric("extra_capacity_sek") == pytest.approx(terms["extra_capacity_sek"])
+    assert metric("cost_sek") == pytest.approx(terms["cost_sek"])
+    assert metric("cost_sek") == pytest.approx(metric("treatment_cost_sek") + total)
+    assert bought.objective_terms()["cost_sek"] == pytest.approx(terms["cost_sek"], rel=1e-6)
+    regions = with_extra.lp.region_totals
+    assert regions["cost_sek"].sum() == pytest.approx(terms["cost_sek"])
+
+
+def test_compare_cli_writes_plain_decimals(plans, tmp_path):
+    from typer.testing import CliRunner
+
+    from capplan.cli import app
+    from presentation.result_files import write_results
+
+    folders = [write_results(p, tmp_path / f"run{i}") for i, p in enumerate(plans)]
+    out = tmp_path / "cmp"
+    outcome = CliRunner().invoke(app, ["compare", *map(str, folders), "--out", str(out)])
+    assert outcome.exit_code == 0, outcome.output
+    text = (out / "comparison.csv").read_text(encoding="utf-8")
+    assert not re.search(r"\d[eE][+-]?\d", text)
+    assert "treatment_cost_sek" in text and "extra_capacity_sek" in text

@@ -6,7 +6,6 @@ Each run's stored result files are written back into a private folder and read w
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 from pathlib import Path
@@ -24,6 +23,7 @@ from api.errors import ApiError, invalid, not_found
 from api.results import REPORT_FILE, restore_folder
 from api.schemas import CompareCreate, ComparisonPublic, Format, error_responses
 from models.errors import Problem
+from models.numbers import to_csv_text
 
 router = APIRouter(tags=["compare"])
 
@@ -85,10 +85,8 @@ async def compare_runs(
     labels = _labels(body, names)
     table = await run_in_threadpool(_compare, session, settings, body.runs, labels)
     if format is Format.csv:
-        buffer = io.StringIO()
-        table.to_csv(buffer, index=False, lineterminator="\n", float_format="%.6g")
         return Response(
-            buffer.getvalue(),
+            to_csv_text(table),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="comparison.csv"'},
         )

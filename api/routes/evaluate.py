@@ -33,6 +33,13 @@ from optimizer import ALLOCATION_COLUMNS
 router = APIRouter(prefix="/evaluate", tags=["evaluate"])
 
 EVALUATION_WAIT_SECONDS = 30.0
+FixQuery = Annotated[
+    bool,
+    Query(
+        description="Keep the proposal's flows as given (an infeasible one's capacity-trimmed repair) and "
+        "optimise every other flow: the result is under `fixed`."
+    ),
+]
 _slots_lock = threading.Lock()
 
 
@@ -72,6 +79,7 @@ def _evaluate(
     ref: str,
     flows: pd.DataFrame,
     optimum_run: str | None,
+    fix: bool = False,
 ) -> dict:
     from optimizer import InfeasibleScenarioError, SolveError, evaluate_proposal
 
@@ -85,9 +93,9 @@ def _evaluate(
         raise ApiError(503, "too many evaluations at once; try again shortly")
     try:
         dataset = stored_dataset(session, dataset_row, settings, scenario.start_week)
-        evaluation = evaluate_proposal(scenario, flows, dataset=dataset, optimum_objective=optimum)
+        evaluation = evaluate_proposal(scenario, flows, dataset=dataset, optimum_objective=optimum, fix=fix)
     except InfeasibleScenarioError as exc:
-        raise ApiError(422, "the scenario has no feasible plan to compare with", conflicts=exc.conflicts) from None
+        raise ApiError(422, str(exc).splitlines()[0], conflicts=exc.conflicts) from None
     except SolveError as exc:
         raise ApiError(422, f"the scenario's optimum could not be planned: {exc}") from None
     finally:
@@ -99,16 +107,22 @@ def _evaluate(
 
 @router.post("", response_model=EvaluationPublic, responses=error_responses(401, 403, 404, 413, 422, 503))
 async def evaluate(
-    body: EvaluateCreate, request: Request, session: SessionDep, settings: SettingsDep, _: ReadKey
+    body: EvaluateCreate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: ReadKey,
+    fix: FixQuery = False,
 ) -> EvaluationPublic:
-    """Evaluate flows given as JSON records (the allocations.csv columns)."""
+    """Evaluate flows given as JSON records (the allocations.csv columns); `fix=true` keeps them and
+    optimises the rest (fix-and-optimise)."""
     records = [flow.model_dump(by_alias=True, exclude_none=True) for flow in body.allocations]
     flows = pd.DataFrame(records).reindex(
         columns=[c for c in ALLOCATION_COLUMNS if any(c in r for r in records)] or ALLOCATION_COLUMNS
     )
     flows = flows.astype({"patients": float})
     summary = await run_in_threadpool(
-        _evaluate, session, settings, _slots(request, settings), body.scenario, flows, body.optimum_run
+        _evaluate, session, settings, _slots(request, settings), body.scenario, flows, body.optimum_run, fix
     )
     return EvaluationPublic.model_validate(summary)
 
@@ -135,6 +149,7 @@ async def evaluate_csv(
         StorableStr | None,
         Query(max_length=32, description="A finished run of the scenario: its objective is the optimum."),
     ] = None,
+    fix: FixQuery = False,
 ) -> EvaluationPublic:
     """Evaluate flows given as CSV (allocations.csv format); problems name the row and column."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -142,7 +157,7 @@ async def evaluate_csv(
         raise ApiError(415, "send the proposal as text/csv")
     flows = await run_in_threadpool(_read_csv, settings, await request.body())
     summary = await run_in_threadpool(
-        _evaluate, session, settings, _slots(request, settings), scenario, flows, optimum_run
+        _evaluate, session, settings, _slots(request, settings), scenario, flows, optimum_run, fix
     )
     return EvaluationPublic.model_validate(summary)
 
@@ -159,5 +174,5 @@ def _read_csv(settings: Settings, data: bytes) -> pd.DataFrame:
         path.write_bytes(data)
         try:
             return read_allocations(path)
-        except DatasetError as exc:  # the engine reports a proposal's problems as a DatasetError
+        except DatasetError as exc:  # the engine reports a proposal's problems as a ProposalError
             raise invalid(f"the proposal is invalid: {len(exc.problems)} problem(s)", exc.problems) from None

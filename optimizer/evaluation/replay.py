@@ -129,12 +129,14 @@ class Evaluation:
         return self.violations.empty
 
     def objective_terms(self) -> dict[str, float]:
-        """The unweighted terms, named as in the LP's summary.json."""
+        """The unweighted terms, named as in the LP's summary.json (`cost_sek` = treatment + extra capacity)."""
         return {
             "breach_days_90": self.breach_days[90],
             "breach_days_180": self.breach_days[180],
             "breach_days_365": self.breach_days[365],
             "waiting_days": self.waiting_days,
+            "treatment_cost_sek": self.purchase_cost_sek,
+            "extra_capacity_sek": self.extra_capacity_cost_sek,
             "cost_sek": self.cost_sek,
             "patient_km": self.patient_km,
             "fairness_penalty": self.fairness_penalty,

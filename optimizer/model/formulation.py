@@ -27,6 +27,7 @@ import pandas as pd
 
 from models.objective import term_weights
 from models.rules import THRESHOLDS
+from optimizer.model.fixing import FixedColumns
 from optimizer.model.instance import Instance
 
 
@@ -127,16 +128,20 @@ def formulate(
     inst: Instance,
     elastic_agreements: bool = False,
     region_limits: dict[str, float] | None = None,
+    fixed: FixedColumns | None = None,
 ) -> Formulation:
     """The LP of `inst` (DESIGN.md "The model").
 
     `elastic_agreements` adds a shortfall to agreement minimums and minimises only that (the
     feasibility study of `optimizer.diagnostics`); `region_limits` caps each region's weighted
-    breach-days (policy `no_region_worse_off`). It raises nothing: an agreement minimum no flow can
+    breach-days (policy `no_region_worse_off`); `fixed` flow columns get lower = upper = their value
+    (a proposal kept as given, everything else optimised). It raises nothing: an agreement minimum no flow can
     serve is an empty row (0 ≥ min), which the plan level refuses before solving.
     """
     f = Formulation(instance=inst)
     add_flow_variables(f)
+    if fixed is not None:
+        fix_flows(f, fixed)
     add_breach_segments(f)
     add_queue_balance(f)
     add_extra_capacity(f)
@@ -168,6 +173,13 @@ def add_flow_variables(f: Formulation) -> None:
     inst = f.instance
     flows = inst.flows
     f.add_block("y", len(flows), upper=inst.group_arrived[flows["group"].to_numpy(), flows["t"].to_numpy() - 1])
+
+
+def fix_flows(f: Formulation, fixed: FixedColumns) -> None:
+    """y[f] = value for each fixed flow column (lower and upper bound both the value)."""
+    y = f.blocks["y"]
+    y.lower[fixed.columns] = fixed.values
+    y.upper[fixed.columns] = fixed.values
 
 
 #: Segments of S_q(t) in the segment form, steepest first: (block, lower breakpoint, upper breakpoint).

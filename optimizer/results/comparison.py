@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.numbers import clean_noise
 from models.shares import share
 from optimizer.results.plan_result import PlanResult
 
@@ -27,8 +28,9 @@ METRICS: dict[str, str] = {
     "share_over_90_end": "ratio",
     "treated": "sum",
     "treated_elsewhere": "sum",
-    "cost_sek": "sum",
+    "treatment_cost_sek": "sum",
     "extra_capacity_sek": "sum",
+    "cost_sek": "sum",
     "received_sek": "sum",
     "patient_km": "sum",
     "theatre_utilisation": "ratio",
@@ -76,6 +78,9 @@ class ResultView:
     def region_metrics(self) -> pd.DataFrame:
         """One row per region and a 'total' row, one column per metric."""
         table = self.region_totals.set_index("region_id").copy()
+        if "treatment_cost_sek" not in table:  # a folder written before the costs had one name each
+            table["treatment_cost_sek"] = table["cost_sek"]
+            table["cost_sek"] = table["treatment_cost_sek"] + table["extra_capacity_sek"]
         last = self.region_kpis[self.region_kpis["t"] == self.region_kpis["t"].max()].set_index("region_id")
         table["waiting_end"] = last["waiting"].reindex(table.index).fillna(0.0)
         received = self.payments.groupby("provider_region")["amount_sek"].sum() if len(self.payments) else {}
@@ -106,7 +111,7 @@ def compare(views: list[ResultView]) -> pd.DataFrame:
     table = table.sort_values(["metric", "region_id"]).reset_index(drop=True)
     table["metric"] = table["metric"].astype(str)
     table["region_id"] = table["region_id"].astype(str)
-    return table[["metric", "region_id", *names]]
+    return clean_noise(table[["metric", "region_id", *names]])  # 7e-15 patients is 0 to a reader
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -36,6 +36,8 @@ class PlanResult:
     strategy: str = "full_lp"  # how the LP was solved: full_lp or column_generation
     column_generation: dict | None = None  # rounds and columns added, with column generation
     warm_started: bool = False  # re-solved from the previous variant's model and basis
+    status: str = "optimal"  # "optimal"; "fixed" (a proposal's flows kept, the rest optimised); "evaluated"
+    extra_summary: dict = field(default_factory=dict)  # more keys for summary.json (a proposal's evaluation)
 
     @cached_property
     def proposals(self) -> pd.DataFrame:
@@ -62,7 +64,7 @@ class PlanResult:
         """The content of summary.json."""
         return {
             "scenario": self.scenario.name,
-            "status": "optimal",  # a plan exists only for an optimal LP: anything else raised
+            "status": self.status,  # a plan exists only for an optimal LP (or a proposal evaluated)
             "objective": self.objective,
             "objective_terms": self.lp.terms,
             "integer_plan": {"objective": self.integer.objective, "objective_terms": self.integer.terms},
@@ -77,6 +79,7 @@ class PlanResult:
             "column_generation": self.column_generation,
             "start_week": self.scenario.start_week,
             "horizon_weeks": self.scenario.horizon_weeks,
+            **self.extra_summary,
         }
 
 

@@ -211,7 +211,9 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     flows = inst.flows
     terms = {f"breach_days_{theta}": 7.0 * float(np.maximum(inst.over[theta] - S, 0.0).sum()) for theta in THRESHOLDS}
     terms["waiting_days"] = 7.0 * float((inst.arrived - S).sum())
-    terms["cost_sek"] = float((y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy()).sum()) + extra_cost
+    terms["treatment_cost_sek"] = float((y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy()).sum())
+    terms["extra_capacity_sek"] = extra_cost
+    terms["cost_sek"] = terms["treatment_cost_sek"] + extra_cost  # the objective's cost term: both
     terms["patient_km"] = float((y * flows["travel_km"].to_numpy()).sum())
     fairness = fairness_table(inst, y)
     terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum())
@@ -246,8 +248,9 @@ def fairness_table(inst: Instance, y: np.ndarray) -> pd.DataFrame:
 def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per home region over the horizon: breach-days per tier (days past a priority's limit L, L + 90,
     L + 275: for routine patients 90/180/365), weighted breach-days, patients over 90/180/365 days at
-    the end, treated, treated outside the region, SEK paid under the price list, SEK for extra
-    theatre days bought at the region's own hospitals, and patient-km."""
+    the end, treated, treated outside the region, `treatment_cost_sek` (SEK the region pays under
+    the price list), `extra_capacity_sek` (SEK for extra theatre days bought at the region's own
+    hospitals), `cost_sek` (both) and patient-km. The regions' `cost_sek` add up to the plan's."""
     w = inst.scenario.weights
     weight_of = {90: w.over_90, 180: w.over_180, 365: w.over_365}
     region = inst.queues["region_id"].to_numpy()
@@ -264,7 +267,7 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.Data
     flow_columns = {
         "treated": y,
         "treated_elsewhere": y * away,
-        "cost_sek": y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy(),
+        "treatment_cost_sek": y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy(),
         "patient_km": y * flows["travel_km"].to_numpy(),
     }
     table = pd.DataFrame(columns).assign(region_id=region).groupby("region_id", as_index=False).sum()
@@ -277,6 +280,7 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.Data
     table = table.set_index("region_id").reindex(table["region_id"].tolist() + sorted(set(extra.index) - set(region)))
     table = table.fillna(0.0).reset_index(names="region_id")
     table["extra_capacity_sek"] = table["region_id"].map(extra).fillna(0.0).astype(float)
+    table["cost_sek"] = table["treatment_cost_sek"] + table["extra_capacity_sek"]
     return table
 
 

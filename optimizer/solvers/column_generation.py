@@ -168,7 +168,8 @@ class RestrictedMaster:
         is_generated = np.zeros(matrix.n_cols, dtype=bool)
         is_generated[generated] = True
         self.col_present = ~is_generated
-        self.col_present[generated[initial | self._needed_by_rows(matrix)]] = True
+        fixed = matrix.lower[generated] > 0  # a column fixed above 0 (a proposal's flow) is never left out
+        self.col_present[generated[initial | fixed | self._needed_by_rows(matrix)]] = True
         self.upper = flippable_upper(matrix, generated)
         self.columns = np.nonzero(self.col_present)[0]  # local column k is global self.columns[k]
         self.row_present = np.zeros(matrix.n_rows, dtype=bool)
@@ -461,7 +462,7 @@ def flippable_upper(matrix: LpMatrix, generated: np.ndarray) -> np.ndarray:
     """
     upper = matrix.upper.copy()
     implied = np.maximum(matrix.implied_upper()[generated], 0.0) + FLIP_BOUND_MARGIN
-    upper[generated] = np.minimum(upper[generated], implied)
+    upper[generated] = np.maximum(np.minimum(upper[generated], implied), matrix.lower[generated])
     return upper
 
 

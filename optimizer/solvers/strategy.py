@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from models.scenario import SolveSettings
 from optimizer.errors import SolveError
+from optimizer.model.fixing import FixedColumns
 from optimizer.model.formulation import Formulation, formulate
 from optimizer.model.instance import Instance
 from optimizer.model.matrix import LpMatrix
@@ -61,16 +62,17 @@ def solve_instance(
     progress: Progress | None = None,
     seconds: dict[str, float] | None = None,
     warm: WarmStart | None = None,
+    fixed: FixedColumns | None = None,
 ) -> tuple[Formulation, Solution]:
     """Formulate and solve the LP of `inst` with `strategy` (`full_lp` or `column_generation`).
 
     Stage times go into `seconds`: build, solve, read_solution, highs. Raises `InfeasibleModel`
-    (the caller explains it) or `SolveError`.
+    (the caller explains it) or `SolveError`. `fixed` flow columns keep their values.
     """
     report = progress or (lambda stage: None)
     seconds = seconds if seconds is not None else {}
     clock = time.perf_counter()
-    formulation = formulate(inst, region_limits=region_limits)
+    formulation = formulate(inst, region_limits=region_limits, fixed=fixed)
     if strategy == "full_lp" and (warm is None or extra_functionality is not None):
         from optimizer.solvers.pyomo_adapter import build_model, solve_model
 

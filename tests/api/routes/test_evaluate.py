@@ -64,3 +64,21 @@ def test_an_optimum_run_of_another_scenario_is_refused(service):
     body = {"scenario": "base", "allocations": [], "optimum_run": service.runs["closed"]["id"]}
     assert service.client.post("/api/v1/evaluate", json=body, headers=READ).status_code == 422
     assert service.client.post("/api/v1/evaluate", json={**body, "scenario": "nope"}, headers=READ).status_code == 404
+
+
+def test_an_infeasible_proposal_has_no_gap_but_a_repair(service):
+    flows = [{**row, "patients": row["patients"] * 50} for row in _integer_plan(service)]
+    body = {"scenario": "base", "allocations": flows, "optimum_run": service.runs["base"]["id"]}
+    result = service.client.post("/api/v1/evaluate", json=body, headers=READ).json()
+    assert result["gap_to_optimum"] is None and result["total_violation"] > 0
+    assert result["repair"]["gap_to_optimum"] is not None
+
+
+def test_fix_keeps_a_partial_proposal_and_optimises_the_rest(service):
+    flows = _integer_plan(service)[:1]
+    body = {"scenario": "base", "allocations": flows, "optimum_run": service.runs["base"]["id"]}
+    response = service.client.post("/api/v1/evaluate?fix=true", json=body, headers=READ)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["fixed"]["objective_terms"]["treated"] > result["objective_terms"]["treated"]
+    assert result["fixed"]["gap_to_optimum"] >= -1e-6 * abs(result["optimum_objective"])
