@@ -25,6 +25,7 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, NoStoreHeadersMiddleware, UnexpectedErrorMiddleware
 from api.migrate import upgrade_database
+from api.openapi import check_operation_ids, operation_id, type_scenarios
 from api.routes import compare, datasets, evaluate, health, runs, scenarios
 from api.routes.health import capplan_version
 from api.worker import RESTART_REASON, Dispatcher
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "CSV, compare runs and evaluate proposals. Every endpoint but health needs an `X-API-Key`.",
         version=capplan_version(),
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -128,6 +130,8 @@ def _openapi(app: FastAPI) -> dict:
             components.update(body.pop("$defs", {}))
             components[model.__name__] = body
         _document_error_bodies(schema)
+        type_scenarios(schema)
+        check_operation_ids(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 
