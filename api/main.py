@@ -15,8 +15,9 @@ import shutil
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.openapi.utils import get_openapi
 
 from api import crud
@@ -25,6 +26,7 @@ from api.db import make_engine, make_sessionmaker
 from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, NoStoreHeadersMiddleware, UnexpectedErrorMiddleware
 from api.migrate import upgrade_database
+from api.openapi import check_operation_ids, operation_id, type_scenarios
 from api.routes import compare, datasets, evaluate, health, runs, scenarios
 from api.routes.health import capplan_version
 from api.worker import RESTART_REASON, Dispatcher
@@ -72,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "CSV, compare runs and evaluate proposals. Every endpoint but health needs an `X-API-Key`.",
         version=capplan_version(),
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served by `_add_docs` from local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -92,7 +97,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(UnexpectedErrorMiddleware)  # the last added is the outermost
     app.openapi = lambda: _openapi(app)
+    _add_docs(app)
     return app
+
+
+DOCS_ASSETS = "/docs-assets"
+
+
+def _add_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc from the files of the `fastapi-offline` package: no CDN, so they
+    work offline and behind a firewall."""
+    import fastapi_offline
+    from fastapi.staticfiles import StaticFiles
+
+    assets = Path(fastapi_offline.__file__).parent / "static"  # swagger-ui-bundle.js, redoc.standalone.js, ...
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+
+    def base(request: Request) -> str:
+        return request.scope.get("root_path", "").rstrip("/")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request):
+        root = base(request)
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
+            swagger_js_url=f"{root}{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect():
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request):
+        root = base(request)
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
 
 
 def _sqlite_file(engine) -> Path | None:
@@ -128,6 +177,8 @@ def _openapi(app: FastAPI) -> dict:
             components.update(body.pop("$defs", {}))
             components[model.__name__] = body
         _document_error_bodies(schema)
+        type_scenarios(schema)
+        check_operation_ids(schema)
         app.openapi_schema = schema
     return app.openapi_schema
 

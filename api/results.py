@@ -54,6 +54,128 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "bed-days used.",
     "fairness": "Per fairness entry and procedure or region: target, treated, shortfall.",
 }
+#: The columns of each result table, as `presentation.result_files.write_results` writes them, and their
+#: JSON type: "text" (ids, labels, weeks), "number", "integer" or "boolean". Every value may be null (an
+#: empty CSV field). A column the engine adds later is still served (typed as `typed` guesses), and the
+#: OpenAPI row schemas allow it; `tests/api/routes/test_runs.py` checks this list against real runs.
+_FLOW = {
+    "region_id": "text",
+    "listed_hospital_id": "text",
+    "procedure_id": "text",
+    "class": "text",
+    "priority": "text",
+    "hospital_id": "text",
+    "week": "text",
+    "patients": "number",
+}
+_KPIS = {
+    "region_id": "text",
+    "week": "text",
+    "t": "integer",
+    "waiting": "number",
+    "over_90": "number",
+    "over_180": "number",
+    "over_365": "number",
+    "share_over_90": "number",
+    "mov_pvv": "integer",
+}
+TABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "kpis": _KPIS,
+    "region-totals": {
+        "region_id": "text",
+        **dict.fromkeys(
+            [
+                "breach_days_90",
+                "over_90_end",
+                "breach_days_180",
+                "over_180_end",
+                "breach_days_365",
+                "over_365_end",
+                "weighted_breach_days",
+                "treated",
+                "treated_elsewhere",
+                "treatment_cost_sek",
+                "patient_km",
+                "extra_capacity_sek",
+                "cost_sek",
+            ],
+            "number",
+        ),
+    },
+    "allocations": _FLOW,
+    "integer-plan": _FLOW,
+    "integer-kpis": _KPIS,
+    "payments": {"payer_region": "text", "provider_region": "text", "patients": "number", "amount_sek": "number"},
+    "shadow-prices": {
+        "resource": "text",
+        "hospital_id": "text",
+        "specialty": "text",
+        "week": "text",
+        "saving_per_extra_day": "number",
+    },
+    "theatre-use": {
+        "hospital_id": "text",
+        "specialty": "text",
+        "t": "integer",
+        **dict.fromkeys(
+            ["theatre_days", "extra_days", "used_days", "extra_days_used", "extra_cost_sek", "utilisation"], "number"
+        ),
+        "week": "text",
+    },
+    "bed-use": {
+        "hospital_id": "text",
+        "t": "integer",
+        "bed_days": "number",
+        "used_bed_days": "number",
+        "utilisation": "number",
+        "week": "text",
+    },
+    "proposals": {
+        "patient_id": "text",
+        "region_id": "text",
+        "listed_hospital_id": "text",
+        "procedure_id": "text",
+        "class": "text",
+        "priority": "text",
+        "decision_date": "text",
+        "hospital_id": "text",
+        "week": "text",
+        "days_waited_at_week_end": "integer",
+        "provider_region": "text",
+        "outside_home_region": "boolean",
+    },
+    "procedure-totals": {
+        "procedure_id": "text",
+        "specialty": "text",
+        **dict.fromkeys(
+            [
+                "patients",
+                "treated",
+                "weighted_breach_days",
+                "breach_days_per_patient",
+                "over_90_end",
+                "waiting_end",
+                "median_wait_at_treatment_days",
+            ],
+            "number",
+        ),
+    },
+    "specialty-plan": {
+        "specialty": "text",
+        "hospital_id": "text",
+        "week": "text",
+        **dict.fromkeys(["patients_waiting", "available_theatre_days", "used_theatre_days", "used_bed_days"], "number"),
+    },
+    "fairness": {
+        "entry": "integer",
+        "by": "text",
+        "member": "text",
+        "target": "number",
+        "weight": "number",
+        "treated": "number",
+        "shortfall": "number",
+    },
+}
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
 #: Columns that hold ids or labels: served as text even when they look like numbers.
@@ -142,20 +264,32 @@ def csv_page(content: bytes, offset: int, limit: int | None) -> bytes:
     return page.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def json_page(content: bytes, offset: int, limit: int) -> tuple[list[str], list[dict], int]:
-    """Columns, records of rows offset..offset+limit (numbers as numbers, ids as text) and the total."""
+def json_page(
+    content: bytes, offset: int, limit: int, columns: dict[str, str] | None = None
+) -> tuple[list[str], list[dict], int]:
+    """Columns, records of rows offset..offset+limit (numbers as numbers, ids as text) and the total.
+    `columns` (a `TABLE_COLUMNS` entry) gives the JSON type of the columns it names."""
     table = read_text_table(content)
-    page = typed(table.iloc[offset : offset + limit])
+    page = typed(table.iloc[offset : offset + limit], columns)
     return list(table.columns), json.loads(page.to_json(orient="records", double_precision=15)), len(table)
 
 
-def typed(table: pd.DataFrame) -> pd.DataFrame:
-    """Text columns to numbers or booleans where every value is one; ids and labels stay text."""
+def typed(table: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """Text columns to numbers or booleans: as `kinds` says (column → text, number, integer or boolean),
+    else where every value is one; ids and labels stay text."""
     out = {}
+    kinds = kinds or {}
     for column in table.columns:
         values = table[column]
         empty = values == ""
-        if column in _TEXT_COLUMNS or column.endswith("_id"):
+        kind = kinds.get(column)
+        if kind == "boolean":
+            out[column] = values.map({"True": True, "False": False, "true": True, "false": False}).where(~empty, None)
+            continue
+        if kind in ("number", "integer"):
+            out[column] = pd.to_numeric(values.where(~empty, None), errors="coerce")
+            continue
+        if kind == "text" or column in _TEXT_COLUMNS or column.endswith("_id"):
             out[column] = values.where(~empty, None)
             continue
         if values[~empty].isin(["True", "False"]).all() and (~empty).any():

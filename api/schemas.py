@@ -10,9 +10,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic_core import PydanticCustomError
 
+from api.results import RESULT_TABLES, TABLE_COLUMNS
 from models.errors import Problem
 
 # --- text that a database can store -------------------------------------------------------------
@@ -89,6 +90,11 @@ RunStatus = Literal["queued", "loading", "baseline", "building", "solving", "rep
 class Format(StrEnum):
     json = "json"
     csv = "csv"
+
+
+class ScenarioFormat(StrEnum):
+    json = "json"
+    yaml = "yaml"
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -206,17 +212,120 @@ class RunsPublic(BaseModel):
     count: int
 
 
+#: A value of a result table's cell in JSON (null for an empty CSV field).
+Cell = str | float | int | bool | None
+
+
 class TablePublic(BaseModel):
     """One page of a result table: `rows` are records; `total` rows in all; next page at `next_offset`."""
 
     run_id: str
     table: str
     columns: list[str]
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Cell]]
     total: int
     offset: int
     limit: int
     next_offset: int | None = None
+
+
+_CELL_TYPES: dict[str, Any] = {
+    "text": str | None,
+    "number": float | None,
+    "integer": int | None,
+    "boolean": bool | None,
+}
+
+
+def _camel(table: str) -> str:
+    return "".join(part.capitalize() for part in table.split("-"))
+
+
+def _row_model(table: str, columns: dict[str, str]) -> type[BaseModel]:
+    fields = {
+        column.replace("class", "class_") if column == "class" else column: (
+            _CELL_TYPES[kind],
+            Field(None, alias=column) if column == "class" else None,
+        )
+        for column, kind in columns.items()
+    }
+    return create_model(
+        f"{_camel(table)}Row",
+        __config__=ConfigDict(extra="allow", populate_by_name=True, serialize_by_alias=True),
+        __doc__=f"A row of the {table} table (columns of {RESULT_TABLES[table]}; null where the CSV field is empty).",
+        **fields,
+    )
+
+
+#: Result table (URL name) → the pydantic model of one of its rows.
+ROW_MODELS: dict[str, type[BaseModel]] = {table: _row_model(table, cols) for table, cols in TABLE_COLUMNS.items()}
+#: Result table (URL name) → the model of one JSON page of it: `TablePublic` with typed `rows`.
+PAGE_MODELS: dict[str, type[TablePublic]] = {
+    table: create_model(
+        f"{_camel(table)}Page",
+        __base__=TablePublic,
+        __doc__=f"One page of the {table} table: `rows` are records; `total` rows in all; next page at `next_offset`.",
+        rows=(list[row], ...),
+    )
+    for table, row in ROW_MODELS.items()
+}
+
+
+class ObjectivePart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    objective: float
+    objective_terms: dict[str, float]
+
+
+class AgreementShortfall(BaseModel):
+    """An agreement minimum the whole-patient plan misses (agreements numbered from 1)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    agreement: int
+    min_cases: float
+    planned: float
+    short: float
+
+
+class Headline(BaseModel):
+    """The figures shown to people: the whole-patient plan's, with the LP bound and the gap beside them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    plan: str
+    objective: float
+    lp_bound: float
+    gap: float
+    gap_relative: float | None = None
+    treated: float
+    agreement_shortfalls: list[AgreementShortfall] = Field(default_factory=list)
+
+
+class RunSummary(BaseModel):
+    """A finished run's summary.json: objective and its terms, the integer plan, timings, model size."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scenario: str
+    status: str
+    objective: float
+    objective_terms: dict[str, float]
+    integer_plan: ObjectivePart | None = None
+    headline: Headline | None = None
+    build_seconds: float | None = None
+    solve_seconds: float | None = None
+    seconds: dict[str, float] = Field(default_factory=dict)
+    size: dict[str, int] = Field(default_factory=dict)
+    iterations: int | None = None
+    strategy: str | None = None
+    warm_started: bool | None = None
+    column_generation: dict[str, Any] | None = Field(
+        None, description="Rounds and columns added, with column generation."
+    )
+    start_week: str | None = None
+    horizon_weeks: int | None = None
 
 
 # --- compare and evaluate -----------------------------------------------------------------------
@@ -235,7 +344,7 @@ class ComparisonPublic(BaseModel):
     """The side-by-side table of `optimizer.compare`: metric, region_id, one column per run."""
 
     columns: list[str]
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Cell]]
     runs: dict[str, str] = Field(description="Column name → run id.")
 
 
@@ -303,7 +412,7 @@ class EvaluationPublic(BaseModel):
     fixed: dict[str, Any] | None = Field(
         None, description="With fix=true: the plan keeping the proposal's flows, the rest optimised; its gap."
     )
-    kpis: list[dict[str, Any]] = Field(
+    kpis: list[dict[str, Cell]] = Field(
         description="Per region × week: waiting, over 90/180/365, share over 90, treated."
     )
 

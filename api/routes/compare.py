@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -21,7 +20,8 @@ from api.db import DONE
 from api.deps import ReadKey, SessionDep, SettingsDep
 from api.errors import ApiError, invalid, not_found
 from api.results import REPORT_FILE, restore_folder
-from api.schemas import CompareCreate, ComparisonPublic, Format, error_responses
+from api.routes.runs import CSV_ONLY, CSV_RESPONSE, CSVResponse, FormatQuery, csv_requested
+from api.schemas import CompareCreate, ComparisonPublic, error_responses
 from models.errors import Problem
 from models.numbers import to_csv_text
 
@@ -61,19 +61,7 @@ def _compare(session, settings: Settings, run_ids: list[str], labels: list[str])
         return compare(views)
 
 
-@router.post(
-    "/compare",
-    response_model=ComparisonPublic,
-    responses={**error_responses(401, 403, 404, 409, 422), 200: {"content": {"text/csv": {}}}},
-)
-async def compare_runs(
-    body: CompareCreate,
-    session: SessionDep,
-    settings: SettingsDep,
-    _: ReadKey,
-    format: Annotated[Format, Query(description="json (default) or csv")] = Format.json,
-):
-    """Metric × region (and total) rows, one column per run: breach-days, over 90 at the end, cost, ..."""
+async def _comparison(body: CompareCreate, session, settings: Settings):
     names = []
     for run_id in body.runs:
         row = crud.get_run(session, run_id=run_id)
@@ -83,12 +71,45 @@ async def compare_runs(
             raise ApiError(409, f"run {run_id} is {row.status}: only finished runs can be compared")
         names.append(crud.scenario_names(session, ids={row.scenario_id}).get(row.scenario_id, run_id))
     labels = _labels(body, names)
-    table = await run_in_threadpool(_compare, session, settings, body.runs, labels)
-    if format is Format.csv:
-        return Response(
-            to_csv_text(table),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="comparison.csv"'},
-        )
+    return labels, await run_in_threadpool(_compare, session, settings, body.runs, labels)
+
+
+def _csv(table) -> Response:
+    return Response(
+        to_csv_text(table),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="comparison.csv"'},
+    )
+
+
+@router.post(
+    "/compare",
+    response_model=ComparisonPublic,
+    responses={**error_responses(401, 403, 404, 409, 422), **CSV_RESPONSE},
+)
+async def compare_runs(
+    body: CompareCreate,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: ReadKey,
+    format: FormatQuery = None,
+):
+    """Metric × region (and total) rows, one column per run: breach-days, over 90 at the end, cost, ..."""
+    labels, table = await _comparison(body, session, settings)
+    if csv_requested(request, format):
+        return _csv(table)
     rows = json.loads(table.to_json(orient="records", double_precision=15))
     return ComparisonPublic(columns=list(table.columns), rows=rows, runs=dict(zip(labels, body.runs, strict=True)))
+
+
+@router.post(
+    "/compare.csv",
+    name="compare_runs_csv",
+    response_class=CSVResponse,
+    responses={**error_responses(401, 403, 404, 409, 422), **CSV_ONLY},
+)
+async def compare_runs_csv(body: CompareCreate, session: SessionDep, settings: SettingsDep, _: ReadKey) -> Response:
+    """The comparison as CSV."""
+    _, table = await _comparison(body, session, settings)
+    return _csv(table)

@@ -105,7 +105,12 @@ def _evaluate(
     return summary
 
 
-@router.post("", response_model=EvaluationPublic, responses=error_responses(401, 403, 404, 413, 422, 503))
+@router.post(
+    "",
+    name="evaluate_proposal",
+    response_model=EvaluationPublic,
+    responses=error_responses(401, 403, 404, 413, 422, 503),
+)
 async def evaluate(
     body: EvaluateCreate,
     request: Request,
@@ -129,6 +134,7 @@ async def evaluate(
 
 @router.post(
     "/csv",
+    name="evaluate_proposal_csv",
     response_model=EvaluationPublic,
     responses=error_responses(401, 403, 404, 413, 415, 422, 503),
     openapi_extra={

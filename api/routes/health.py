@@ -21,7 +21,7 @@ def capplan_version() -> str:
         return "unknown"
 
 
-@router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
+@router.get("/health", name="get_health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
 def health(session: SessionDep):
     """`ok` when the database answers; 503 otherwise. Needs no API key and reveals nothing else."""
     try:
@@ -31,6 +31,6 @@ def health(session: SessionDep):
     return HealthPublic(status="ok", database="ok")
 
 
-@router.get("/version", response_model=VersionPublic, responses=error_responses(401, 403))
+@router.get("/version", name="get_version", response_model=VersionPublic, responses=error_responses(401, 403))
 def version(_: ReadKey) -> VersionPublic:
     return VersionPublic(version=capplan_version())

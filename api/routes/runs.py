@@ -1,7 +1,9 @@
 """Runs: start a scenario's run (202, in the background), follow it, cancel it, fetch its results.
 
 Every result table is served as JSON pages (`offset`, `limit`; 1000 rows by default) or as CSV
-(`?format=csv`; the whole table unless `offset`/`limit` are given; `X-Total-Count` gives its rows).
+(`?format=csv`, `Accept: text/csv`, or the path with `.csv`: `/runs/{id}/kpis.csv`; the whole table
+unless `offset`/`limit` are given; `X-Total-Count` gives its rows). An explicit `?format=` wins over
+`Accept`; the `.csv` paths are CSV-only operations, for clients generated from the OpenAPI document.
 Results exist once the run is `done`; before that, or for a failed run, the result endpoints answer
 409 with the run's status (and its error).
 """
@@ -24,6 +26,7 @@ from api.results import (
     MAX_LIMIT,
     REPORT_FILE,
     RESULT_TABLES,
+    TABLE_COLUMNS,
     TABLE_DESCRIPTIONS,
     csv_page,
     json_page,
@@ -31,14 +34,16 @@ from api.results import (
 )
 from api.schemas import (
     MAX_OFFSET,
+    PAGE_MODELS,
     Format,
     RunCreate,
     RunError,
     RunPublic,
     RunsPublic,
+    RunStatus,
+    RunSummary,
     StageTiming,
     StorableStr,
-    TablePublic,
     error_responses,
 )
 
@@ -49,13 +54,56 @@ REPORT_CSP = (
     "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
     "img-src data: blob:; font-src data:"
 )
-CSV_RESPONSE = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON or CSV"}}
+CSV_RESPONSE = {
+    200: {
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "JSON, or CSV with `?format=csv` or `Accept: text/csv`",
+    }
+}
+CSV_ONLY = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The table as CSV"}}
+
+
+class CSVResponse(Response):
+    media_type = "text/csv"
+
 
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="First row of the page.")]
 Limit = Annotated[
     int | None, Query(ge=1, le=MAX_LIMIT, description=f"Rows per page; JSON default {DEFAULT_JSON_LIMIT}, CSV all.")
 ]
-FormatQuery = Annotated[Format, Query(description="json (default) or csv")]
+FormatQuery = Annotated[
+    Format | None, Query(description="json or csv; default by `Accept` (text/csv gives CSV), else json")
+]
+
+
+def _accepted(header: str) -> dict[str, float]:
+    """Media range → quality of an Accept header (malformed qualities count as 1)."""
+    ranges: dict[str, float] = {}
+    for part in header.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if not media:
+            continue
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 1.0
+        ranges[media.lower()] = max(quality, ranges.get(media.lower(), 0.0))
+    return ranges
+
+
+def csv_requested(request: Request, format: Format | None) -> bool:
+    """CSV when `?format=csv`, or without `?format=` when `Accept` prefers text/csv to application/json."""
+    if format is not None:
+        return format is Format.csv
+    ranges = _accepted(request.headers.get("accept", ""))
+    anything = ranges.get("*/*", 0.0)
+    csv = max(ranges.get("text/csv", 0.0), ranges.get("text/*", 0.0), anything)
+    json = max(ranges.get("application/json", 0.0), ranges.get("application/*", 0.0), anything)
+    return "text/csv" in ranges and csv > json
 
 
 def stage_timings(row: RunRow) -> list[StageTiming]:
@@ -129,7 +177,7 @@ def list_runs(
     session: SessionDep,
     _: ReadKey,
     scenario: Annotated[StorableStr | None, Query(description="Only runs of this scenario (id or name).")] = None,
-    status: Annotated[StorableStr | None, Query(description="Only runs with this status.")] = None,
+    status: Annotated[RunStatus | None, Query(description="Only runs with this status.")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> RunsPublic:
@@ -169,24 +217,43 @@ def delete_run(run_id: StorableStr, session: SessionDep, _: WriteKey) -> Respons
     return Response(status_code=204)
 
 
+def _summary_csv(run_id: str, summary: dict) -> Response:
+    buffer = io.StringIO()
+    summary_rows(summary).to_csv(buffer, index=False, lineterminator="\n")
+    return _csv(buffer.getvalue().encode(), f"{run_id}-summary.csv", None)
+
+
 @router.get(
     "/{run_id}/summary",
-    response_model=dict[str, Any],
-    responses={**error_responses(401, 403, 404, 409), **CSV_RESPONSE},
+    name="get_run_summary",
+    response_model=RunSummary,
+    responses={**error_responses(401, 403, 404, 409, 422), **CSV_RESPONSE},
 )
-def get_summary(run_id: StorableStr, session: SessionDep, _: ReadKey, format: FormatQuery = Format.json):
-    """summary.json: status, objective and its terms, integer plan, timings, model size."""
+def get_summary(
+    run_id: StorableStr, request: Request, session: SessionDep, _: ReadKey, format: FormatQuery = None
+) -> Any:
+    """summary.json: status, objective and its terms, integer plan, timings, model size (CSV: key, value)."""
     row = _done_run(session, run_id)
     summary = row.summary or {}
-    if format is Format.csv:
-        buffer = io.StringIO()
-        summary_rows(summary).to_csv(buffer, index=False, lineterminator="\n")
-        return _csv(buffer.getvalue().encode(), f"{run_id}-summary.csv", None)
+    if csv_requested(request, format):
+        return _summary_csv(run_id, summary)
     return JSONResponse(summary)
 
 
 @router.get(
+    "/{run_id}/summary.csv",
+    name="get_run_summary_csv",
+    response_class=CSVResponse,
+    responses={**error_responses(401, 403, 404, 409, 422), **CSV_ONLY},
+)
+def get_summary_csv(run_id: StorableStr, session: SessionDep, _: ReadKey) -> Response:
+    """The summary as CSV: `key` (dotted path in summary.json), `value`."""
+    return _summary_csv(run_id, _done_run(session, run_id).summary or {})
+
+
+@router.get(
     "/{run_id}/report",
+    name="get_run_report",
     response_class=HTMLResponse,
     responses={**error_responses(401, 403, 404, 409), 200: {"content": {"text/html": {}}}},
 )
@@ -206,26 +273,33 @@ def _csv(data: bytes, filename: str, total: int | None) -> Response:
     return Response(data, media_type="text/csv; charset=utf-8", headers=headers)
 
 
+def _stored_table(session, run_id: str, table: str, file: str) -> tuple[bytes, int]:
+    _done_run(session, run_id)
+    stored = crud.get_result_with_rows(session, run_id=run_id, name=file)
+    if stored is None:
+        raise ApiError(404, f"run {run_id} has no {table} table")
+    return stored
+
+
 def _table_handler(table: str, file: str):
+    page_model = PAGE_MODELS[table]
+
     def handler(
         run_id: StorableStr,
+        request: Request,
         session: SessionDep,
         _: ReadKey,
-        format: FormatQuery = Format.json,
+        format: FormatQuery = None,
         offset: Offset = 0,
         limit: Limit = None,
-    ):
-        _done_run(session, run_id)
-        stored = crud.get_result_with_rows(session, run_id=run_id, name=file)
-        if stored is None:
-            raise ApiError(404, f"run {run_id} has no {table} table")
-        content, rows = stored
-        if format is Format.csv:
+    ) -> Any:
+        content, rows = _stored_table(session, run_id, table, file)
+        if csv_requested(request, format):
             return _csv(csv_page(content, offset, limit), f"{run_id}-{file}", rows)
         page_limit = limit or DEFAULT_JSON_LIMIT
-        columns, records, total = json_page(content, offset, page_limit)
+        columns, records, total = json_page(content, offset, page_limit, TABLE_COLUMNS.get(table))
         next_offset = offset + page_limit if offset + page_limit < total else None
-        return TablePublic(
+        return page_model(
             run_id=run_id,
             table=table,
             columns=columns,
@@ -236,8 +310,18 @@ def _table_handler(table: str, file: str):
             next_offset=next_offset,
         )
 
-    handler.__name__ = f"get_{table.replace('-', '_')}"
+    handler.__name__ = f"get_run_{table.replace('-', '_')}"
     handler.__doc__ = TABLE_DESCRIPTIONS[table]
+    return handler
+
+
+def _table_csv_handler(table: str, file: str):
+    def handler(run_id: StorableStr, session: SessionDep, _: ReadKey, offset: Offset = 0, limit: Limit = None):
+        content, rows = _stored_table(session, run_id, table, file)
+        return _csv(csv_page(content, offset, limit), f"{run_id}-{file}", rows)
+
+    handler.__name__ = f"get_run_{table.replace('-', '_')}_csv"
+    handler.__doc__ = f"{TABLE_DESCRIPTIONS[table]} As CSV (`X-Total-Count`: rows in all)."
     return handler
 
 
@@ -246,7 +330,15 @@ for _table, _file in RESULT_TABLES.items():
         f"/{{run_id}}/{_table}",
         _table_handler(_table, _file),
         methods=["GET"],
-        response_model=TablePublic,
-        responses={**error_responses(401, 403, 404, 409), **CSV_RESPONSE},
+        response_model=PAGE_MODELS[_table],
+        responses={**error_responses(401, 403, 404, 409, 422), **CSV_RESPONSE},
         summary=f"Result table: {_table}",
+    )
+    router.add_api_route(
+        f"/{{run_id}}/{_table}.csv",
+        _table_csv_handler(_table, _file),
+        methods=["GET"],
+        response_class=CSVResponse,
+        responses={**error_responses(401, 403, 404, 409, 422), **CSV_ONLY},
+        summary=f"Result table as CSV: {_table}",
     )

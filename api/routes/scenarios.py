@@ -23,7 +23,7 @@ from api.deps import ReadKey, SessionDep, SettingsDep, WriteKey
 from api.errors import ApiError, invalid, not_found
 from api.schemas import (
     MAX_OFFSET,
-    Format,
+    ScenarioFormat,
     ScenarioPublic,
     ScenariosPublic,
     StorableStr,
@@ -72,7 +72,7 @@ SCENARIO_BODY = {
                     "required": ["file"],
                 }
             },
-            "application/json": {"schema": {"type": "object", "example": EXAMPLE}},
+            "application/json": {"schema": {"type": "object"}, "example": EXAMPLE},
         },
     }
 }
@@ -198,11 +198,11 @@ def get_scenario(
     ref: StorableStr,
     session: SessionDep,
     _: ReadKey,
-    format: Annotated[str, Query(pattern="^(json|yaml)$")] = Format.json,
+    format: Annotated[ScenarioFormat, Query(description="json (default) or yaml")] = ScenarioFormat.json,
 ):
     """A scenario by id or name; `?format=yaml` gives its YAML text (as `capplan run` reads it)."""
     row = get_or_404(session, ref)
-    if format == "yaml":
+    if format is ScenarioFormat.yaml:
         text = yaml.safe_dump(row.definition, sort_keys=False, allow_unicode=True)
         return Response(text, media_type="application/yaml")
     names = crud.dataset_names(session, ids={row.dataset_id})
