@@ -81,7 +81,7 @@ def headline(result):
         "breach-days over 365": round(terms["breach_days_365"]),
         "waiting over 90 days at the end": round(last["over_90"].sum()),
         "treated in another region": round(result.lp.region_totals["treated_elsewhere"].sum()),
-        "paid under the price list (MSEK)": round(terms["cost_sek"] / 1e6, 1),
+        "paid under the price list (MSEK)": round(terms["treatment_cost_sek"] / 1e6, 1),
         "patient-km travelled": round(terms["patient_km"]),
     }
 

@@ -73,8 +73,6 @@ def by_region_name(table):  # rows renamed from region ids to names, Swedish ord
 # %%
 comparison = compare([ResultView.from_plan(r) for r in results.values()])
 totals = comparison[comparison["region_id"] == "total"].set_index("metric").drop(columns="region_id").astype(float)
-for name, result in results.items():  # what each plan costs in all, including extra theatre days bought
-    totals.loc["total_cost_sek", name] = result.lp.terms["cost_sek"]
 rows = {
     "breach_days_90": "breach-days over 90",
     "breach_days_180": "breach-days over 180",
@@ -84,8 +82,8 @@ rows = {
     "share_over_90_end": "share over 90 days at the end",
     "treated": "patients operated",
     "treated_elsewhere": "operated in another region",
-    "cost_sek": "paid under the price list (SEK)",
-    "total_cost_sek": "total cost incl. extra theatre days (SEK)",
+    "treatment_cost_sek": "paid under the price list (SEK)",
+    "cost_sek": "total cost incl. extra theatre days (SEK)",
     "patient_km": "patient-km",
 }
 side_by_side = totals.loc[list(rows)].rename(index=rows)
@@ -152,7 +150,10 @@ fig.update_layout(template="plotly_white", legend_title_text="plan")
 fig.show()
 
 paid = pd.DataFrame(
-    {name: result.lp.region_totals.set_index("region_id")["cost_sek"] / 1e6 for name, result in results.items()}
+    {
+        name: result.lp.region_totals.set_index("region_id")["treatment_cost_sek"] / 1e6
+        for name, result in results.items()
+    }
 )
 by_region_name(paid).round(1).rename_axis("paid under the price list (MSEK)")
 
