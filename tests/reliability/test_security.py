@@ -44,7 +44,7 @@ from tests.reliability.support import running_app
 
 PUBLIC = {"/health", "/api/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 #: POST operations that only read: comparing and evaluating store nothing.
-READING_POSTS = {"/api/v1/compare", "/api/v1/evaluate", "/api/v1/evaluate/csv"}
+READING_POSTS = {"/api/v1/compare", "/api/v1/compare.csv", "/api/v1/evaluate", "/api/v1/evaluate/csv"}
 
 
 @pytest.fixture(scope="module")
