@@ -8,6 +8,7 @@ weeks must be weeks the dataset describes (`models.plan_weeks`, the check `optim
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated
 
@@ -141,13 +142,24 @@ def _check_against_dataset(session, dataset: DatasetRow, scenario: Scenario, set
     status_code=201,
     response_model=ScenarioPublic,
     openapi_extra=SCENARIO_BODY,
-    responses=error_responses(401, 403, 409, 413, 415, 422),
+    responses={
+        200: {"model": ScenarioPublic, "description": "With dry_run: the scenario is valid; nothing was stored."},
+        **error_responses(401, 403, 409, 413, 415, 422),
+    },
     summary="Create a scenario (YAML or JSON)",
 )
 async def create_scenario(
-    request: Request, response: Response, session: SessionDep, settings: SettingsDep, _: WriteKey
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: WriteKey,
+    dry_run: Annotated[
+        bool,
+        Query(description="Validate only: check the scenario against its stored dataset, store nothing, answer 200."),
+    ] = False,
 ) -> ScenarioPublic:
-    """Validate a scenario and its changes against its stored dataset, then store it."""
+    """Validate a scenario and its changes against its stored dataset, then store it (unless `dry_run`)."""
     data = await _scenario_data(request)
     unstorable = unstorable_problems(data, SOURCE)  # a NUL or a lone surrogate, anywhere in it
     if unstorable:
@@ -163,6 +175,17 @@ async def create_scenario(
         raise ApiError(409, f"a scenario named {scenario.name!r} already exists")
     await run_in_threadpool(_check_against_dataset, session, dataset, scenario, settings)
     definition = {**scenario.to_yaml_dict(), "dataset": dataset.name}
+    if dry_run:  # every check above passed: this is what would be stored
+        response.status_code = 200
+        return ScenarioPublic(
+            id="",
+            name=scenario.name,
+            description=scenario.description,
+            dataset_id=dataset.id,
+            dataset_name=dataset.name,
+            created_at=dt.datetime.now(dt.UTC),
+            definition=definition,
+        )
     row = crud.create_scenario(
         session, name=scenario.name, description=scenario.description, dataset_id=dataset.id, definition=definition
     )

@@ -31,6 +31,17 @@ def test_yaml_body_creates_a_scenario_on_the_stored_dataset(client, stored):
     assert yaml.safe_load(as_yaml.text)["horizon_weeks"] == 6
 
 
+def test_a_dry_run_validates_without_storing(client, stored):
+    text = scenario_yaml("trial", "rd1")
+    checked = client.post("/api/v1/scenarios?dry_run=true", content=text, headers=YAML)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["definition"]["name"] == "trial" and checked.json()["id"] == ""
+    assert client.get("/api/v1/scenarios/trial", headers=READ).status_code == 404  # nothing stored
+    bad = client.post("/api/v1/scenarios?dry_run=true", content=text.replace("rd1", "nope"), headers=YAML)
+    assert bad.status_code == 422  # the same checks as a real create
+    assert client.post("/api/v1/scenarios", content=text, headers=YAML).status_code == 201
+
+
 def test_json_and_yaml_file_create_scenarios_too(client, stored):
     as_json = {"name": "j", "dataset": stored["id"], "start_week": "2025-W14", "horizon_weeks": 3}
     assert client.post("/api/v1/scenarios", json=as_json, headers=WRITE).status_code == 201
