@@ -1,6 +1,6 @@
 """Measuring one instance in the current process: the engine's path and the direct highspy path.
 
-`measure_engine` runs `optimizer.plan.plan` exactly as `capplan run` does (after loading the dataset
+`measure_engine` runs `optimizer.plan` exactly as `capplan run` does (after loading the dataset
 itself, timed as `load`) and reads the engine's own stage times (`PlanResult.seconds`). It also
 times every `highspy.Highs.run` call made inside (by wrapping the method for the duration of the
 call, no change to the engine), which splits the engine's `solve` into HiGHS's own work and the rest

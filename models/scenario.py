@@ -203,7 +203,7 @@ class SolveSettings(_Strict):
     `strategy`: `full_lp` builds every flow column in Pyomo and solves once (with `method`);
     `column_generation` starts from the home-region flows and prices the others in, in highspy
     (always simplex, exact: the same optimum); `auto` picks by model size with the threshold in
-    `optimizer.solve_direct` (measured: column generation was faster at every size, so it picks it).
+    `optimizer.solvers.strategy` (measured: column generation was faster at every size, so it picks it).
     """
 
     strategy: Literal["auto", "full_lp", "column_generation"] = "auto"

@@ -1,4 +1,4 @@
-"""The independent patient-level evaluator (`optimizer.evaluate`), on hand-worked cases.
+"""The independent patient-level evaluator (`optimizer.evaluation`), on hand-worked cases.
 
 Conventions (as in test_lp_hand_solved.py): D0 = 2025-03-31 (Monday of 2025-W14), week t ends at
 E_t = D0 + 7t. A backlog patient who had waited w days at D0 is dated D0 − w; they are over θ at the

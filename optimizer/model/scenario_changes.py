@@ -1,7 +1,7 @@
 """Applying a scenario's changes to a dataset: capacity, beds, demand, closures, capabilities.
 
 Each change type is one small function; `apply_changes` returns a new `Dataset` (the base is never
-modified). Extra capacity is not applied here: it becomes LP variables (`optimizer.instance`).
+modified). Extra capacity is not applied here: it becomes LP variables (`optimizer.model.instance`).
 A change that names an unknown hospital, specialty, region or procedure is a `ScenarioError`.
 """
 
