@@ -202,8 +202,8 @@ class SolveSettings(_Strict):
 
     `strategy`: `full_lp` builds every flow column in Pyomo and solves once (with `method`);
     `column_generation` starts from the home-region flows and prices the others in, in highspy
-    (always simplex, exact: the same optimum); `auto` picks by model size with the threshold in
-    `optimizer.solvers.strategy` (measured: column generation was faster at every size, so it picks it).
+    (always simplex, exact: the same optimum); `auto` is column generation (measured faster at every
+    size; `optimizer.solvers.strategy`), or `full_lp` when a plan has `extra_functionality` hooks.
     """
 
     strategy: Literal["auto", "full_lp", "column_generation"] = "auto"
