@@ -11,25 +11,10 @@ from collections import Counter
 
 from fastapi.routing import APIRoute
 
-from models.scenario import (
-    BedChange,
-    CapabilityChange,
-    CapacityChange,
-    CloseHospital,
-    DemandChange,
-    ExtraCapacity,
-    Scenario,
-)
+from models.scenario import CHANGE_TYPES, Scenario
 
 #: A scenario's changes are written `- capacity: {...}`: one key naming the change type.
-CHANGE_KINDS = {
-    "capacity": CapacityChange,
-    "extra_capacity": ExtraCapacity,
-    "beds": BedChange,
-    "demand": DemandChange,
-    "close_hospital": CloseHospital,
-    "capability": CapabilityChange,
-}
+CHANGE_KINDS = CHANGE_TYPES
 SCENARIO_SCHEMA = "ScenarioDefinition"
 _REF = "#/components/schemas/{model}"
 

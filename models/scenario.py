@@ -114,7 +114,8 @@ class CapabilityChange(_Strict):
     cases_per_theatre_day: float | None = Field(default=None, gt=0, le=1e4)
 
 
-_CHANGE_TYPES = {
+#: Change types by the key a scenario file names them with (`- capacity: {...}`).
+CHANGE_TYPES = {
     "capacity": CapacityChange,
     "extra_capacity": ExtraCapacity,
     "beds": BedChange,
@@ -245,10 +246,10 @@ class Scenario(_Strict):
             if not isinstance(item, dict) or len(item) != 1:
                 raise ValueError(f"change {i}: write one change type per item, e.g. '- capacity: {{...}}'")
             ((kind, body),) = item.items()
-            if kind not in _CHANGE_TYPES:
-                raise ValueError(f"change {i}: unknown type {kind!r}; known: {', '.join(_CHANGE_TYPES)}")
+            if kind not in CHANGE_TYPES:
+                raise ValueError(f"change {i}: unknown type {kind!r}; known: {', '.join(CHANGE_TYPES)}")
             try:
-                parsed.append(_CHANGE_TYPES[kind].model_validate(body))
+                parsed.append(CHANGE_TYPES[kind].model_validate(body))
             except ValidationError as exc:  # name the change and its field: "changes" alone helps nobody
                 details = "; ".join(
                     f"{'.'.join(str(p) for p in err['loc']) or kind}: {err['msg']}" for err in exc.errors()
@@ -279,7 +280,7 @@ class Scenario(_Strict):
     def to_yaml_dict(self) -> dict:
         """The scenario as a plain dict in the YAML form (changes tagged by type)."""
         data = self.model_dump(mode="json", exclude_none=True)
-        kinds = {cls: kind for kind, cls in _CHANGE_TYPES.items()}
+        kinds = {cls: kind for kind, cls in CHANGE_TYPES.items()}
         data["changes"] = [{kinds[type(c)]: c.model_dump(mode="json", exclude_none=True)} for c in self.changes]
         return data
 
