@@ -111,10 +111,12 @@ def _with_names(
 
 
 def _header(result: PlanResult, before: pd.DataFrame, names: Mapping[str, str]) -> str:
-    scenario, terms, weeks = result.scenario, result.lp.terms, result.instance.weeks
+    # the figures people read are the whole-patient plan's; the LP bound and gap stand beside them
+    scenario, terms, weeks = result.scenario, result.integer.terms, result.instance.weeks
+    headline = result.headline()
     w = scenario.weights
     over_90_start = float(before[before["band"].astype(str).isin(OVER_90_BANDS)]["patients"].sum())
-    kpis = result.lp.region_kpis
+    kpis = result.integer.region_kpis
     last = kpis[kpis["t"] == kpis["t"].max()]
     over_90_end, waiting_end = float(last["over_90"].sum()), float(last["waiting"].sum())
     lead = (
@@ -143,9 +145,9 @@ def _header(result: PlanResult, before: pd.DataFrame, names: Mapping[str, str]) 
     facts = {
         "Scenario": html.escape(scenario.name),
         "Weeks": f"{weeks[0]} – {weeks[-1]} ({len(weeks)} weeks)",
-        "Objective (lower is better)": format_number(result.objective, 1),
-        "Treated": format_number(terms["treated"], 1)
-        + f" (integer plan: {format_number(result.integer.terms['treated'], 0)})",
+        "Objective (lower is better)": format_number(headline["objective"], 1)
+        + f" (LP bound {format_number(headline['lp_bound'], 1)}, gap {100 * (headline['gap_relative'] or 0):.1f} %)",
+        "Treated": format_number(terms["treated"], 0) + f" (LP: {format_number(result.lp.terms['treated'], 1)})",
         "Cost": f"{format_number(terms['cost_sek'] / 1e6, 2)} MSEK",
         "Build / solve time": f"{seconds.get('build', 0.0):.2f} s / {seconds.get('solve', 0.0):.2f} s",
     }
