@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.errors import Problem, ScenarioError
+from models.simulation_settings import SimulationSettings
 from models.weeks import parse_iso_week
 
 #: Folder of the bundled datasets and example scenarios.
@@ -225,6 +226,7 @@ class Scenario(_Strict):
     policy: Policy = Field(default_factory=Policy)
     weights: Weights = Field(default_factory=Weights)
     solve: SolveSettings = Field(default_factory=SolveSettings)
+    simulation: SimulationSettings = Field(default_factory=SimulationSettings)  # `capplan simulate`'s draws
 
     @field_validator("start_week")
     @classmethod

@@ -7,13 +7,14 @@
 Layers, each importing only those below it (enforced by import-linter, `pyproject.toml`):
 
 - `optimizer.planning`, `optimizer.proposal_evaluation`: plan a scenario end to end; evaluate a proposal;
+- `optimizer.simulation`: Monte Carlo replays of a plan (`simulate`), as Ray tasks when Ray is installed;
 - `optimizer.results`: result tables, the whole-patient plan, patient proposals, comparisons;
 - `optimizer.diagnostics`: why an infeasible scenario has no plan;
 - `optimizer.evaluation`: the independent patient-by-patient evaluator (imports only `models`);
 - `optimizer.solvers`: column generation and the full LP in highspy; the Pyomo adapter;
 - `optimizer.model`: a scenario's changes, the LP's sparse sets, formulation and matrix.
 
-Importing `optimizer` loads neither Pyomo (only `full_lp` and hooks need it), plotly, openpyxl nor
+Importing `optimizer` loads neither Pyomo (only `full_lp` and hooks need it), Ray, plotly, openpyxl nor
 FastAPI; presentation (HTML, figures, Excel, result files) lives in the `presentation` package.
 """
 
@@ -35,10 +36,12 @@ from optimizer.proposal_evaluation import ALLOCATION_COLUMNS, ProposalEvaluation
 from optimizer.results.comparison import METRICS, ResultView, compare
 from optimizer.results.plan_result import PlanResult
 from optimizer.results.tables import PlanTables, cumulative_treated, waiting_bands
+from optimizer.simulation import BAND_COLUMNS, SimulationResult, simulate
 from optimizer.solvers.strategy import Progress, WarmStart
 
 __all__ = [
     "ALLOCATION_COLUMNS",
+    "BAND_COLUMNS",
     "METRICS",
     "Evaluation",
     "FlowKey",
@@ -49,6 +52,7 @@ __all__ = [
     "Progress",
     "ProposalEvaluation",
     "ResultView",
+    "SimulationResult",
     "SolveError",
     "WarmStart",
     "check_change_ids",
@@ -64,6 +68,7 @@ __all__ = [
     "prepare",
     "read_allocations",
     "resolve_scenario",
+    "simulate",
     "standalone_scenario",
     "waiting_bands",
 ]

@@ -1,0 +1,89 @@
+"""One draw without re-planning: the plan made once, replayed patient by patient under random draws.
+
+The independent evaluator (`optimizer.evaluation`) does the replay: every week each queue's planned
+patients treat its arrived patients, earliest deadline first. A draw changes its inputs only:
+new decisions (demand.csv drawn around the forecast), the plan's flows less the patients whose
+theatre day was lost, and less (`declined: keep_place`) those who decline an offer elsewhere. Nothing
+refills what a draw takes away: without re-planning the list is served as planned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.dataset import Dataset
+from models.scenario import Scenario
+from optimizer.evaluation import FLOW_COLUMNS, evaluate_flows
+from optimizer.results.plan_result import PlanResult
+from optimizer.simulation.counts import by_level, evaluation_counts
+from optimizer.simulation.draws import answer_offers, cancel_theatre_days, draw_demand
+
+#: What a draw needs of each planned flow besides FLOW_COLUMNS.
+FLOW_ATTRIBUTES = ["specialty", "rate", "km", "at_listed"]
+
+
+@dataclass(frozen=True)
+class PlannedScenario:
+    """A plan reduced to what a draw needs (small enough to ship to a Ray worker once).
+
+    `dataset`: after the scenario's changes; `base`: before them; `flows`: the whole-patient plan's
+    non-zero flows (FLOW_COLUMNS + FLOW_ATTRIBUTES); `theatre_days`: scheduled days per hospital ×
+    specialty × plan week (after changes, before planned utilisation).
+    """
+
+    scenario: Scenario
+    dataset: Dataset
+    base: Dataset
+    weeks: list[str]
+    flows: pd.DataFrame
+    theatre_days: pd.DataFrame
+
+
+def planned_scenario(result: PlanResult) -> PlannedScenario:
+    """What the draws of `result`'s scenario need from its whole-patient plan."""
+    inst = result.instance
+    keep = result.integer_y > 0
+    flows = inst.flows.loc[keep, ["region_id", "listed_hospital_id", "procedure_id", "class", "hospital_id", "t"]]
+    flows = flows.assign(
+        week=np.asarray(inst.weeks, dtype=object)[inst.flows.loc[keep, "t"].to_numpy() - 1],
+        patients=result.integer_y[keep],
+        **{column: inst.flows.loc[keep, column].to_numpy() for column in FLOW_ATTRIBUTES},
+    )
+    capacity = inst.dataset.capacity[inst.dataset.capacity["week"].isin(set(inst.weeks))]
+    theatre_days = capacity.groupby(["hospital_id", "specialty", "week"], as_index=False)["theatre_days"].sum()
+    return PlannedScenario(
+        scenario=inst.scenario,
+        dataset=inst.dataset,
+        base=inst.base if inst.base is not None else inst.dataset,
+        weeks=list(inst.weeks),
+        flows=flows[[*FLOW_COLUMNS, *FLOW_ATTRIBUTES]].reset_index(drop=True),
+        theatre_days=theatre_days,
+    )
+
+
+def replay_draw(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.DataFrame:
+    """The outcome table (`counts.OUTCOME_COLUMNS`) of one draw of `planned`, from its own seed."""
+    settings = planned.scenario.simulation
+    rng = np.random.default_rng(seed)
+    demand = draw_demand(planned.dataset.demand, settings, rng)
+    flows = cancel_theatre_days(planned.flows, planned.theatre_days, settings, rng)
+    accepted, declined = answer_offers(flows, settings, rng)
+    # pvv: they leave the counted list (patient-chosen wait) where the plan takes them off it, so the
+    # flow stays in the replay but they are not treated; keep_place: they wait for the queue to reach them again
+    replayed = flows if settings.declined == "pvv" else accepted
+    dataset = planned.dataset.with_tables(demand=demand)
+    evaluation = evaluate_flows(dataset, planned.scenario, replayed[FLOW_COLUMNS], base=planned.base)
+    counts = evaluation_counts(evaluation, dataset, planned.base, planned.weeks)
+    if settings.declined == "pvv" and declined.any():
+        gone = flows.assign(declined=declined).groupby(["region_id", "procedure_id", "week"])["declined"].sum()
+        key = pd.MultiIndex.from_frame(counts[["region_id", "procedure_id", "week"]])
+        counts["treated"] -= gone.reindex(key).fillna(0.0).to_numpy() / _queues_per_cell(counts)
+    return by_level(counts)
+
+
+def _queues_per_cell(counts: pd.DataFrame) -> np.ndarray:
+    """How many queue rows share each row's (region, procedure, week): a cell's declines are spread over them."""
+    return counts.groupby(["region_id", "procedure_id", "week"])["week"].transform("size").to_numpy(dtype=float)
