@@ -26,9 +26,11 @@ from optimizer import (
     evaluate_proposal,
     plan,
     plan_standalone,
+    plan_sweep,
     plan_variants,
     read_allocations,
     resolve_scenario,
+    simulate,
 )
 from optimizer import compare as compare_plans
 from presentation.result_files import write_results
@@ -228,6 +230,14 @@ def _views_for(sources: list[Path], status, strategy: Strategy | None = None) ->
     return views
 
 
+def _views_on_ray(sources: list[Path], status, strategy: Strategy | None, address: str | None) -> list:
+    """As `_views_for`, with the scenarios planned as Ray tasks (`optimizer.plan_sweep`)."""
+    scenarios = [_with_strategy(source, strategy) for source in sources if not source.is_dir()]
+    report = lambda done, total: status.update(f"planned {done} of {total} scenarios on Ray ...")  # noqa: E731
+    planned = iter(plan_sweep(scenarios, engine="ray", address=address, progress=report))
+    return [ResultView.from_folder(source) if source.is_dir() else next(planned) for source in sources]
+
+
 @app.command()
 def compare(
     sources: Annotated[
@@ -238,6 +248,12 @@ def compare(
         "results/comparison"
     ),
     strategy: StrategyOption = None,
+    ray: Annotated[
+        bool, typer.Option("--ray", help="Plan the scenarios as parallel Ray tasks (cold) instead of warm in turn.")
+    ] = False,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="With --ray: an existing Ray cluster (else this machine).")
+    ] = None,
 ) -> None:
     """Compare plans side by side: breach-days, patients over 90/180/365, cost, payments, km, utilisation."""
     if len(sources) < 2:
@@ -245,7 +261,10 @@ def compare(
         raise typer.Exit(code=2)
     try:
         with console.status("comparing") as status:
-            views = _views_for(sources, status, strategy)
+            if ray or ray_address:
+                views = _views_on_ray(sources, status, strategy, ray_address)
+            else:
+                views = _views_for(sources, status, strategy)
     except CapplanError as error:
         _fail(error)
     table = compare_plans(views)
@@ -393,3 +412,71 @@ def evaluate(
         console.print(f"evaluation written to {folder}")
     if not result.feasible:
         raise typer.Exit(code=1)
+
+
+class Replan(StrEnum):
+    """How `capplan simulate` re-plans: weekly (each simulated week plans the updated list again)."""
+
+    weekly = "weekly"
+
+
+@app.command(name="simulate")
+def simulate_command(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="Number of random draws.")] = 100,
+    replan: Annotated[Replan | None, typer.Option("--replan", help="Re-plan every simulated week.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed: the same seed gives the same bands.")] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            envvar="CAPPLAN_RAY_ADDRESS",
+            help="An existing Ray cluster to run the draws on; default: Ray on this machine's cores.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="CPUs of a Ray session started here (default: all).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>-simulation.")
+    ] = None,
+) -> None:
+    """Plan a scenario, then replay it under random demand, cancellations and patients' answers: P10/P50/P90."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from presentation.simulation_files import write_simulation
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("loading", total=None)
+            result = simulate(
+                scenario,
+                draws=draws,
+                replan=replan.value if replan else None,
+                seed=seed,
+                ray_address=ray_address,
+                workers=workers,
+                progress=lambda stage: bar.update(task, description=stage),
+                draw_progress=lambda done, total: bar.update(task, description="draws", completed=done, total=total),
+            )
+    except CapplanError as error:
+        _fail(error)
+    folder = write_simulation(result, out or Path("results") / f"{result.plan.scenario.name}-simulation")
+    bands = result.bands
+    last = bands[(bands["week"] == bands["week"].max()) & (bands["level"] != "procedure")]
+    shown = last.pivot_table(index=["level", "key"], columns="metric", values="p50").reset_index()
+    last_week = bands["week"].max()
+    print_frame(shown, f"Median over {result.draws} draws at the end of week {last_week} (P10/P90 in the CSV)")
+    total = result.summary()["last_week"]
+    console.print(
+        " | ".join(
+            f"{metric} P10 {v['p10']:,.0f} P50 {v['p50']:,.0f} P90 {v['p90']:,.0f}" for metric, v in total.items()
+        )
+    )
+    s = result.seconds
+    console.print(
+        f"seed {result.seed} | {result.engine}{' at ' + result.address if result.address else ''} | "
+        f"plan {s['plan']:.1f}s, draws {s['draws']:.1f}s"
+    )
+    console.print(f"Result files written to [bold]{folder}[/bold]")

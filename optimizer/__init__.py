@@ -36,7 +36,7 @@ from optimizer.proposal_evaluation import ALLOCATION_COLUMNS, ProposalEvaluation
 from optimizer.results.comparison import METRICS, ResultView, compare
 from optimizer.results.plan_result import PlanResult
 from optimizer.results.tables import PlanTables, cumulative_treated, waiting_bands
-from optimizer.simulation import BAND_COLUMNS, SimulationResult, simulate
+from optimizer.simulation import BAND_COLUMNS, SimulationResult, plan_sweep, simulate
 from optimizer.solvers.strategy import Progress, WarmStart
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "evaluate_proposal",
     "plan",
     "plan_standalone",
+    "plan_sweep",
     "plan_variants",
     "prepare",
     "read_allocations",

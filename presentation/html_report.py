@@ -18,7 +18,7 @@ from plotly.offline import get_plotlyjs
 
 from models.atomic import replace_text
 from models.objective import OBJECTIVE_TERMS, objective_contributions, term_weights
-from optimizer import PlanResult, ResultView, collaboration_value
+from optimizer import PlanResult, ResultView, SimulationResult, collaboration_value
 from presentation.figures import (
     _hospital_labels,
     band_tables,
@@ -46,6 +46,7 @@ from presentation.labels import (
     region_colours,
     region_names,
 )
+from presentation.simulation_figures import simulation_region_figure, simulation_total_figure
 
 
 def _table_html(table: pd.DataFrame, percent: tuple[str, ...] = PERCENT_COLUMNS, caption: str = "") -> str:
@@ -163,14 +164,20 @@ def _header(result: PlanResult, before: pd.DataFrame, names: Mapping[str, str]) 
     )
 
 
-def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: PlanResult | None = None) -> Path:
+def plan_report_html(
+    result: PlanResult,
+    path: str | os.PathLike,
+    standalone: PlanResult | None = None,
+    simulation: SimulationResult | None = None,
+) -> Path:
     """Write one self-contained HTML report of a plan and return its path.
 
     Sections: a plain-language header (scenario, weeks, objective terms, treated, cost, timings),
     waiting over time with the 90-day line, theatre and bed-day utilisation per hospital and week,
     flows between regions, waiting-time bands before and after, and tables (region totals,
     payments, top 20 shadow prices and, with a standalone baseline, the value of collaboration).
-    `standalone` defaults to `result.standalone`. The file is written atomically.
+    `standalone` defaults to `result.standalone`. With a `simulation` of the plan, its bands follow
+    the header (`simulation_section`). The file is written atomically.
     """
     standalone = standalone if standalone is not None else result.standalone
     names = region_names(result)
@@ -182,6 +189,8 @@ def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: Pl
     hospital_name = result.instance.dataset.hospitals.set_index("hospital_id")["name"]
 
     body = [_header(result, before, names)]
+    if simulation is not None:
+        body += simulation_section(simulation, names, colours)
     body += [
         "<h2>Waiting over time</h2><p class='note'>Patients still waiting at the end of each week, per home "
         "region (MoV/PvV excluded, as in the national statistics). Dashed lines count patients who have "
@@ -237,6 +246,25 @@ def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: Pl
             _table_html(value, caption="Joint plan against the standalone baseline"),
         ]
     return replace_text(path, _page(f"capplan: {result.scenario.name}", body))
+
+
+def simulation_section(simulation: SimulationResult, names: Mapping[str, str], colours: Mapping[str, str]) -> list[str]:
+    """The simulation's bands: how the plan may turn out under random demand, cancellations and answers."""
+    settings = simulation.plan.scenario.simulation
+    how = "re-planned every week" if simulation.replan == "weekly" else "replayed as planned, without re-planning"
+    return [
+        "<h2>Simulation</h2><p class='note'>"
+        + html.escape(
+            f"The plan {how}, {simulation.draws} times (seed {simulation.seed}) under random new decisions "
+            f"({settings.demand}), theatre days lost to cancellations (default rate "
+            f"{settings.default_cancellation_rate:g}) and patients' answers to offers elsewhere "
+            f"({settings.acceptance.model}; declined: {settings.declined}). Lines are medians, bands P10-P90; "
+            "simulation_bands.csv has every region, procedure and week."
+        )
+        + "</p>",
+        _figure_html(simulation_total_figure(simulation.bands, simulation.draws)),
+        _figure_html(simulation_region_figure(simulation.bands, names, colours)),
+    ]
 
 
 # --------------------------------------------------------------------------------------------------

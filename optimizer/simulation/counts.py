@@ -35,8 +35,18 @@ def by_level(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[OUTCOME_COLUMNS]
 
 
-def evaluation_counts(evaluation: Evaluation, dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFrame:
+def backlog_days(dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFrame:
+    """The backlog's patients by queue (QUEUE_KEYS) with their decision day after D0 (`day`)."""
+    patients = backlog(dataset, base, weeks)
+    patients["class"] = np.where(patients["accepts_travel"].to_numpy(dtype=bool), "mobile", "local")
+    patients["day"] = (patients["decision_date"] - pd.Timestamp(dataset.plan_start)).dt.days
+    return patients[[*QUEUE_KEYS, "day"]]
+
+
+def evaluation_counts(evaluation: Evaluation, patients: pd.DataFrame, weeks: list[str]) -> pd.DataFrame:
     """METRICS per queue's region, procedure and week of a replay by the evaluator (`by_level` sums them).
+
+    `patients`: the replayed backlog (`backlog_days`; the same in every draw of a plan).
 
     Over 90 days per queue is exact under first-in-first-out (a queue has one priority, so its
     patients are treated oldest first): the untreated patients over 90 days are the patients who
@@ -49,9 +59,6 @@ def evaluation_counts(evaluation: Evaluation, dataset: Dataset, base: Dataset, w
     treated_cumulative = queues["treated_cumulative"].to_numpy().reshape(-1, n_weeks)
     ends = 7 * np.arange(1, n_weeks + 1)
 
-    patients = backlog(dataset, base, weeks)
-    patients["class"] = np.where(patients["accepts_travel"].to_numpy(dtype=bool), "mobile", "local")
-    patients["day"] = (patients["decision_date"] - pd.Timestamp(dataset.plan_start)).dt.days
     index = table.reset_index(names="q").merge(patients, on=QUEUE_KEYS, how="inner")
     old = np.zeros_like(arrived)
     counts = np.zeros(len(table))

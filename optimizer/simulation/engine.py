@@ -67,6 +67,7 @@ def ray_session(address: str | None, workers: int | None) -> Iterator[Any]:
         ray.init(address=address, log_to_driver=False, configure_logging=False)
     else:
         ray.init(
+            address="local",  # a new Ray on this machine, even when a cluster was started here with `ray start`
             num_cpus=workers or os.cpu_count() or 1,
             include_dashboard=False,
             log_to_driver=False,

@@ -18,7 +18,7 @@ from models.dataset import Dataset
 from models.scenario import Scenario
 from optimizer.evaluation import FLOW_COLUMNS, evaluate_flows
 from optimizer.results.plan_result import PlanResult
-from optimizer.simulation.counts import by_level, evaluation_counts
+from optimizer.simulation.counts import backlog_days, by_level, evaluation_counts
 from optimizer.simulation.draws import answer_offers, cancel_theatre_days, draw_demand
 
 #: What a draw needs of each planned flow besides FLOW_COLUMNS.
@@ -31,7 +31,8 @@ class PlannedScenario:
 
     `dataset`: after the scenario's changes; `base`: before them; `flows`: the whole-patient plan's
     non-zero flows (FLOW_COLUMNS + FLOW_ATTRIBUTES); `theatre_days`: scheduled days per hospital ×
-    specialty × plan week (after changes, before planned utilisation).
+    specialty × plan week (after changes, before planned utilisation); `backlog`: the waiting
+    patients by queue with their decision day (`counts.backlog_days`).
     """
 
     scenario: Scenario
@@ -40,6 +41,7 @@ class PlannedScenario:
     weeks: list[str]
     flows: pd.DataFrame
     theatre_days: pd.DataFrame
+    backlog: pd.DataFrame
 
 
 def planned_scenario(result: PlanResult) -> PlannedScenario:
@@ -54,13 +56,15 @@ def planned_scenario(result: PlanResult) -> PlannedScenario:
     )
     capacity = inst.dataset.capacity[inst.dataset.capacity["week"].isin(set(inst.weeks))]
     theatre_days = capacity.groupby(["hospital_id", "specialty", "week"], as_index=False)["theatre_days"].sum()
+    base = inst.base if inst.base is not None else inst.dataset
     return PlannedScenario(
         scenario=inst.scenario,
         dataset=inst.dataset,
-        base=inst.base if inst.base is not None else inst.dataset,
+        base=base,
         weeks=list(inst.weeks),
         flows=flows[[*FLOW_COLUMNS, *FLOW_ATTRIBUTES]].reset_index(drop=True),
         theatre_days=theatre_days,
+        backlog=backlog_days(inst.dataset, base, list(inst.weeks)),
     )
 
 
@@ -76,7 +80,7 @@ def replay_draw(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.Da
     replayed = flows if settings.declined == "pvv" else accepted
     dataset = planned.dataset.with_tables(demand=demand)
     evaluation = evaluate_flows(dataset, planned.scenario, replayed[FLOW_COLUMNS], base=planned.base)
-    counts = evaluation_counts(evaluation, dataset, planned.base, planned.weeks)
+    counts = evaluation_counts(evaluation, planned.backlog, planned.weeks)
     if settings.declined == "pvv" and declined.any():
         gone = flows.assign(declined=declined).groupby(["region_id", "procedure_id", "week"])["declined"].sum()
         key = pd.MultiIndex.from_frame(counts[["region_id", "procedure_id", "week"]])
