@@ -155,8 +155,9 @@ def delete_scenario(session: Session, *, scenario: ScenarioRow) -> None:
 # --- runs ---------------------------------------------------------------------------------------
 
 
-def create_run(session: Session, *, scenario_id: str) -> RunRow:
-    run = RunRow(scenario_id=scenario_id, status=QUEUED, stage_times={})
+def create_run(session: Session, *, scenario_id: str, simulation: dict[str, Any] | None = None) -> RunRow:
+    """A queued run; `simulation` (draws, seed, replan) makes it a simulation run of the scenario."""
+    run = RunRow(scenario_id=scenario_id, status=QUEUED, stage_times={}, simulation=simulation)
     session.add(run)
     session.commit()
     return run
@@ -335,3 +336,12 @@ def elapsed(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
     if start is None:
         return None
     return max(0.0, ((end or utcnow()) - start).total_seconds())
+
+
+def set_simulation_done(session: Session, *, run_id: str, simulation: dict[str, Any]) -> bool:
+    """Record a simulation run's progress (its `simulation` with `done` draws); False when no longer active."""
+    moved = session.execute(
+        update(RunRow).where(RunRow.id == run_id, RunRow.status.in_(ACTIVE_STAGES)).values(simulation=simulation)
+    )
+    session.commit()
+    return moved.rowcount == 1

@@ -38,7 +38,7 @@ from sqlalchemy.pool import NullPool
 
 #: Run statuses. A run is `queued`, then in one of the engine's stages, then terminal.
 QUEUED = "queued"
-ACTIVE_STAGES = ("loading", "baseline", "building", "solving", "reporting")
+ACTIVE_STAGES = ("loading", "baseline", "building", "solving", "reporting", "simulating")
 DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
 TERMINAL = (DONE, FAILED, CANCELLED)
 RUN_STATUSES = (QUEUED, *ACTIVE_STAGES, *TERMINAL)
@@ -144,6 +144,8 @@ class RunRow(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: a simulation run's request and progress (draws, seed, replan, done); None for a plan run
+    simulation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class RunResultRow(Base):

@@ -36,7 +36,11 @@ RESULT_TABLES: dict[str, str] = {
     "specialty-plan": "specialty_plan.csv",
     "fairness": "fairness.csv",
 }
+#: Tables only a simulation run has (`POST /runs` with `simulation`).
+SIMULATION_TABLES: dict[str, str] = {"simulation-bands": "simulation_bands.csv"}
 TABLE_DESCRIPTIONS: dict[str, str] = {
+    "simulation-bands": "A simulation run's P10/P50/P90 (and mean) over its draws per level (region, procedure, "
+    "total), member, week and metric (waiting, over_90, breach_days, treated).",
     "kpis": "Per region × week: waiting, over 90/180/365, share over 90 (excl. MoV/PvV), MoV/PvV.",
     "region-totals": "Per region: breach-days, patients over θ at the end, treated, treated elsewhere, SEK, km.",
     "allocations": "The LP's flows: region_id, procedure_id, class, hospital_id, week, patients (fractional).",
@@ -80,6 +84,11 @@ _KPIS = {
     "mov_pvv": "integer",
 }
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "simulation-bands": {
+        **dict.fromkeys(["level", "key", "week", "metric"], "text"),
+        **dict.fromkeys(["p10", "p50", "p90", "mean"], "number"),
+        "draws": "integer",
+    },
     "kpis": _KPIS,
     "region-totals": {
         "region_id": "text",
@@ -208,6 +217,21 @@ def collect_result_files(result, folder: Path, *, report: bool = True) -> dict[s
     write_results(result, folder)
     if report:
         _add_report(result, folder)
+    return _read_folder(folder)
+
+
+def collect_simulation_files(
+    simulation, folder: Path, *, report: bool = True
+) -> dict[str, tuple[str, int | None, bytes]]:
+    """As `collect_result_files` for a simulation: the plan's files, simulation_bands.csv and simulation.json,
+    and the report with the bands."""
+    from presentation.simulation_files import write_simulation
+
+    write_simulation(simulation, folder, report=report)
+    return _read_folder(folder)
+
+
+def _read_folder(folder: Path) -> dict[str, tuple[str, int | None, bytes]]:
     files: dict[str, tuple[str, int | None, bytes]] = {}
     for path in sorted(folder.iterdir()):
         if not path.is_file():

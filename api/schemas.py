@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic_core import PydanticCustomError
 
-from api.results import RESULT_TABLES, TABLE_COLUMNS
+from api.results import RESULT_TABLES, SIMULATION_TABLES, TABLE_COLUMNS
 from models.errors import Problem
 
 # --- text that a database can store -------------------------------------------------------------
@@ -84,7 +84,9 @@ Ref = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\- ]+$")
 #: Largest `offset` of a paged list: databases store 64-bit integers at most (SQLite overflows beyond).
 MAX_OFFSET = 1_000_000_000
 
-RunStatus = Literal["queued", "loading", "baseline", "building", "solving", "reporting", "done", "failed", "cancelled"]
+RunStatus = Literal[
+    "queued", "loading", "baseline", "building", "solving", "reporting", "simulating", "done", "failed", "cancelled"
+]
 
 
 class Format(StrEnum):
@@ -166,10 +168,30 @@ class ScenariosPublic(BaseModel):
 # --- runs ---------------------------------------------------------------------------------------
 
 
+class SimulationRequest(BaseModel):
+    """A simulation run: plan the scenario, then replay it under `draws` random draws (its `simulation:`
+    section), as `capplan simulate` does; the bands are the run's `simulation-bands` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    draws: int = Field(default=100, ge=1, le=10_000, description="Number of random draws.")
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1, description="The same seed gives the same bands.")
+    replan: Literal["weekly"] | None = Field(default=None, description="weekly: re-plan every simulated week.")
+
+
+class SimulationState(SimulationRequest):
+    """A simulation run's request and how many of its draws are done."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    done: int = Field(default=0, ge=0, description="Draws finished so far.")
+
+
 class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario: StorableStr = Field(min_length=1, max_length=100, description="Scenario id or name.")
+    simulation: SimulationRequest | None = Field(default=None, description="Make it a simulation run.")
 
 
 class StageTiming(BaseModel):
@@ -205,6 +227,7 @@ class RunPublic(BaseModel):
     results: list[str] = Field(
         default_factory=list, description="Result endpoints available (GET /runs/{id} of a done run; empty in lists)."
     )
+    simulation: SimulationState | None = Field(default=None, description="A simulation run's draws and progress.")
 
 
 class RunsPublic(BaseModel):
@@ -252,7 +275,8 @@ def _row_model(table: str, columns: dict[str, str]) -> type[BaseModel]:
     return create_model(
         f"{_camel(table)}Row",
         __config__=ConfigDict(extra="allow", populate_by_name=True, serialize_by_alias=True),
-        __doc__=f"A row of the {table} table (columns of {RESULT_TABLES[table]}; null where the CSV field is empty).",
+        __doc__=f"A row of the {table} table (columns of {({**RESULT_TABLES, **SIMULATION_TABLES})[table]}; null where "
+        "the CSV field is empty).",
         **fields,
     )
 

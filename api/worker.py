@@ -272,10 +272,15 @@ def _execute(sessions: sessionmaker, run_id: str, staging_dir: Path, reports: bo
             raise _RunGone()
         files = crud.dataset_files(session, dataset_id=scenario_row.dataset_id)
         definition, stage_times = scenario_row.definition, run.stage_times or {}
+        simulation = dict(run.simulation) if run.simulation else None
     recorder = _StageRecorder(sessions, run_id, stage_times)
     try:
         with tempfile.TemporaryDirectory(prefix=f"run-{run_id[:8]}-", dir=staging_dir) as tmp:
-            summary, results = _plan_and_collect(Path(tmp), definition, files, recorder, reports)
+            if simulation is not None:
+                draws = _DrawRecorder(sessions, run_id, simulation)
+                summary, results = _simulate_and_collect(Path(tmp), definition, files, recorder, draws, reports)
+            else:
+                summary, results = _plan_and_collect(Path(tmp), definition, files, recorder, reports)
     except _RunGone:
         raise
     except CapplanError as exc:
@@ -311,6 +316,57 @@ def _plan_and_collect(
     dataset = load_dataset(dataset_dir, plan_start=scenario.start_week)
     result = plan(scenario, dataset=dataset, progress=recorder)
     return result.summary(), collect_result_files(result, folder / "results", report=reports)
+
+
+class _DrawRecorder:
+    """The `draw_progress` callback of `simulate`: stores the draws done (at most once a second, and the last)."""
+
+    def __init__(self, sessions: sessionmaker, run_id: str, simulation: dict):
+        self.sessions = sessions
+        self.run_id = run_id
+        self.simulation = simulation
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if done < total and time.monotonic() - self.last < 1.0:
+            return
+        self.last = time.monotonic()
+        with self.sessions() as session:
+            if not crud.set_simulation_done(session, run_id=self.run_id, simulation={**self.simulation, "done": done}):
+                raise _RunGone()
+
+
+def _simulate_and_collect(
+    folder: Path,
+    definition: dict,
+    files: dict[str, bytes],
+    recorder: _StageRecorder,
+    draws: _DrawRecorder,
+    reports: bool,
+) -> tuple[dict, dict[str, tuple[str, int | None, bytes]]]:
+    """As `_plan_and_collect`, for a simulation run: the plan, its draws (as Ray tasks, `optimizer.simulate`:
+    on $CAPPLAN_RAY_ADDRESS or Ray on this machine), and the bands beside the plan's files."""
+    from api.results import collect_simulation_files
+    from api.stored import write_files
+    from models import load_dataset
+    from models.scenario import parse_scenario
+    from optimizer import simulate
+
+    scenario = parse_scenario(definition, "scenario")
+    dataset_dir = write_files(files, folder / "dataset")
+    dataset = load_dataset(dataset_dir, plan_start=scenario.start_week)
+    request = draws.simulation
+    result = simulate(
+        scenario,
+        dataset=dataset,
+        draws=request["draws"],
+        seed=request.get("seed"),
+        replan=request.get("replan"),
+        progress=recorder,
+        draw_progress=draws,
+    )
+    summary = {**result.plan.summary(), "simulation": result.summary()}
+    return summary, collect_simulation_files(result, folder / "results", report=reports)
 
 
 def run_error(exc: Exception) -> dict:

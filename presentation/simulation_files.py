@@ -14,10 +14,11 @@ from presentation.result_files import write_results
 BANDS_FILE = "simulation_bands.csv"
 
 
-def write_simulation(simulation: SimulationResult, out_dir: str | Path) -> Path:
-    """Write the plan's result files, then the bands, simulation.json and the report with the bands."""
+def write_simulation(simulation: SimulationResult, out_dir: str | Path, *, report: bool = True) -> Path:
+    """Write the plan's result files, then the bands, simulation.json and (`report`) the report with the bands."""
     folder = write_results(simulation.plan, out_dir)
     write_csv(simulation.bands, folder / BANDS_FILE)
     (folder / "simulation.json").write_text(json.dumps(simulation.summary(), indent=2), encoding="utf-8")
-    plan_report_html(simulation.plan, folder / "report.html", simulation=simulation)
+    if report:
+        plan_report_html(simulation.plan, folder / "report.html", simulation=simulation)
     return folder

@@ -26,6 +26,7 @@ from api.results import (
     MAX_LIMIT,
     REPORT_FILE,
     RESULT_TABLES,
+    SIMULATION_TABLES,
     TABLE_COLUMNS,
     TABLE_DESCRIPTIONS,
     csv_page,
@@ -42,6 +43,7 @@ from api.schemas import (
     RunsPublic,
     RunStatus,
     RunSummary,
+    SimulationState,
     StageTiming,
     StorableStr,
     error_responses,
@@ -132,6 +134,7 @@ def run_public(row: RunRow, scenario_name: str, results: list[str] = ()) -> RunP
         stages=stage_timings(row),
         error=error,
         results=list(results),
+        simulation=SimulationState.model_validate(row.simulation) if row.simulation else None,
     )
 
 
@@ -153,7 +156,7 @@ def _done_run(session, run_id: str) -> RunRow:
 def _public_of(session, row: RunRow) -> RunPublic:
     names = crud.scenario_names(session, ids={row.scenario_id})
     files = crud.result_names(session, run_id=row.id) if row.status == DONE else []
-    tables = [public for public, file in RESULT_TABLES.items() if file in files]
+    tables = [public for public, file in {**RESULT_TABLES, **SIMULATION_TABLES}.items() if file in files]
     tables += ["summary"] + (["report"] if REPORT_FILE in files else []) if files else []
     return run_public(row, names.get(row.scenario_id, ""), tables)
 
@@ -162,11 +165,16 @@ def _public_of(session, row: RunRow) -> RunPublic:
 def create_run(
     body: RunCreate, request: Request, response: Response, session: SessionDep, dispatcher: DispatcherDep, _: WriteKey
 ) -> RunPublic:
-    """Queue a run of a stored scenario (by id or name); it starts in the background. Poll GET /runs/{id}."""
+    """Queue a run of a stored scenario (by id or name); it starts in the background. Poll GET /runs/{id}.
+
+    With `simulation` it is a simulation run: the plan, then its draws (status `simulating`,
+    `simulation.done` counts them), and the `simulation-bands` table besides the plan's tables.
+    """
     scenario = crud.get_scenario(session, ref=body.scenario)
     if scenario is None:
         raise not_found("scenario", body.scenario)
-    row = crud.create_run(session, scenario_id=scenario.id)
+    simulation = body.simulation.model_dump() if body.simulation else None
+    row = crud.create_run(session, scenario_id=scenario.id, simulation=simulation)
     dispatcher.wake()
     response.headers["Location"] = f"{request.url.path.rstrip('/')}/{row.id}"
     return run_public(row, scenario.name)
@@ -325,7 +333,7 @@ def _table_csv_handler(table: str, file: str):
     return handler
 
 
-for _table, _file in RESULT_TABLES.items():
+for _table, _file in {**RESULT_TABLES, **SIMULATION_TABLES}.items():
     router.add_api_route(
         f"/{{run_id}}/{_table}",
         _table_handler(_table, _file),

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from api.results import RESULT_TABLES, TABLE_COLUMNS
+from api.results import RESULT_TABLES, SIMULATION_TABLES, TABLE_COLUMNS
 from tests.api.helpers import READ
 
 EXPECTED_IDS = {
@@ -35,7 +35,7 @@ EXPECTED_IDS = {
     "evaluate_proposal_csv",
     "get_health",
     "get_version",
-} | {f"get_run_{t.replace('-', '_')}{csv}" for t in RESULT_TABLES for csv in ("", "_csv")}
+} | {f"get_run_{t.replace('-', '_')}{csv}" for t in {**RESULT_TABLES, **SIMULATION_TABLES} for csv in ("", "_csv")}
 
 
 def _operations(schema: dict):
