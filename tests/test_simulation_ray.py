@@ -55,3 +55,19 @@ def test_the_same_seed_gives_the_same_bands_locally_and_on_the_cluster():
     on_cluster = simulate(_random_scenario(), dataset=random_dataset(3, weeks=5), draws=4, seed=17, ray_address=CLUSTER)
     assert on_cluster.engine == "ray" and on_cluster.address == CLUSTER
     pd.testing.assert_frame_equal(_bands(engine="local"), on_cluster.bands)
+
+
+@needs_ray
+def test_a_sweep_planned_as_ray_tasks_gives_each_scenario_its_own_plan(tmp_path):
+    from models import save_dataset
+    from optimizer import plan, plan_sweep
+
+    folder = save_dataset(random_dataset(4, weeks=3), tmp_path / "tiny")
+    variants = [
+        scenario(3, name=f"capacity-{factor}", dataset=str(folder), changes=[{"demand": {"factor": factor}}])
+        for factor in (0.5, 1.0, 1.5)
+    ]
+    views = plan_sweep(variants, engine="ray", workers=2)
+    assert [view.name for view in views] == ["capacity-0.5", "capacity-1.0", "capacity-1.5"]
+    for view, variant in zip(views, variants, strict=True):
+        assert view.summary["objective"] == pytest.approx(plan(variant).objective, rel=1e-9)
