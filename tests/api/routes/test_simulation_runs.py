@@ -12,13 +12,15 @@ from models.scenario import parse_scenario, parse_yaml
 from optimizer import simulate
 from tests.api.helpers import READ, WRITE, YAML, dataset_folder, scenario_yaml, wait_for_run
 
+#: Read at import: the tests' autouse fixture removes every CAPPLAN_ variable from the environment.
+CLUSTER = os.environ.get("CAPPLAN_TEST_RAY_ADDRESS")
 SIMULATION = "simulation:\n  default_cancellation_rate: 0.1\n  acceptance: {midpoint_km: 40}\n"
 
 
 def test_a_simulation_run_stores_the_bands_that_simulate_computes(client, small_zip, tmp_path, monkeypatch):
     # the run process inherits the environment: on CI its draws go to the test cluster (no Ray to start)
-    if os.environ.get("CAPPLAN_TEST_RAY_ADDRESS"):
-        monkeypatch.setenv("CAPPLAN_RAY_ADDRESS", os.environ["CAPPLAN_TEST_RAY_ADDRESS"])
+    if CLUSTER:
+        monkeypatch.setenv("CAPPLAN_RAY_ADDRESS", CLUSTER)
     assert client.post("/api/v1/datasets", content=small_zip, headers=ZIP_HEADERS).status_code == 201
     text = scenario_yaml("sim", "rd1", horizon=4, extra=SIMULATION)
     assert client.post("/api/v1/scenarios", content=text, headers=YAML).status_code == 201
