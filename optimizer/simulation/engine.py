@@ -49,8 +49,11 @@ def resolve_engine(engine: Engine, address: str | None) -> str:
     return "ray" if ray_available() else "local"
 
 
-def cluster_address(address: str | None = None) -> str | None:
-    """The Ray cluster to use: `address`, else $CAPPLAN_RAY_ADDRESS, else None (start Ray locally)."""
+def cluster_address(address: str | None = None, engine: Engine = "auto") -> str | None:
+    """The Ray cluster to use: `address`, else $CAPPLAN_RAY_ADDRESS (not for engine `local`), else None
+    (start Ray locally)."""
+    if engine == "local":
+        return address
     return address or os.environ.get(RAY_ADDRESS_VARIABLE) or None
 
 
@@ -95,7 +98,7 @@ def map_tasks(
     `function` must be importable by name (a module-level function) so that Ray workers find it.
     """
     report = progress or (lambda done, total: None)
-    address = cluster_address(address)
+    address = cluster_address(address, engine)
     if resolve_engine(engine, address) == "local":
         results = []
         for item in items:

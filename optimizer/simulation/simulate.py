@@ -97,7 +97,7 @@ def simulate(
     planned = planned_scenario(result)
     sequence = np.random.SeedSequence(seed)
     seeds = sequence.spawn(draws)
-    address = cluster_address(ray_address)
+    address = cluster_address(ray_address, engine)
     chosen = resolve_engine(engine, address)
     if progress:
         progress("simulating")
