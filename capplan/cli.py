@@ -425,7 +425,7 @@ def simulate_command(
     scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
     draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="Number of random draws.")] = 100,
     replan: Annotated[Replan | None, typer.Option("--replan", help="Re-plan every simulated week.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed: the same seed gives the same bands.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed: the same seed gives the same bands.")] = None,
     ray_address: Annotated[
         str | None,
         typer.Option(
