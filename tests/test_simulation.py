@@ -48,13 +48,21 @@ def test_cancellations_cut_a_cell_only_beyond_the_days_it_keeps():
     # no day lost: the plan as it is
     kept = cancel_theatre_days(flows, days, SimulationSettings(default_cancellation_rate=0.0), rng)
     assert kept["patients"].tolist() == [6.0, 3.0]
-    # rate 0.5: lost ~ Binomial(10, 0.5); the cell keeps share (10 − lost) / 9 when that is below 1
+    # rate 0.5: lost ~ Binomial(10, 0.5) days (the first draw), 10 − lost left for 9 days of need:
+    # whole patients (1 day each here) are cancelled until the shortfall max(0, 9 − (10 − lost)) is freed
     settings = SimulationSettings(cancellation_rate={"orthopaedics": 0.5}, default_cancellation_rate=0.0)
-    lost = np.random.default_rng(7).binomial(10, 0.5)
-    share = min(1.0, (10 - lost) / 9)
-    cut = cancel_theatre_days(flows, days, settings, np.random.default_rng(7))
-    expected = [6.0, 3.0] if share >= 1 else [math.floor(6 * share + 1e-9), math.floor(3 * share + 1e-9)]
-    assert cut["patients"].tolist() == expected
+    for seed in range(6):
+        lost = np.random.default_rng(seed).binomial(10, 0.5)
+        cut = cancel_theatre_days(flows, days, settings, np.random.default_rng(seed))["patients"]
+        assert cut.sum() == min(9, 10 - lost), seed
+        assert (cut >= 0).all() and (cut <= flows["patients"]).all()
+    # a slower procedure frees more per patient: 2 cases a day, 8 patients = 4 days of a 3-day cell
+    # with one day lost (rate 1/3 → at most 3 lost): the shortfall in days decides how many go
+    slow = _cell(pd.DataFrame({"patients": [8.0], "rate": [2.0]}))
+    three = _cell(pd.DataFrame({"theatre_days": [3.0]}))
+    every = cancel_theatre_days(slow, three, SimulationSettings(default_cancellation_rate=1.0), rng)
+    # 4 days needed = 3 scheduled + 1 bought; all 3 scheduled lost: 1 day left, 2 patients kept
+    assert every["patients"].tolist() == [2.0]
 
 
 def test_offers_at_the_listed_hospital_are_always_taken_and_nobody_accepts_with_ceiling_zero():

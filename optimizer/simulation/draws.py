@@ -37,24 +37,35 @@ def cancel_theatre_days(
     `theatre_days`: hospital_id, specialty, week, theatre_days (the scheduled days, before planned
     utilisation). Each whole scheduled day of a cell is lost with the specialty's rate (binomial).
     The plan's cell needs Σ patients / rate days; it has the scheduled days, plus any extra days it
-    bought (need beyond the scheduled days), less the days lost. Where the need exceeds that, every
-    flow of the cell keeps the same share of its patients, rounded down to whole patients: the others
-    are cancelled and stay on the list (the planned-utilisation buffer absorbs losses first).
+    bought (need beyond the scheduled days), less the days lost: the planned-utilisation buffer
+    absorbs losses first. Where the need exceeds what is left, whole patients are cancelled until the
+    days they free cover the shortfall, flow after flow in a random order within the cell (so that
+    no queue is always the one cancelled); they stay on the list.
     """
     need = flows.assign(need=flows["patients"] / flows["rate"]).groupby(CELL_KEYS, as_index=False)["need"].sum()
     cells = need.merge(theatre_days, on=CELL_KEYS, how="left").fillna({"theatre_days": 0.0})
     cells = cells.sort_values(CELL_KEYS, ignore_index=True)  # a fixed order of draws
     rates = cells["specialty"].map(settings.rate_of).to_numpy(dtype=float)
+    if not rates.any():
+        return flows
     scheduled = cells["theatre_days"].to_numpy(dtype=float)
-    lost = rng.binomial(np.round(scheduled).astype(np.int64), rates) if rates.any() else np.zeros(len(cells))
-    bought = np.maximum(cells["need"].to_numpy() - scheduled, 0.0)
-    available = np.maximum(scheduled + bought - lost, 0.0)
+    lost = rng.binomial(np.round(scheduled).astype(np.int64), rates)
     need_days = cells["need"].to_numpy()
-    cells["kept_share"] = np.where(need_days > available, available / np.maximum(need_days, 1e-12), 1.0)
-    kept = flows.merge(cells[[*CELL_KEYS, "kept_share"]], on=CELL_KEYS, how="left")["kept_share"].to_numpy()
-    patients = flows["patients"].to_numpy(dtype=float)
-    # a tiny slack so that a share of exactly 1 never rounds a whole patient away
-    return flows.assign(patients=np.where(kept < 1.0, np.floor(patients * kept + 1e-9), patients))
+    available = scheduled + np.maximum(need_days - scheduled, 0.0) - lost  # bought extra days count
+    cells["short"] = np.maximum(need_days - available, 0.0)
+    order = rng.random(len(flows))  # drawn for every flow, in the flows' order: reproducible
+    table = flows.reset_index(drop=True).assign(order=order, row=np.arange(len(flows)))
+    table = table.merge(cells[[*CELL_KEYS, "short"]], on=CELL_KEYS, how="left")
+    table = table.sort_values([*CELL_KEYS, "order"], ignore_index=True)
+    days = (table["patients"] / table["rate"]).to_numpy()
+    before = (table.assign(days=days).groupby(CELL_KEYS, sort=False)["days"].cumsum().to_numpy()) - days
+    still_short = np.maximum(table["short"].to_numpy() - before, 0.0)
+    rate = table["rate"].to_numpy()
+    # whole patients: enough of this flow's to free what is still short (a tiny slack against rounding)
+    cancelled = np.minimum(table["patients"].to_numpy(), np.ceil(still_short * rate - 1e-9))
+    patients = flows["patients"].to_numpy(dtype=float).copy()
+    patients[table["row"].to_numpy()] -= cancelled
+    return flows.assign(patients=patients)
 
 
 def answer_offers(
