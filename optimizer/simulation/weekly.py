@@ -35,6 +35,7 @@ import pandas as pd
 from models.dataset import Dataset
 from models.rules import FORECAST_DAY_OFFSET, fallback_hospitals
 from models.scenario import Scenario
+from models.simulation_settings import SimulationSettings
 from models.weeks import parse_iso_week, week_labels
 from optimizer.evaluation import FLOW_COLUMNS, evaluate_flows
 from optimizer.model.scenario_changes import apply_changes
@@ -93,7 +94,11 @@ def weekly_draw(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.Da
 
 
 def _answer_and_treat(
-    waiting_list: pd.DataFrame, assignments: pd.DataFrame, flows: pd.DataFrame, settings, rng: np.random.Generator
+    waiting_list: pd.DataFrame,
+    assignments: pd.DataFrame,
+    flows: pd.DataFrame,
+    settings: SimulationSettings,
+    rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The list after the week's treatments and answers, and the treated patients (region, procedure)."""
     offers = assignments.merge(
