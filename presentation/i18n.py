@@ -2,10 +2,11 @@
 
 Swedish is the default; English on request (`--lang en`, the setting `CAPPLAN_LANG`, or the
 browser's `Accept-Language` on the web page). Source strings in the code are English and wrapped in
-`_()`; their Swedish translations live in `presentation/locales/sv/LC_MESSAGES/capplan.po`, a plain
-text file that is compiled in memory when first used, so there is no build step and no binary `.mo`
-file in the repository. `tests/test_i18n.py` extracts every `_()` string from the code with Babel
-and fails when one has no Swedish translation.
+`_()`; their Swedish translations live in `presentation/locales/sv/LC_MESSAGES/*.po` (one plain-text
+file per area: report, CLI, web page), compiled in memory into one catalogue when first used, so
+there is no build step and no binary `.mo` file in the repository. `tests/test_i18n.py` extracts
+every `_()` string from the code with Babel and fails when one has no Swedish translation. Never call
+`_()` inside an f-string: on Python 3.11 the extractor cannot see into one.
 
     from presentation.i18n import Locale
     loc = Locale.for_lang("sv")
@@ -27,6 +28,7 @@ from pathlib import Path
 from babel import Locale as BabelLocale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -62,14 +64,28 @@ def negotiate_lang(accept_language: str | None) -> str:
 
 @cache
 def translations(lang: str) -> NullTranslations:
-    """The compiled catalogue of `lang` (English is the source language: no catalogue)."""
-    po_file = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if lang == "en" or not po_file.exists():
+    """The compiled catalogue of `lang` (English is the source language: no catalogue).
+
+    A language's folder may hold several `.po` files, one per area (report, CLI, web page), so that
+    people translating one area do not edit the same file; they are merged into one catalogue and a
+    message defined twice with different translations is an error.
+    """
+    po_files = sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po"))
+    if lang == "en" or not po_files:
         return NullTranslations()
-    with po_file.open("rb") as source:
-        catalog = read_po(source, locale=lang, domain=DOMAIN)
+    merged = Catalog(locale=lang, domain=DOMAIN)
+    for po_file in po_files:
+        with po_file.open("rb") as source:
+            catalog = read_po(source, locale=lang, domain=DOMAIN)
+        for message in catalog:
+            if not message.id:
+                continue
+            known = merged.get(message.id)
+            if known is not None and known.string != message.string:
+                raise ValueError(f"{po_file.name}: {message.id!r} is translated differently in another catalogue")
+            merged[message.id] = message
     compiled = io.BytesIO()
-    write_mo(compiled, catalog)
+    write_mo(compiled, merged)
     compiled.seek(0)
     return Translations(compiled, domain=DOMAIN)
 

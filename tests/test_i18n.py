@@ -37,7 +37,8 @@ def test_every_message_has_a_swedish_translation():
     assert "wk." in messages, "the extractor found none of the known messages"
     swedish = translations("sv")
     missing = [f"{where}: {msgid!r}" for msgid, where in sorted(messages.items()) if swedish.gettext(msgid) == msgid]
-    assert not missing, "messages without a Swedish translation in capplan.po:\n" + "\n".join(missing)
+    where = "the .po files of presentation/locales/sv"
+    assert not missing, f"messages without a Swedish translation in {where}:\n" + "\n".join(missing)
 
 
 def test_swedish_numbers_dates_and_weeks():
