@@ -205,12 +205,16 @@ class SolveSettings(_Strict):
     `column_generation` starts from the home-region flows and prices the others in, in highspy
     (always simplex, exact: the same optimum); `auto` is column generation (measured faster at every
     size; `optimizer.solvers.strategy`), or `full_lp` when a plan has `extra_functionality` hooks.
+    `whole_patient_search_seconds`: after rounding the LP to whole patients, HiGHS's MIP searches the
+    LP's arcs for a better whole-patient plan for at most this long (`optimizer.solvers.whole_patient_search`).
     """
 
     strategy: Literal["auto", "full_lp", "column_generation"] = "auto"
     method: Literal["auto", "simplex", "ipm"] = "auto"
     time_limit_seconds: float | None = Field(default=None, gt=0)
     threads: int | None = Field(default=None, ge=1, le=64)
+    # seconds HiGHS may search for a better whole-patient plan than the rounding (0: rounding only)
+    whole_patient_search_seconds: float = Field(default=10.0, ge=0, le=3600)
 
 
 class Scenario(_Strict):
