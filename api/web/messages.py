@@ -18,6 +18,8 @@ def _texts(loc: Locale) -> dict[str, str]:
         "key_missing": loc._("Sign in with your API key first."),
         "failed": loc._("Something went wrong"),
         "problems": loc._("What to fix:"),
+        "not_accepted": loc._("Not accepted: nothing was stored or changed."),
+        "measure": loc._("Measure"),
         "row": loc._("row"),
         "none_yet": loc._("None yet."),
         "uploaded": loc._("Uploaded and checked: {name}."),

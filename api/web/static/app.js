@@ -60,9 +60,10 @@
   function showError(target, error) {
     target.replaceChildren();
     const box = el("div", { class: "error", role: "alert" });
-    box.append(el("p", { text: t("failed") + ": " + error.message }));
     const problems = (error.body && (error.body.problems || [])) || [];
     const conflicts = (error.body && (error.body.conflicts || [])) || [];
+    // with problems listed, the service's own sentence (English) adds nothing: say it in the page's words
+    box.append(el("p", { text: problems.length ? t("not_accepted") : t("failed") + ": " + error.message }));
     if (problems.length || conflicts.length) {
       box.append(el("p", { text: t("problems") }));
       const list = el("ul", { class: "problems" });

@@ -31,10 +31,12 @@
   function render() {
     const region = $("compare-region").value;
     const plans = result.columns.filter((c) => c !== "metric" && c !== "region_id");
-    const head = [el("th", { scope: "col", text: "" }), ...plans.map((p) => el("th", { scope: "col", class: "num", text: p }))];
+    const head = [el("th", { scope: "col", text: t("measure") }), ...plans.map((p) => el("th", { scope: "col", class: "num", text: p }))];
     for (const p of plans.slice(1)) head.push(el("th", { scope: "col", class: "num", text: t("difference") + ": " + p }));
     $("compare-table").querySelector("thead").replaceChildren(el("tr", {}, head));
-    const rows = result.rows.filter((r) => r.region_id === region);
+    // people's measures first; the model's weighted breach-days last
+    const model = (r) => (r.metric === "weighted_breach_days" ? 1 : 0);
+    const rows = result.rows.filter((r) => r.region_id === region).sort((a, b) => model(a) - model(b));
     $("compare-table").querySelector("tbody").replaceChildren(...rows.map((r) => el("tr", {},
       el("th", { scope: "row", text: M.labels[r.metric] || r.metric }),
       plans.map((p) => el("td", { class: "num", text: format(r.metric, r[p]) })),

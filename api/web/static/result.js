@@ -14,17 +14,24 @@
       i === 0 ? el("th", { scope: "row", text: cell }) : el("td", { class: i >= numericFrom ? "num" : null, text: cell })))));
   }
 
+  const seconds = new Intl.NumberFormat(C.lang === "sv" ? "sv-SE" : "en-GB", { maximumFractionDigits: 1 });
+
   function progress(run) {
-    const stages = (run.stages || []).map((s) => t("status_" + s.stage) + " " + t("seconds", { n: s.seconds.toFixed(1) }));
     const busy = !FINISHED.includes(run.status);
+    let text = t("status_" + run.status);
+    if (busy && run.elapsed_seconds) text += " … " + t("seconds", { n: seconds.format(run.elapsed_seconds) });
+    if (!busy) {  // the stages it went through, with their times
+      const stages = (run.stages || []).map((s) => t("status_" + s.stage) + " " + t("seconds", { n: seconds.format(s.seconds) }));
+      if (stages.length) text += " · " + stages.join(" → ");
+    }
     $("result-status").replaceChildren(el("p", { class: busy ? "busy" : run.status === "done" ? "ok" : "bad" },
-      busy ? el("span", { class: "spinner", "aria-hidden": "true" }) : null,
-      t("status_" + run.status) + (stages.length ? " · " + stages.join(" → ") : "")));
+      busy ? el("span", { class: "spinner", "aria-hidden": "true" }) : null, text));
     if (run.error) C.showError($("result-status"), new C.ApiError(0, run.error));
   }
 
   async function show(run) {
     const view = await C.data("/runs/" + encodeURIComponent(runId) + "/view");
+    $("result-body").hidden = false; // before plotting: plotly sizes a figure by its visible box
     $("key-figures").replaceChildren(...view.key_figures.map((f) => el("div", { class: "figure" },
       el("div", { class: "label", text: f.label }), el("div", { class: "value", text: f.value }),
       el("div", { class: "note", text: f.note }))));

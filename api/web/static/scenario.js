@@ -191,7 +191,7 @@
       C.showError(status, error);
     }
     const form = $("scenario-form");
-    form.addEventListener("input", sync);
+    form.addEventListener("input", () => { $("scenario-status").replaceChildren(); sync(); }); // an old verdict is stale
     form.addEventListener("change", sync);
     $("sc-dataset").addEventListener("change", async () => {
       await loadChoices($("sc-dataset").value);
