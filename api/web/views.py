@@ -9,6 +9,7 @@ plotly figure dicts for `Plotly.newPlot`. The headline figures are those of the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import plotly.graph_objects as go
 
 from api.web.labels import DatasetNames
 from models import Dataset
-from models.summary import totals
+from models.summary import region_summary, totals
 from presentation.i18n import Locale
 from presentation.labels import FONT, region_colours
 
@@ -98,10 +99,15 @@ def _layout(fig: go.Figure, title: str, **extra) -> dict:
     return json.loads(fig.to_json())
 
 
-def waiting_figure(kpis: pd.DataFrame, names: DatasetNames, loc: Locale) -> dict:
-    """Patients waiting and over 90 days per week (whole plan); each region's over-90 line one click away."""
+def waiting_figure(kpis: pd.DataFrame, start: pd.DataFrame, names: DatasetNames, loc: Locale) -> dict:
+    """Patients waiting and over 90 days at the start (the list as it is: `start`, per region) and at the
+    end of each week of the whole-patient plan; each region's over-90 line one click away."""
     weeks = sorted(kpis["week"].unique())
-    labels = [loc.week(w) for w in weeks]
+    labels = [loc._("Start")] + [loc.week(w) for w in weeks]
+    before = start.set_index("region_id")[["waiting", "over_90"]].rename(index=str)
+    weekly = kpis.set_index(["week", "region_id"])[["waiting", "over_90"]]
+    kpis = pd.concat([before.assign(week="").set_index("week", append=True).swaplevel(), weekly]).reset_index()
+    weeks = ["", *weeks]
     total = kpis.groupby("week")[["waiting", "over_90"]].sum().reindex(weeks)
     fig = go.Figure()
     fig.add_scatter(x=labels, y=total["waiting"].round(), name=loc._("Waiting, all regions"), line={"width": 3})
@@ -114,11 +120,12 @@ def waiting_figure(kpis: pd.DataFrame, names: DatasetNames, loc: Locale) -> dict
         name = loc._("Over 90 days: {region}").format(region=names.regions.get(region, region))
         fig.add_scatter(x=labels, y=series, name=name, visible="legendonly", line={"color": colours[region]})
     fig.update_yaxes(title=loc._("Patients"), rangemode="tozero", gridcolor="#ddd")
-    return _layout(fig, loc._("Waiting over time (whole-patient plan)"), height=420)
+    return _layout(fig, loc._("Waiting at the start and at the end of each week (whole-patient plan)"), height=420)
 
 
-def production_plan(specialty_plan: pd.DataFrame, names: DatasetNames, loc: Locale) -> dict:
-    """Per specialty × hospital over the horizon: waiting first and last week, theatre days, bed-days."""
+def _plan_rows(specialty_plan: pd.DataFrame, names: DatasetNames, loc: Locale) -> list[list[str]]:
+    """One row per specialty × hospital over the weeks of `specialty_plan`: waiting in its first and
+    last week, theatre days available and used, bed-days used."""
     weeks = sorted(specialty_plan["week"].unique())
     first, last = (specialty_plan[specialty_plan["week"] == w] for w in (weeks[0], weeks[-1]))
     keys = ["specialty", "hospital_id"]
@@ -128,9 +135,8 @@ def production_plan(specialty_plan: pd.DataFrame, names: DatasetNames, loc: Loca
     table = table.reset_index()
     table["specialty_name"] = table["specialty"].map(names.specialties).fillna(table["specialty"])
     table["hospital_name"] = table["hospital_id"].map(names.hospitals).fillna(table["hospital_id"])
-    table = table.sort_values(["specialty_name", "hospital_name"])
     rows = []
-    for r in table.itertuples():
+    for r in table.sort_values(["specialty_name", "hospital_name"]).itertuples():
         used = r.used_theatre_days / r.available_theatre_days if r.available_theatre_days else 0.0
         rows.append(
             [
@@ -144,6 +150,30 @@ def production_plan(specialty_plan: pd.DataFrame, names: DatasetNames, loc: Loca
                 loc.number(r.used_bed_days),
             ]
         )
+    return rows
+
+
+def _month(iso_week: str) -> str:
+    """The month (YYYY-MM) a plan week belongs to: the month of its Thursday, as ISO weeks count."""
+    year, week = iso_week.split("-W")
+    return dt.date.fromisocalendar(int(year), int(week), 4).strftime("%Y-%m")
+
+
+def production_plan(specialty_plan: pd.DataFrame, names: DatasetNames, loc: Locale) -> dict:
+    """The production plan per specialty × hospital for the whole horizon and for each month in it."""
+    weeks = sorted(specialty_plan["week"].unique())
+    whole = loc._("Whole plan: {first} – {last}").format(first=loc.week(weeks[0]), last=loc.week(weeks[-1]))
+    periods = [{"label": whole, "rows": _plan_rows(specialty_plan, names, loc)}]
+    months = specialty_plan["week"].map(_month)
+    for month, part in specialty_plan.groupby(months, sort=True):
+        part_weeks = sorted(part["week"].unique())
+        day = dt.date.fromisoformat(month + "-01")
+        label = "{month}: {first} – {last}".format(  # punctuation only: nothing to translate
+            month=loc.date(day, "LLLL yyyy").capitalize(),
+            first=loc.week(part_weeks[0]),
+            last=loc.week(part_weeks[-1]),
+        )
+        periods.append({"label": label, "rows": _plan_rows(part, names, loc)})
     columns = [
         loc._("Specialty"),
         loc._("Hospital"),
@@ -154,7 +184,7 @@ def production_plan(specialty_plan: pd.DataFrame, names: DatasetNames, loc: Loca
         loc._("Share used"),
         loc._("Bed-days used"),
     ]
-    return {"columns": columns, "rows": rows, "weeks": [loc.week(weeks[0]), loc.week(weeks[-1])]}
+    return {"columns": columns, "periods": periods}
 
 
 def hospital_flows(plan: pd.DataFrame) -> pd.DataFrame:
@@ -256,7 +286,7 @@ def run_view(tables: dict[str, pd.DataFrame], dataset: Dataset, loc: Locale) -> 
     flows = hospital_flows(tables["integer_plan.csv"])
     return {
         "key_figures": key_figures(tables, totals(dataset), loc),
-        "waiting_figure": waiting_figure(tables["integer_region_kpis.csv"], names, loc),
+        "waiting_figure": waiting_figure(tables["integer_region_kpis.csv"], region_summary(dataset), names, loc),
         "production_plan": production_plan(tables["specialty_plan.csv"], names, loc),
         "flows": flows_table(flows, hospitals, names, loc),
         "flows_map": flows_map(flows, hospitals, names, loc),

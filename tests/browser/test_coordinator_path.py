@@ -168,7 +168,11 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     plan_rows = page.query_selector_all("#plan-table tbody tr")
     assert plan_rows and "Ortopedi" in page.inner_text("#plan-table")  # Swedish specialty names
     assert page.query_selector("#waiting-figure .main-svg") and page.query_selector("#flows-map .main-svg")
-    assert "v. 14 2025" in page.inner_text("#plan-weeks")
+    periods = page.eval_on_selector_all("#plan-period option", "options => options.map(o => o.textContent)")
+    assert periods[0] == "Hela planen: v. 14 2025 – v. 19 2025" and periods[1].startswith("April 2025: v. 14 2025")
+    page.select_option("#plan-period", "2")  # May 2025: the table follows
+    assert page.query_selector_all("#plan-table tbody tr") and page.input_value("#plan-period") == "2"
+    page.select_option("#plan-period", "0")
     page.screenshot(path=screenshots / "07-results.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366, "no sideways scrolling at 1366 px"
 

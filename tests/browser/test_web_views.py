@@ -108,3 +108,37 @@ def test_data_helpers_need_the_api_key_and_assets_are_local(client):
     plotly_js = client.get("/ui/vendor/plotly.min.js")
     assert plotly_js.status_code == 200 and len(plotly_js.content) > 1_000_000
     assert client.get("/ui/static/sweden.geojson").json()["features"][0]["properties"]["name"] == "Sverige"
+
+
+def test_waiting_over_time_starts_from_the_list_as_it_is():
+    import base64
+
+    import numpy as np
+
+    from api.web.labels import DatasetNames
+    from api.web.views import waiting_figure
+
+    kpis = pd.DataFrame(
+        {
+            "region_id": ["r1", "r2", "r1", "r2"],
+            "t": [1, 1, 2, 2],
+            "week": ["2025-W14", "2025-W14", "2025-W15", "2025-W15"],
+            "waiting": [9, 6, 7, 5],
+            "over_90": [4, 2, 2, 1],
+        }
+    )
+    start = pd.DataFrame({"region_id": ["r1", "r2"], "waiting": [12, 8], "over_90": [6, 3]})
+    names = DatasetNames(regions={"r1": "Region Ett", "r2": "Region Två"}, hospitals={}, procedures={}, specialties={})
+    figure = waiting_figure(kpis, start, names, Locale.for_lang("sv"))
+
+    def values(trace) -> list[float]:
+        y = trace["y"]
+        if isinstance(y, dict):  # plotly's typed-array form
+            return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+        return list(y)
+
+    total_waiting, total_over_90, r1_over_90 = figure["data"][:3]
+    assert total_waiting["x"] == ["Nu", "v. 14 2025", "v. 15 2025"]
+    assert values(total_waiting) == [12 + 8, 9 + 6, 7 + 5]
+    assert values(total_over_90) == [6 + 3, 4 + 2, 2 + 1]
+    assert r1_over_90["name"] == "Över 90 dagar: Region Ett" and values(r1_over_90) == [6, 4, 2]

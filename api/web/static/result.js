@@ -39,8 +39,11 @@
     Plotly.newPlot($("waiting-figure"), view.waiting_figure.data, view.waiting_figure.layout, config);
     Plotly.newPlot($("flows-map"), view.flows_map.data, view.flows_map.layout, config);
     const plan = view.production_plan;
-    $("plan-weeks").textContent = plan.weeks.join(" – ");
-    table($("plan-table"), plan.columns, plan.rows, 2);
+    const period = $("plan-period");
+    period.replaceChildren(...plan.periods.map((p, i) => el("option", { value: i, text: p.label })));
+    const showPeriod = () => table($("plan-table"), plan.columns, plan.periods[Number(period.value)].rows, 2);
+    period.addEventListener("change", showPeriod);
+    showPeriod();
     table($("flows-table"), view.flows.columns, view.flows.rows, 4);
     const report = document.querySelector("[data-download=report]");
     report.hidden = !run.results.includes("report");
