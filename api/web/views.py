@@ -87,8 +87,9 @@ def key_figures(tables: dict[str, pd.DataFrame], dataset_totals: dict, loc: Loca
     ]
 
 
-def _layout(fig: go.Figure, title: str, **extra) -> dict:
+def _layout(fig: go.Figure, title: str, loc: Locale, **extra) -> dict:
     fig.update_layout(
+        separators=",\u00a0" if loc.lang == "sv" else ".,",  # decimal sign, thousands separator
         title={"text": title, "x": 0, "font": {"size": 16}},
         font={"family": FONT, "size": 13},
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
@@ -119,8 +120,8 @@ def waiting_figure(kpis: pd.DataFrame, start: pd.DataFrame, names: DatasetNames,
         series = rows.set_index("week")["over_90"].reindex(weeks).round()
         name = loc._("Over 90 days: {region}").format(region=names.regions.get(region, region))
         fig.add_scatter(x=labels, y=series, name=name, visible="legendonly", line={"color": colours[region]})
-    fig.update_yaxes(title=loc._("Patients"), rangemode="tozero", gridcolor="#ddd")
-    return _layout(fig, loc._("Waiting at the start and at the end of each week (whole-patient plan)"), height=420)
+    fig.update_yaxes(title=loc._("Patients"), rangemode="tozero", gridcolor="#ddd", tickformat=",d")
+    return _layout(fig, loc._("Waiting at the start and at the end of each week (whole-patient plan)"), loc, height=420)
 
 
 def _plan_rows(specialty_plan: pd.DataFrame, names: DatasetNames, loc: Locale) -> list[list[str]]:
@@ -276,7 +277,7 @@ def flows_map(flows: pd.DataFrame, hospitals: pd.DataFrame, names: DatasetNames,
         title=loc._("Latitude"),
     )
     title = loc._("Patients treated at another hospital than the one they are listed at (largest flows)")
-    return _layout(fig, title, height=640)
+    return _layout(fig, title, loc, height=640)
 
 
 def run_view(tables: dict[str, pd.DataFrame], dataset: Dataset, loc: Locale) -> dict:

@@ -67,6 +67,16 @@ def _focus_by_tab(page, element_id: str, most: int = 15) -> int:
     raise AssertionError(f"#{element_id} was not reached with {most} presses of Tab")
 
 
+UNLABELLED = """[...document.querySelectorAll('input, select, textarea')]
+    .filter(e => e.type !== 'hidden' && !e.labels.length && !e.getAttribute('aria-label'))
+    .map(e => e.id || e.name || e.outerHTML)"""
+
+
+def assert_labelled(page) -> None:
+    """Every form control on the page has a label (screen readers say what it is for)."""
+    assert page.evaluate(UNLABELLED) == [], f"controls without a label on {page.url}"
+
+
 def press(page, selector: str) -> None:
     """Activate a button or link from the keyboard (focus, Enter), as someone without a mouse would.
 
@@ -127,6 +137,7 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     row = page.wait_for_selector("#datasets-table tbody tr:has-text('smaland')")
     assert "trasig" not in page.inner_text("#datasets-table")  # loading never half-succeeds
     assert re.search(r"\d+ \(\d+,\d %\)", row.inner_text().replace(NBSP, " "))
+    assert_labelled(page)
     page.screenshot(path=screenshots / "03-datasets.png", full_page=True)
 
     # --- scenario 1: as the data are -------------------------------------------------------------------
@@ -156,6 +167,7 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     press(page, "#check-scenario")
     assert "planned_utilisation" in page.wait_for_selector(".problems li").inner_text()
     page.fill("#pol-util", "0.9")
+    assert_labelled(page)
     page.screenshot(path=screenshots / "05-scenario-editor.png", full_page=True)
     closed_run = _run_to_the_end(page, "06-closed", screenshots)
 
@@ -173,6 +185,7 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     page.select_option("#plan-period", "2")  # May 2025: the table follows
     assert page.query_selector_all("#plan-table tbody tr") and page.input_value("#plan-period") == "2"
     page.select_option("#plan-period", "0")
+    assert_labelled(page)
     page.screenshot(path=screenshots / "07-results.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366, "no sideways scrolling at 1366 px"
 
@@ -195,6 +208,7 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     press(page, "nav a[href$='/ui/runs']")
     page.wait_for_selector(f"#runs-table a[href$='{closed_run}']")
     assert page.inner_text("#runs-table").count("klar") == 2
+    assert_labelled(page)
     page.screenshot(path=screenshots / "08-runs.png", full_page=True)
     press(page, "nav a[href$='/ui/compare']")
     page.check(f"#cmp-{base_run}")
@@ -205,6 +219,7 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     assert "Skillnad: stangt-sjukhus" in text and "Patienter över 90 dagar vid slutet" in text
     assert page.input_value("#compare-region") == "total"
     assert page.query_selector("#compare-table td.better, #compare-table td.worse"), "differences are coloured"
+    assert_labelled(page)
     page.screenshot(path=screenshots / "09-compare.png", full_page=True)
     with page.expect_download() as download:
         press(page, "#compare-csv")
