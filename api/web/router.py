@@ -44,6 +44,16 @@ LANG_COOKIE = "capplan_lang"
 _NOT_NEEDED = {REPORT_FILE, "proposals.csv", "allocations.csv"}
 
 router = APIRouter(include_in_schema=False)
+#: Paths served without a key: the pages and plotly.js hold no data (the static files are a mount).
+PUBLIC_PATHS = (
+    "/",
+    "/ui/datasets",
+    "/ui/scenario",
+    "/ui/runs",
+    "/ui/compare",
+    "/ui/runs/{run_id}",
+    "/ui/vendor/plotly.min.js",
+)
 
 
 @cache
@@ -111,7 +121,8 @@ def result_page(
     lang: LangQuery = None,
     cookie: LangCookie = None,
 ) -> HTMLResponse:
-    return _render(request, "result.html", page_lang(request, lang, cookie), lang, page="runs", run_id=run_id)
+    """A run's page; the script reads the run id from the address (the page itself holds nothing)."""
+    return _render(request, "result.html", page_lang(request, lang, cookie), lang, page="runs")
 
 
 @router.get("/ui/vendor/plotly.min.js")

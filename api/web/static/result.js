@@ -4,7 +4,7 @@
   const C = window.CAPPLAN;
   const { t, el } = C;
   const FINISHED = ["done", "failed", "cancelled"];
-  const runId = document.getElementById("result").dataset.runId;
+  const runId = decodeURIComponent(window.location.pathname.split("/").pop()); // /ui/runs/{run_id}
   const $ = (id) => document.getElementById(id);
 
   function table(target, columns, rows, numericFrom) {
