@@ -26,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api import crud
 from api.core.config import Settings
-from api.db import DONE, DatasetRow
+from api.db import DONE, DatasetRow, ScenarioRow
 from api.deps import ReadKey, SessionDep, SettingsDep
 from api.errors import ApiError, not_found
 from api.results import REPORT_FILE, restore_folder
@@ -167,8 +167,8 @@ def dataset_choices(ref: str, session: SessionDep, settings: SettingsDep, _: Rea
     }
 
 
-def _done_run_files(session, run_id: str, settings: Settings) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The run's result tables (read from its stored files) and its scenario definition."""
+def _done_run_files(session, run_id: str, settings: Settings) -> tuple[dict[str, pd.DataFrame], ScenarioRow]:
+    """The result tables of a finished run (read from its stored files), and its scenario."""
     run = crud.get_run(session, run_id=run_id)
     if run is None:
         raise not_found("run", run_id)
@@ -180,17 +180,15 @@ def _done_run_files(session, run_id: str, settings: Settings) -> tuple[dict[str,
     with tempfile.TemporaryDirectory(prefix="web-", dir=staging) as tmp:
         folder = restore_folder(crud.result_files(session, run_id=run_id, names=names), Path(tmp))
         tables = {path.name: pd.read_csv(path, dtype={"week": str}) for path in folder.glob("*.csv")}
-    scenario = crud.get_scenario(session, ref=run.scenario_id)
-    return tables, scenario.definition if scenario else {}
+    return tables, crud.get_scenario(session, ref=run.scenario_id)  # a run goes with its scenario
 
 
 def _view(session, settings: Settings, run_id: str, lang: str) -> dict:
-    tables, definition = _done_run_files(session, run_id, settings)
-    run = crud.get_run(session, run_id=run_id)
-    scenario = crud.get_scenario(session, ref=run.scenario_id)
-    dataset = stored_dataset(session, _dataset_or_404(session, scenario.dataset_id), settings, definition["start_week"])
+    tables, scenario = _done_run_files(session, run_id, settings)
+    start_week = scenario.definition["start_week"]
+    dataset = stored_dataset(session, _dataset_or_404(session, scenario.dataset_id), settings, start_week)
     view = run_view(tables, dataset, Locale.for_lang(lang))
-    view["scenario"] = {"name": scenario.name, "start_week": definition["start_week"]}
+    view["scenario"] = {"name": scenario.name, "start_week": start_week}
     return view
 
 
@@ -209,7 +207,7 @@ async def run_workbook(run_id: str, session: SessionDep, settings: SettingsDep, 
     from presentation.excel import excel_export
 
     def build() -> bytes:
-        tables, _definition = _done_run_files(session, run_id, settings)
+        tables, _scenario = _done_run_files(session, run_id, settings)
         ordered = {name.removesuffix(".csv"): tables[name] for name in sorted(tables)}
         with tempfile.TemporaryDirectory(prefix="web-", dir=settings.data_dir / "staging") as tmp:
             return excel_export(ordered, Path(tmp) / "plan.xlsx").read_bytes()
