@@ -18,6 +18,7 @@ def _texts(loc: Locale) -> dict[str, str]:
         "key_missing": loc._("Sign in with your API key first."),
         "failed": loc._("Something went wrong"),
         "problems": loc._("What to fix:"),
+        "infeasible": loc._("No plan meets every condition of this scenario. These conditions are in conflict:"),
         "not_accepted": loc._("Not accepted: nothing was stored or changed."),
         "measure": loc._("Measure"),
         "row": loc._("row"),

@@ -225,6 +225,22 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
         press(page, "#compare-csv")
     assert download.value.path().read_text(encoding="utf-8").startswith("metric,region_id,")
 
+    # --- a plan that cannot be: the run says why (agreements only in the YAML, kept by the form) -----------
+    _write_scenario(page, service_url, "omojligt-avtal", "smaland")
+    agreement = "policy:\n  agreements:\n    - {payer_region: r1, provider_hospital: r0_county, min_cases: 100000}\n"
+    page.fill("#scenario-yaml", page.input_value("#scenario-yaml").replace("policy:\n", agreement))
+    press(page, "#check-yaml")
+    page.wait_for_selector("#scenario-status .ok")
+    page.fill("#pol-max-travel", "250")  # a form edit keeps what only the YAML holds
+    assert "min_cases: 100000" in page.input_value("#scenario-yaml")
+    press(page, "#save-run")
+    page.wait_for_url(re.compile(r"/ui/runs/[0-9a-f]+$"))
+    failure = page.wait_for_selector("#result-status .error", timeout=90_000)
+    assert "misslyckades" in page.inner_text("#result-status") and "villkor krockar" in failure.inner_text()
+    assert failure.query_selector_all(".problems li"), "the constraints in conflict are listed"
+    assert page.is_hidden("#result-body")
+    page.screenshot(path=screenshots / "11-infeasible.png", full_page=True)
+
 
 def test_english_from_the_browser_and_the_switch(browser, service_url, screenshots):
     context = offline_context(browser, service_url, locale="en-GB")

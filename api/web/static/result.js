@@ -26,7 +26,13 @@
     }
     $("result-status").replaceChildren(el("p", { class: busy ? "busy" : run.status === "done" ? "ok" : "bad" },
       busy ? el("span", { class: "spinner", "aria-hidden": "true" }) : null, text));
-    if (run.error) C.showError($("result-status"), new C.ApiError(0, run.error));
+    if (run.error) {  // why it failed: the message, and the problems or the constraints in conflict
+      const infeasible = run.error.type === "infeasible";
+      const items = (run.error.problems || []).map((p) => [p.file, p.row, p.column, p.message].filter((x) => x !== null && x !== undefined).join(" · "));
+      $("result-status").append(el("div", { class: "error", role: "alert" },
+        el("p", { text: infeasible ? t("infeasible") : t("failed") + ": " + run.error.message }),
+        el("ul", { class: "problems" }, [...items, ...(run.error.conflicts || [])].map((text) => el("li", { text })))));
+    }
   }
 
   async function show(run) {
