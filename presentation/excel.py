@@ -1,4 +1,5 @@
-"""The Excel workbook: one sheet per table with the same column names as the CSV result files.
+"""The Excel workbook: the production plan first, then one sheet per result table, in Swedish by
+default (sheet names, headings, names for ids); the CSV result files keep ids and column names.
 
 A planner can filter and pivot there what the report only summarises.
 """
@@ -6,6 +7,8 @@ A planner can filter and pivot there what the report only summarises.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -13,14 +16,63 @@ import pandas as pd
 
 from models.atomic import replace_file
 from optimizer import PlanResult, collaboration_value
+from presentation.comparison_report import comparison_table
+from presentation.display import for_people, name_maps
 from presentation.figures import band_tables
-from presentation.labels import PERCENT_COLUMNS, format_number
+from presentation.i18n import N_, SUPPORTED_LANGS, Locale
+from presentation.labels import KNOWN_REGION_NAMES, PERCENT_COLUMNS, column_label, format_number, region_names
+from presentation.outcomes import against_alone
+from presentation.production_plan import procedure_before_after, production_plan_table
+
+#: Sheet names of a plan's workbook (English source, translated; at most 31 characters in Excel).
+SHEETS = {
+    "production_plan": N_("Production plan"),
+    "procedures": N_("Procedure groups"),
+    "winners_losers": N_("Winners and losers"),
+    "allocations": N_("Allocation (LP)"),
+    "integer_plan": N_("Whole-patient plan"),
+    "region_kpis": N_("Regions per week"),
+    "region_totals": N_("Region totals"),
+    "procedure_totals": N_("Procedure totals"),
+    "specialty_plan": N_("Specialty plan per week"),
+    "theatre_use": N_("Theatre days"),
+    "bed_use": N_("Bed-days"),
+    "payments": N_("Payments"),
+    "shadow_prices": N_("Shadow prices"),
+    "waiting_bands_before": N_("Waiting times at start"),
+    "waiting_bands_after": N_("Waiting times at end"),
+    "collaboration": N_("Value of collaboration"),
+    "comparison": N_("Comparison"),
+    "read_first": N_("Read first"),
+}
 
 
-def workbook_tables(result: PlanResult) -> dict[str, pd.DataFrame]:
-    """Every table of a plan by sheet name (LP tables, integer plan, bands, collaboration if attached)."""
+def sheet_name(key: str, loc: Locale) -> str:
+    """A sheet's name in `loc`'s language."""
+    return loc._(SHEETS[key])
+
+
+def workbook_tables(result: PlanResult, lang: str | None = None, synthetic: bool = False) -> dict[str, pd.DataFrame]:
+    """Every table of a plan by sheet name, as people read them (names for ids, translated headings).
+
+    First the production plan (per specialty × hospital × month; per procedure group before and
+    after) and, with a standalone baseline attached, winners and losers; then the result tables
+    (LP tables, whole-patient plan, waiting-time bands, value of collaboration). In `lang` (default
+    `CAPPLAN_LANG`, else Swedish); the CSV result files keep ids and column names. `synthetic` puts
+    a first sheet saying the data are synthetic.
+    """
+    loc = Locale.for_lang(lang)
+    maps = name_maps(result, loc)
     before, after = band_tables(result)
-    tables = {
+    tables = synthetic_sheet(loc) if synthetic else {}
+    tables |= {
+        "production_plan": production_plan_table(result, loc),
+        "procedures": procedure_before_after(result, loc),
+    }
+    if result.standalone is not None:
+        collaboration = collaboration_value(result, result.standalone)
+        tables["winners_losers"] = against_alone(collaboration, region_names(result), loc)
+    raw = {
         "allocations": result.lp.allocations,
         "integer_plan": result.integer.allocations,
         "region_kpis": result.lp.region_kpis,
@@ -35,8 +87,37 @@ def workbook_tables(result: PlanResult) -> dict[str, pd.DataFrame]:
         "waiting_bands_after": after.assign(band=after["band"].astype(str)),
     }
     if result.standalone is not None:
-        tables["collaboration"] = collaboration_value(result, result.standalone)
-    return {name: table.reset_index(drop=True) for name, table in tables.items()}
+        raw["collaboration"] = collaboration
+    tables |= {key: for_people(table, loc, maps) for key, table in raw.items()}
+    return {sheet_name(key, loc): table.reset_index(drop=True) for key, table in tables.items()}
+
+
+def synthetic_sheet(loc: Locale) -> dict[str, pd.DataFrame]:
+    """The first sheet of a workbook made from a synthetic dataset: the banner's words."""
+    text = loc._("Synthetic data: these figures are estimates, not official statistics.")
+    return {"read_first": pd.DataFrame({loc._("Note"): [text]})}
+
+
+def comparison_workbook_tables(
+    table: pd.DataFrame,
+    region_names: Mapping[str, str] | None = None,
+    lang: str | None = None,
+    synthetic: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """The comparison's sheet: translated measures and regions, one column per plan and a difference
+    column per plan against the first (`presentation.comparison_report.comparison_table`)."""
+    loc = Locale.for_lang(lang)
+    ids = [r for r in table["region_id"].unique() if r != "total"]
+    names = {r: KNOWN_REGION_NAMES.get(r, r) for r in ids} | dict(region_names or {})
+    shown = comparison_table(table, names, loc)
+    # shares as percentage points with two decimals, so that plans differing by 0.1 point differ
+    shares = table["metric"].isin(PERCENT_COLUMNS).to_numpy()
+    numbers = shown.columns[2:]
+    shown.loc[shares, numbers] = shown.loc[shares, numbers] * 100
+    measure = shown.columns[0]
+    shown.loc[shares, measure] = shown.loc[shares, measure] + " (%)"
+    tables = synthetic_sheet(loc) if synthetic else {}
+    return {sheet_name(key, loc): t for key, t in (tables | {"comparison": shown}).items()}
 
 
 EXCEL_MAX_ROWS = 1_048_575  # below the header
@@ -68,12 +149,20 @@ def _cell_value(value):
     return value
 
 
+@cache
+def _percent_headings() -> frozenset[str]:
+    """Headings of share columns, in every language (and as column names)."""
+    return frozenset(PERCENT_COLUMNS) | {
+        column_label(c, Locale(lang)) for c in PERCENT_COLUMNS for lang in SUPPORTED_LANGS
+    }
+
+
 def _number_format(column: str, series: pd.Series) -> str | None:
     """Excel number format of a column: percentages for shares, thousands for other numbers."""
     if pd.api.types.is_bool_dtype(series):
         return None
     if pd.api.types.is_float_dtype(series):
-        return "0.0%" if column in PERCENT_COLUMNS else "#,##0.00"
+        return "0.0%" if column in _percent_headings() else "#,##0.00"
     if pd.api.types.is_integer_dtype(series):
         return "#,##0"
     return None

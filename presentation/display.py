@@ -1,0 +1,52 @@
+"""A result table as people read it: ids replaced by names, headings translated.
+
+One mechanism for the HTML report and the Excel workbook: region, hospital, procedure and
+specialty ids become the dataset's (Swedish) names, each column gets its plain-language heading in
+the reader's language (`presentation.labels.LABELS`). The CSV result files keep ids and snake_case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from optimizer import PlanResult
+from presentation.i18n import Locale
+from presentation.labels import column_label, hospital_names, procedure_names, region_names, specialty_name
+
+REGION_COLUMNS = ("region_id", "payer_region", "provider_region")
+HOSPITAL_COLUMNS = ("hospital_id", "listed_hospital_id")
+
+
+def name_maps(result: PlanResult, loc: Locale) -> dict[str, Mapping[str, str]]:
+    """Display name per id, for every id column a result table may have."""
+    regions = region_names(result) | {"total": loc._("Total")}
+    hospitals = hospital_names(result)
+    maps: dict[str, Mapping[str, str]] = {c: regions for c in REGION_COLUMNS}
+    maps |= {c: hospitals for c in HOSPITAL_COLUMNS}
+    maps["procedure_id"] = procedure_names(result, loc)
+    return maps
+
+
+def for_people(
+    table: pd.DataFrame, loc: Locale, names: Mapping[str, Mapping[str, str]], columns: list[str] | None = None
+) -> pd.DataFrame:
+    """`table` (or its `columns`) with names for ids and translated headings; numbers untouched."""
+    shown = table[columns].copy() if columns is not None else table.copy()
+    for column, mapping in names.items():
+        if column in shown:
+            shown[column] = shown[column].map(lambda v, m=mapping: m.get(v, v))
+    if "specialty" in shown:
+        shown["specialty"] = shown["specialty"].map(lambda s: specialty_name(s, loc) if s else s)
+    return shown.rename(columns={c: column_label(c, loc) for c in shown.columns})
+
+
+def whole_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """Every float column as whole numbers (rounded half up): patients and days as people count them."""
+    shown = table.copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = np.floor(shown[column].astype(float) + 0.5).astype("int64")
+    return shown
