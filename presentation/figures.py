@@ -184,27 +184,44 @@ def pressure_heatmap(
     order = labels[labels["hospital_id"].isin(pressure["hospital_id"])]
 
     def grid(column: str) -> np.ndarray:
-        table = pressure.pivot_table(index="hospital_id", columns="week", values=column, aggfunc="sum")
+        table = pressure.pivot_table(index="hospital_id", columns="week", values=column, aggfunc="first")
         return table.reindex(index=order["hospital_id"], columns=weeks).to_numpy(dtype=float)
 
-    z, slack, short = grid("pressure"), grid("slack_days"), grid("short_days")
-    bound = max(1.0, float(np.nanmax(np.abs(z), initial=0.0)))
-    text = {"texttemplate": "%{z:.0f}", "textfont": {"size": 9}} if z.size <= 400 else {}
-    idle, lacking = loc._("idle"), loc._("short")
+    # one scale, two meanings: above 0 the share of the week's capacity left idle (0..1); below 0 the
+    # weeks of capacity it would take to treat those over their limit, scaled so that the 90th
+    # percentile of the shortages is the deepest red (a fixed cap would paint everything red)
+    relative, slack, short, available = grid("relative"), grid("slack_days"), grid("short_days"), grid("available")
+    weeks_short = -relative[relative < 0]
+    cap = max(1.0, float(np.ceil(np.percentile(weeks_short, 90)))) if weeks_short.size else 1.0
+    z = np.where(relative < 0, np.maximum(relative / cap, -1.0), np.minimum(relative, 1.0))
+    text = {"texttemplate": "%{customdata[3]}", "textfont": {"size": 9}} if z.size <= 400 else {}
+    idle, lacking, of_week = loc._("idle"), loc._("short"), loc._("available")
+    weeks_word = loc._("weeks of capacity short")
+    cell_text = np.where(
+        relative < 0, np.char.mod("%.0f", np.nan_to_num(-relative)), np.char.mod("%.0f", 100 * np.nan_to_num(relative))
+    )
+    tick_values = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    tick_text = [
+        loc._("≥ {n} weeks short").format(n=loc.number(cap)),
+        loc._("{n} weeks short").format(n=loc.number(cap / 2, 1)),
+        loc._("full"),
+        loc._("{n} idle").format(n=loc.percent(0.5, 0)),
+        loc._("{n} idle").format(n=loc.percent(1.0, 0)),
+    ]
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=weeks,
             y=order["label"].tolist(),
-            zmin=-bound,
-            zmax=bound,
+            zmin=-1.0,
+            zmax=1.0,
             zmid=0.0,
             colorscale="RdBu",
-            colorbar={"title": {"text": unit}},
+            colorbar={"title": {"text": unit}, "tickvals": tick_values, "ticktext": tick_text},
             xgap=1,
             ygap=1,
             **text,
-            customdata=np.dstack([slack, short]),
+            customdata=np.dstack([slack, short, available, cell_text, np.nan_to_num(-np.minimum(relative, 0))]),
             hovertemplate="%{y}<br>%{x}<br>"
             + idle
             + ": %{customdata[0]:,.1f} "
@@ -213,7 +230,13 @@ def pressure_heatmap(
             + lacking
             + ": %{customdata[1]:,.1f} "
             + unit
-            + "<extra></extra>",
+            + "<br>"
+            + of_week
+            + ": %{customdata[2]:,.1f} "
+            + unit
+            + "<br>"
+            + weeks_word
+            + ": %{customdata[4]:,.1f}<extra></extra>",
         )
     )
     fig.update_xaxes(type="category", title_text=loc._("ISO week"))

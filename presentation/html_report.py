@@ -197,15 +197,19 @@ def _figures(result: PlanResult, names: dict, loc: Locale) -> list[str]:
         figure_html(
             pressure_heatmap(theatre_pressure(result), labels, weeks, THEATRE_PRESSURE_TITLE, theatre_unit, loc),
             loc._(
-                "How to read: blue cells have theatre days left idle (the number: how many); red cells are full "
-                "while patients listed there are over their limit (the number: theatre days it would take to treat "
-                "them); white cells are full with nobody over the limit. Available = the planned share of the "
-                "theatre days (the rest is kept for cancellations and emergencies) plus extra days bought."
+                "How to read: blue cells have theatre days left idle (how blue: the share of the week's); red "
+                "cells are full while patients listed there are over their limit (how red: the weeks of that "
+                "hospital's theatre days it would take to treat them); white cells are full with nobody over the "
+                "limit. Available = the planned share of the theatre days (the rest is kept for cancellations and "
+                "emergencies) plus extra days bought; point at a cell for its days."
             ),
         ),
         figure_html(
             pressure_heatmap(bed_pressure(result), labels, weeks, BEDS_PRESSURE_TITLE, bed_unit, loc),
-            loc._("How to read: the number is the elective bed-days left unused; white cells use every bed-day."),
+            loc._(
+                "How to read: blue is the share of the week's elective bed-days left unused; white cells use every "
+                "bed-day."
+            ),
         ),
         "<h2>" + html.escape(loc._("Flows between regions")) + "</h2>",
         figure_html(
