@@ -342,10 +342,12 @@ def compare(
     write_csv(table, out / "comparison.csv")  # plain decimals at full precision
     synthetic = any(_synthetic(source) for source in sources)
     _banner(synthetic, loc)
-    from presentation.comparison_report import comparison_table
+    from presentation.comparison_report import comparison_table, comparison_text
 
-    shown = comparison_table(table[table["region_id"] == "total"], {}, loc).drop(columns=loc._("Region"))
-    print_people(shown, loc._("Comparison (totals; per region in comparison.csv)"), loc)
+    totals = table[table["region_id"] == "total"].reset_index(drop=True)
+    shown = comparison_text(totals, comparison_table(totals, {}, loc), loc).drop(columns=loc._("Region"))
+    title = loc._("Comparison (totals; per region in comparison.csv)")
+    print_people(shown, title, loc, right=tuple(shown.columns[1:]))
     scenarios = [_scenario_of(source) for source in sources]
     _write_comparison_reports(table, views, out, loc, scenarios, synthetic)
     console.print(loc._("Comparison written to {out}").format(out=f"[bold]{out}[/bold]"))

@@ -38,12 +38,20 @@ def print_frame(frame: pd.DataFrame, title: str, formats: dict[str, str] | None 
         console.print(f"[dim]... {len(frame) - limit} more rows[/dim]")
 
 
-def print_people(frame: pd.DataFrame, title: str, loc: Locale, percent: tuple[str, ...] = (), limit: int = 40) -> None:
+def print_people(
+    frame: pd.DataFrame,
+    title: str,
+    loc: Locale,
+    percent: tuple[str, ...] = (),
+    limit: int = 40,
+    right: tuple[str, ...] = (),
+) -> None:
     """Print a table people read: headings as given (translated), integers whole and floats with one
-    decimal in `loc`'s number format, `percent` columns (shares) as percentages."""
+    decimal in `loc`'s number format, `percent` columns (shares) as percentages; `right` names columns
+    of numbers already formatted as text."""
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        numeric = pd.api.types.is_numeric_dtype(frame[column]) or column in right
         table.add_column(str(column), justify="right" if numeric else "left")
     for row in frame.head(limit).itertuples(index=False):
         cells = []

@@ -27,6 +27,7 @@ from presentation.labels import (
     PERCENT_COLUMNS,
     column_label,
     region_colours,
+    swedish_key,
 )
 from presentation.outcomes import against_base, fairness_settings
 
@@ -38,6 +39,20 @@ SHARE_DECIMALS = 2
 def difference_label(plan: str, base: str, loc: Locale) -> str:
     """The heading of a difference column ("B − A")."""
     return loc._("{plan} − {base}").format(plan=plan, base=base)
+
+
+def in_reading_order(table: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """`compare`'s table with the regions of each measure in Swedish alphabetical order of their names
+    (Västmanland before Örebro), the total last; the measures keep their order."""
+    metric_order = {m: i for i, m in enumerate(dict.fromkeys(table["metric"]))}
+    key = pd.DataFrame(
+        {
+            "metric": table["metric"].map(metric_order),
+            "total": table["region_id"] == "total",
+            "name": table["region_id"].map(lambda r: swedish_key(names.get(r, r))),
+        }
+    )
+    return table.loc[key.sort_values(["metric", "total", "name"], kind="stable").index].reset_index(drop=True)
 
 
 def comparison_table(table: pd.DataFrame, names: Mapping[str, str], loc: Locale) -> pd.DataFrame:
@@ -61,7 +76,7 @@ def comparison_table(table: pd.DataFrame, names: Mapping[str, str], loc: Locale)
     return shown
 
 
-def _formatted(table: pd.DataFrame, shown: pd.DataFrame, loc: Locale) -> pd.DataFrame:
+def comparison_text(table: pd.DataFrame, shown: pd.DataFrame, loc: Locale) -> pd.DataFrame:
     """`comparison_table` with every number formatted for its row: shares as percentages (two
     decimals), everything else whole; differences with a sign."""
     share_rows = table["metric"].isin(PERCENT_COLUMNS).to_numpy()
@@ -107,6 +122,7 @@ def comparison_report_html(
     ids = [r for r in table["region_id"].unique() if r != "total"]
     names = {r: KNOWN_REGION_NAMES.get(r, r) for r in ids} | dict(region_names or {})
     colours = region_colours(ids)
+    table = in_reading_order(table, names)
     base = plans[0]
     facts = pd.DataFrame(
         {
@@ -121,7 +137,7 @@ def comparison_report_html(
         }
     )
     shown = comparison_table(table, names, loc)
-    text = _formatted(table, shown, loc)
+    text = comparison_text(table, shown, loc)
     right = tuple(text.columns[2:])
     body = [
         "<h1>" + html.escape(loc._("Comparison of {n} plans").format(n=len(plans))) + "</h1>",

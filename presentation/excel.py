@@ -16,7 +16,7 @@ import pandas as pd
 
 from models.atomic import replace_file
 from optimizer import PlanResult, collaboration_value
-from presentation.comparison_report import comparison_table
+from presentation.comparison_report import comparison_table, in_reading_order
 from presentation.display import for_people, name_maps
 from presentation.figures import band_tables
 from presentation.i18n import N_, SUPPORTED_LANGS, Locale
@@ -109,6 +109,7 @@ def comparison_workbook_tables(
     loc = Locale.for_lang(lang)
     ids = [r for r in table["region_id"].unique() if r != "total"]
     names = {r: KNOWN_REGION_NAMES.get(r, r) for r in ids} | dict(region_names or {})
+    table = in_reading_order(table, names)
     shown = comparison_table(table, names, loc)
     # shares as percentage points with two decimals, so that plans differing by 0.1 point differ
     shares = table["metric"].isin(PERCENT_COLUMNS).to_numpy()

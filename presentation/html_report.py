@@ -243,8 +243,9 @@ def _tables(result: PlanResult, loc: Locale) -> list[str]:
     columns = ["region_id", "treated", "treated_elsewhere", "breach_days_90", "over_90_end", "over_365_end"]
     shown = whole_numbers(for_people(totals, loc, maps, columns))
     shown[loc._("Paid under the price list (MSEK)")] = (totals["treatment_cost_sek"].to_numpy() / 1e6).round(1)
-    payments = for_people(result.integer.payments.assign(amount_sek=lambda t: t["amount_sek"] / 1e6), loc, maps)
-    payments = payments.rename(columns={column_label("amount_sek", loc): loc._("Amount (MSEK)")}).round(1)
+    paid = result.integer.payments
+    payments = whole_numbers(for_people(paid.drop(columns="amount_sek"), loc, maps))  # whole patients
+    payments[loc._("Amount (MSEK)")] = (paid["amount_sek"].to_numpy() / 1e6).round(1)
     return [
         "<h2>" + html.escape(loc._("Regions and payments")) + "</h2>",
         table_html(shown, loc, caption=loc._("Per home region over the horizon (whole-patient plan)")),

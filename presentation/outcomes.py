@@ -14,6 +14,7 @@ import pandas as pd
 
 from models.scenario import Scenario
 from presentation.i18n import N_, Locale
+from presentation.labels import swedish_key
 
 #: What a fairness rule's `by` shares out between.
 FAIRNESS_BY = {"procedure": N_("procedure"), "region": N_("region")}
@@ -44,8 +45,11 @@ def outcome_table(
     """Per region (and in total): days beyond 90 and patients over 90 at the end, in the base and in
     the plan, the change (signed) and the verdict.
 
-    `rows` has region_id, base_days, plan_days, base_over_90, plan_over_90 (region_id "total" last).
+    `rows` has region_id, base_days, plan_days, base_over_90, plan_over_90 (and a "total" row).
+    Regions in Swedish alphabetical order of their names, the total last.
     """
+    order = rows["region_id"].map(lambda r: (r == "total", swedish_key(names.get(r, r))))
+    rows = rows.iloc[sorted(range(len(rows)), key=lambda i: order.iloc[i])].reset_index(drop=True)
     days_change = rows["plan_days"] - rows["base_days"]
     over_change = rows["plan_over_90"] - rows["base_over_90"]
     total = loc._("Total")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from optimizer import collaboration_value, plan
-from presentation.comparison_report import _formatted, comparison_table
+from presentation.comparison_report import comparison_table, comparison_text
 from presentation.excel import comparison_workbook_tables
 from presentation.i18n import Locale
 from presentation.outcomes import against_alone, against_base, fairness_settings, verdict
@@ -33,14 +33,16 @@ def joint():
 
 def test_winners_and_losers_signs_match_collaboration_value(joint):
     value = collaboration_value(joint, joint.standalone)
-    table = against_alone(value, {}, EN)
-    saved = value["breach_days_90_saved"].to_numpy()  # positive: better together
-    verdicts = table["Verdict"].to_list()
-    for days_saved, word in zip(saved, verdicts, strict=True):
-        assert word == ("better" if days_saved > 0.5 else "worse" if days_saved < -0.5 else "unchanged")
-    # the change column is together − alone, so its sign is the opposite of "saved"
-    assert (table["Change"].to_numpy() == (-saved).round(0)).all()
-    assert table["Region"].iloc[-1] == "Total"
+    names = {"r0": "Region Ö", "r1": "Region A", "r2": "Region Ä"}  # Swedish order: A, Ä, Ö
+    table = against_alone(value, names, EN).set_index("Region")
+    assert list(table.index) == ["Region A", "Region Ä", "Region Ö", "Total"]
+    saved = value.set_index("region_id")["breach_days_90_saved"]  # positive: better together
+    assert set(saved.round(0)) != {0.0}  # the case has a region that gains or loses
+    for region, days_saved in saved.items():
+        row = table.loc[names.get(region, "Total")]
+        assert row["Verdict"] == ("better" if days_saved > 0.5 else "worse" if days_saved < -0.5 else "unchanged")
+        # the change column is together − alone, so its sign is the opposite of "saved"
+        assert row["Change"] == round(-days_saved)
 
 
 def test_a_hand_made_comparison_against_its_base():
@@ -60,15 +62,16 @@ def test_a_hand_made_comparison_against_its_base():
     shown = comparison_table(table, {"a": "Region A"}, SV)
     assert list(shown.columns) == ["Mått", "Region", "A", "B", "B − A"]
     assert shown["B − A"].to_list()[:3] == [-30.0, 10.0, -20.0]
-    text = _formatted(table, shown, SV)
+    text = comparison_text(table, shown, SV)
     # shares with two decimals, so that 30,47 % and 30,12 % differ
     share_a = text[table["metric"] == "share_over_90_end"].iloc[0]
     assert (share_a["A"], share_a["B"]) == (f"30,47{NBSP}%", f"30,12{NBSP}%")
     assert share_a["B − A"].endswith(f"0,35{NBSP}%") and not share_a["B − A"].startswith("+")
     assert text["B − A"].iloc[1] == "+10"  # a signed difference
     sheet = comparison_workbook_tables(table, {"a": "Region A"}, lang="en")["Comparison"]
-    assert sheet["Measure"].iloc[6] == "Share over 90 days at end (%)"
-    assert sheet["A"].iloc[6] == pytest.approx(30.471)
+    share_rows = sheet[sheet["Measure"] == "Share over 90 days at end (%)"].set_index("Region")
+    assert share_rows.loc["Region A", "A"] == pytest.approx(30.471)  # percentage points, two decimals shown
+    assert list(share_rows.index) == ["b", "Region A", "Total"]  # by name, Swedish order, total last
 
 
 def test_fairness_settings_are_named_with_how_to_switch_them_on():
