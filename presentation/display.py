@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from optimizer import PlanResult
-from presentation.i18n import Locale
+from presentation.i18n import N_, Locale
 from presentation.labels import column_label, hospital_names, procedure_names, region_names, specialty_name
 
+#: The capacity kinds of the shadow-price table.
+RESOURCES = {"theatre_days": N_("theatre days"), "bed_days": N_("bed-days")}
 REGION_COLUMNS = ("region_id", "payer_region", "provider_region")
 HOSPITAL_COLUMNS = ("hospital_id", "listed_hospital_id")
 
@@ -40,6 +42,8 @@ def for_people(
             shown[column] = shown[column].map(lambda v, m=mapping: m.get(v, v))
     if "specialty" in shown:
         shown["specialty"] = shown["specialty"].map(lambda s: specialty_name(s, loc) if s else s)
+    if "resource" in shown:
+        shown["resource"] = shown["resource"].map(lambda r: loc._(RESOURCES[r]) if r in RESOURCES else r)
     return shown.rename(columns={c: column_label(c, loc) for c in shown.columns})
 
 

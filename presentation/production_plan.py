@@ -68,7 +68,9 @@ def production_plan_table(result: PlanResult, loc: Locale) -> pd.DataFrame:
             column_label("used_bed_days", loc): monthly["used_bed_days"].round(1),
         }
     )
-    return shown
+    # by specialty and hospital as read (Swedish order), months in time order within each
+    order = shown.iloc[:, :2].apply(lambda c: c.map(swedish_key))
+    return shown.loc[order.sort_values(list(order.columns), kind="stable").index].reset_index(drop=True)
 
 
 def procedure_start(result: PlanResult) -> pd.DataFrame:
