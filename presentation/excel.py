@@ -21,7 +21,7 @@ from presentation.display import for_people, name_maps
 from presentation.figures import band_tables
 from presentation.i18n import N_, SUPPORTED_LANGS, Locale
 from presentation.labels import KNOWN_REGION_NAMES, PERCENT_COLUMNS, column_label, format_number, region_names
-from presentation.outcomes import against_alone
+from presentation.outcomes import against_alone, against_base
 from presentation.production_plan import procedure_before_after, production_plan_table
 
 #: Sheet names of a plan's workbook (English source, translated; at most 31 characters in Excel).
@@ -104,8 +104,9 @@ def comparison_workbook_tables(
     lang: str | None = None,
     synthetic: bool = False,
 ) -> dict[str, pd.DataFrame]:
-    """The comparison's sheet: translated measures and regions, one column per plan and a difference
-    column per plan against the first (`presentation.comparison_report.comparison_table`)."""
+    """The comparison's sheets: translated measures and regions, one column per plan and a difference
+    column per plan against the first (`presentation.comparison_report.comparison_table`), then
+    winners and losers of each further plan against the first."""
     loc = Locale.for_lang(lang)
     ids = [r for r in table["region_id"].unique() if r != "total"]
     names = {r: KNOWN_REGION_NAMES.get(r, r) for r in ids} | dict(region_names or {})
@@ -117,8 +118,12 @@ def comparison_workbook_tables(
     shown.loc[shares, numbers] = shown.loc[shares, numbers] * 100
     measure = shown.columns[0]
     shown.loc[shares, measure] = shown.loc[shares, measure] + " (%)"
-    tables = synthetic_sheet(loc) if synthetic else {}
-    return {sheet_name(key, loc): t for key, t in (tables | {"comparison": shown}).items()}
+    tables = {sheet_name(key, loc): t for key, t in (synthetic_sheet(loc) if synthetic else {}).items()}
+    tables[sheet_name("comparison", loc)] = shown
+    plans = [str(c) for c in table.columns[2:]]
+    for plan in plans[1:]:  # Excel cuts the name to 31 characters (excel_export)
+        tables[sheet_name("winners_losers", loc) + ": " + plan] = against_base(table, plan, plans[0], names, loc)
+    return tables
 
 
 EXCEL_MAX_ROWS = 1_048_575  # below the header
@@ -169,6 +174,29 @@ def _number_format(column: str, series: pd.Series) -> str | None:
     return None
 
 
+@cache
+def _verdict_words() -> tuple[frozenset[str], dict[str, str]]:
+    """The verdict column's heading and its words' fill colours, in every language."""
+    locales = [Locale(lang) for lang in SUPPORTED_LANGS]
+    headings = frozenset(loc._("Verdict") for loc in locales)
+    fills = {loc._("better"): "E3F4E1" for loc in locales} | {loc._("worse"): "FBE3E1" for loc in locales}
+    return headings, fills
+
+
+def _highlight_verdicts(sheet, table: pd.DataFrame) -> None:
+    """Winners' rows green and losers' red (as in the report), where a table has a verdict column."""
+    from openpyxl.styles import PatternFill
+
+    headings, fills = _verdict_words()
+    column = next((c for c in table.columns if str(c) in headings), None)
+    if column is None:
+        return
+    for row, word in enumerate(table[column], start=2):
+        if word in fills:
+            for cell in sheet[row]:
+                cell.fill = PatternFill("solid", fgColor=fills[word])
+
+
 def _write_sheet(sheet, table: pd.DataFrame, header_font, header_fill) -> None:
     """Header row (bold, filled, frozen, with a filter), the rows, number formats and column widths."""
     from openpyxl.utils import get_column_letter
@@ -192,6 +220,7 @@ def _write_sheet(sheet, table: pd.DataFrame, header_font, header_fill) -> None:
         sample = [format_number(v, 2) if fmt else str(v) for v in table[column].head(500)]
         width = max([len(str(column))] + [len(s) for s in sample]) + 2
         sheet.column_dimensions[letter].width = min(max(width, 8), 60)
+    _highlight_verdicts(sheet, table)
     sheet.freeze_panes = "A2"
     if len(table.columns):
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"

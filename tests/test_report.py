@@ -217,6 +217,14 @@ def test_excel_export_has_one_sheet_per_table_with_header_and_rows(joint, tmp_pa
     assert allocations["Patienter"].sum() == pytest.approx(joint.lp.allocations["patients"].sum())
     share = list(tables["Regioner per vecka"].columns).index("Andel över 90 dagar") + 1
     assert workbook["Regioner per vecka"].cell(row=2, column=share).number_format == "0.0%"
+    # winners green, losers red, as in the report (the words stay in the last column)
+    verdicts = tables["Vinnare och förlorare"]["Bedömning"].to_list()
+    fills = [workbook["Vinnare och förlorare"].cell(row=i + 2, column=1).fill.fgColor.rgb for i in range(len(verdicts))]
+    expected = {"bättre": "00E3F4E1", "sämre": "00FBE3E1"}
+    assert [f for f, v in zip(fills, verdicts, strict=True) if v in expected] == [
+        expected[v] for v in verdicts if v in expected
+    ]
+    assert "sämre" in verdicts or "bättre" in verdicts
 
 
 def test_excel_sheet_names_are_shortened_cleaned_and_unique(tmp_path):
