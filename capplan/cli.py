@@ -33,6 +33,7 @@ from optimizer import (
 from optimizer import compare as compare_plans
 from presentation.display import for_people, name_maps, whole_numbers
 from presentation.i18n import Locale
+from presentation.labels import column_label
 from presentation.production_plan import procedure_before_after
 from presentation.provenance import is_synthetic, write_metadata
 from presentation.result_files import write_results
@@ -254,21 +255,32 @@ def validate(path: Annotated[Path, typer.Argument(help="Dataset folder to check.
 
 
 @app.command()
-def info(path: Annotated[Path, typer.Argument(help="Dataset folder.")] = DEFAULT_DATASET) -> None:
+def info(
+    path: Annotated[Path, typer.Argument(help="Dataset folder.")] = DEFAULT_DATASET, lang: LangOption = None
+) -> None:
     """Summarise a dataset: waiting per region, over-90 per procedure, capacity per hospital."""
+    loc = _locale(lang)
     try:
         dataset = load_dataset(path)
     except CapplanError as error:
         _fail(error)
+    _banner(is_synthetic(path), loc)
     t = summary.totals(dataset)
-    console.print(
-        f"[bold]{dataset.name}[/bold], plan start {dataset.plan_start}: {t['listed']:,} listed, "
-        f"{t['mov_pvv']:,} MoV/PvV, {t['over_90']:,} waiting over 90 days "
-        f"({t['share_over_90']:.1%} of {t['waiting']:,} excl. MoV/PvV)"
+    line = loc._(
+        "{name}, plan start {start}: {listed} listed, {mov_pvv} MoV/PvV, {over_90} waiting over 90 days ({share} "
+        "of {waiting} excl. MoV/PvV)"
     )
-    print_frame(summary.region_summary(dataset), "Regions", {"share_over_90": "{:.1%}"})
-    print_frame(summary.procedure_summary(dataset), "Procedures (over 90 days incl. MoV/PvV)")
-    print_frame(summary.capacity_summary(dataset), "Hospitals (per week)")
+    values = {key: loc.number(t[key]) for key in ("listed", "mov_pvv", "over_90", "waiting")}
+    start = loc.date(dataset.plan_start, "long")
+    console.print(
+        line.format(name=f"[bold]{dataset.name}[/bold]", start=start, share=loc.percent(t["share_over_90"]), **values)
+    )
+    maps = name_maps(dataset, loc)
+    regions = for_people(summary.region_summary(dataset), loc, maps)
+    print_people(regions, loc._("Regions"), loc, percent=(column_label("share_over_90", loc),))
+    procedures = for_people(summary.procedure_summary(dataset).drop(columns=["name", "name_sv"]), loc, maps)
+    print_people(procedures, loc._("Procedures (over 90 days incl. MoV/PvV)"), loc)
+    print_people(for_people(summary.capacity_summary(dataset), loc, maps), loc._("Hospitals (per week)"), loc)
 
 
 @app.command()

@@ -12,9 +12,17 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from models.dataset import Dataset
 from optimizer import PlanResult
 from presentation.i18n import N_, Locale
-from presentation.labels import column_label, hospital_names, procedure_names, region_names, specialty_name
+from presentation.labels import (
+    LEVEL_NAMES,
+    column_label,
+    dataset_region_names,
+    hospital_names,
+    procedure_names,
+    specialty_name,
+)
 
 #: The capacity kinds of the shadow-price table.
 RESOURCES = {"theatre_days": N_("theatre days"), "bed_days": N_("bed-days")}
@@ -22,13 +30,15 @@ REGION_COLUMNS = ("region_id", "payer_region", "provider_region")
 HOSPITAL_COLUMNS = ("hospital_id", "listed_hospital_id")
 
 
-def name_maps(result: PlanResult, loc: Locale) -> dict[str, Mapping[str, str]]:
-    """Display name per id, for every id column a result table may have."""
-    regions = region_names(result) | {"total": loc._("Total")}
-    hospitals = hospital_names(result)
+def name_maps(result: PlanResult | Dataset, loc: Locale) -> dict[str, Mapping[str, str]]:
+    """Display name per id, for every id column a result table (or a dataset summary) may have."""
+    dataset = result if isinstance(result, Dataset) else result.instance.dataset
+    regions = dataset_region_names(dataset) | {"total": loc._("Total")}
+    hospitals = hospital_names(dataset)
     maps: dict[str, Mapping[str, str]] = {c: regions for c in REGION_COLUMNS}
     maps |= {c: hospitals for c in HOSPITAL_COLUMNS}
-    maps["procedure_id"] = procedure_names(result, loc)
+    maps["procedure_id"] = procedure_names(dataset, loc)
+    maps["level"] = {level: loc._(name) for level, name in LEVEL_NAMES.items()}
     return maps
 
 

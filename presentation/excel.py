@@ -122,7 +122,7 @@ def comparison_workbook_tables(
     tables[sheet_name("comparison", loc)] = shown
     plans = [str(c) for c in table.columns[2:]]
     for plan in plans[1:]:  # Excel cuts the name to 31 characters (excel_export)
-        tables[sheet_name("winners_losers", loc) + ": " + plan] = against_base(table, plan, plans[0], names, loc)
+        tables[sheet_name("winners_losers", loc) + " - " + plan] = against_base(table, plan, plans[0], names, loc)
     return tables
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from plotly.colors import qualitative, sequential
 
+from models.dataset import Dataset
 from optimizer import PlanResult
 from presentation.i18n import N_, Locale
 
@@ -111,8 +112,20 @@ LABELS = {
     "patient_id": N_("Patient (pseudonym)"),
     "offer_week": N_("Offer week"),
     "decision_date": N_("Decision date"),
+    "listed": N_("Listed (incl. MoV/PvV)"),
+    "level": N_("Level"),
+    "theatre_days_per_week": N_("Theatre days a week"),
+    "theatre_days_min_week": N_("Theatre days, smallest week"),
+    "bed_days_per_week": N_("Bed-days a week"),
 }
 
+#: Hospital levels of the dataset contract → display names.
+LEVEL_NAMES = {
+    "university": N_("university hospital"),
+    "county": N_("county hospital"),
+    "district": N_("district hospital"),
+    "private": N_("private"),
+}
 #: Specialty ids of the dataset contract → display names.
 SPECIALTY_NAMES = {
     "orthopaedics": N_("Orthopaedics"),
@@ -138,15 +151,15 @@ def specialty_name(specialty: str, loc: Locale) -> str:
     return loc._(label) if label else str(specialty).replace("_", " ")
 
 
-def hospital_names(result: PlanResult) -> dict[str, str]:
+def hospital_names(result: PlanResult | Dataset) -> dict[str, str]:
     """Display name per hospital id (the dataset's names are Swedish)."""
-    hospitals = result.instance.dataset.hospitals
+    hospitals = (result if isinstance(result, Dataset) else result.instance.dataset).hospitals
     return dict(zip(hospitals["hospital_id"], hospitals["name"], strict=True))
 
 
-def procedure_names(result: PlanResult, loc: Locale) -> dict[str, str]:
+def procedure_names(result: PlanResult | Dataset, loc: Locale) -> dict[str, str]:
     """Display name per procedure id: `name_sv` in Swedish, `name` in English (else the id)."""
-    procedures = result.instance.dataset.procedures
+    procedures = (result if isinstance(result, Dataset) else result.instance.dataset).procedures
     column = "name_sv" if loc.lang == "sv" and "name_sv" in procedures else "name"
     names = procedures[column] if column in procedures else procedures["procedure_id"]
     return {p: (n if isinstance(n, str) and n else p) for p, n in zip(procedures["procedure_id"], names, strict=True)}
@@ -161,7 +174,12 @@ PERCENT_COLUMNS = ("share_over_90_end", "theatre_utilisation", "utilisation", "s
 
 def region_names(result: PlanResult) -> dict[str, str]:
     """Display name per region id: the dataset's name, else a known Mellansverige name, else the id."""
-    regions = result.instance.dataset.regions
+    return dataset_region_names(result.instance.dataset)
+
+
+def dataset_region_names(dataset: Dataset) -> dict[str, str]:
+    """`region_names` of a dataset (before any plan)."""
+    regions = dataset.regions
     names = dict(zip(regions["region_id"], regions["name"], strict=True))
     return {r: (n if isinstance(n, str) and n and n != r else KNOWN_REGION_NAMES.get(r, r)) for r, n in names.items()}
 

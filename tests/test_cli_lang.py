@@ -75,10 +75,22 @@ def test_run_and_compare_follow_capplan_lang(scenario_file):
     assert "Comparison written to" in outcome.output and "real − synthetic" in outcome.output
     text = (out / "comparison.html").read_text(encoding="utf-8")
     assert "<html lang='en'>" in text and "class='banner'" in text  # one of the plans is on synthetic data
-    assert load_workbook(out / "comparison.xlsx", read_only=True).sheetnames == ["Read first", "Comparison"]
+    sheets = load_workbook(out / "comparison.xlsx", read_only=True).sheetnames
+    assert sheets == ["Read first", "Comparison", "Winners and losers - real"]
 
 
 def test_an_unknown_language_is_a_usage_error(scenario_file):
     _, paths = scenario_file
     outcome = CliRunner().invoke(app, ["run", str(paths["real"]), "--lang", "de"])
     assert outcome.exit_code == 2 and "not supported" in outcome.output
+
+
+def test_info_speaks_the_language_and_names_regions(scenario_file):
+    tmp, _ = scenario_file
+    runner = CliRunner()
+    swedish = runner.invoke(app, ["info", str(tmp / "synthetic")], env=SWEDISH)
+    assert swedish.exit_code == 0, swedish.output
+    assert "Syntetiska data" in swedish.output and "Regioner" in swedish.output and "på väntelistan" in swedish.output
+    english = runner.invoke(app, ["info", str(tmp / "real"), "--lang", "en"], env=SWEDISH)
+    assert english.exit_code == 0, english.output
+    assert "Regions" in english.output and "listed" in english.output and "Synthetic" not in english.output

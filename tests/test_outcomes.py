@@ -72,7 +72,7 @@ def test_a_hand_made_comparison_against_its_base():
     share_rows = sheet[sheet["Measure"] == "Share over 90 days at end (%)"].set_index("Region")
     assert share_rows.loc["Region A", "A"] == pytest.approx(30.471)  # percentage points, two decimals shown
     assert list(share_rows.index) == ["b", "Region A", "Total"]  # by name, Swedish order, total last
-    winners = comparison_workbook_tables(table, {"a": "Region A"}, lang="en")["Winners and losers: B"]
+    winners = comparison_workbook_tables(table, {"a": "Region A"}, lang="en")["Winners and losers - B"]
     assert winners.set_index("Region")["Verdict"].to_dict() == {"b": "worse", "Region A": "better", "Total": "better"}
 
 
