@@ -168,7 +168,9 @@ def _winners_and_losers(result: PlanResult, standalone: PlanResult, names: dict,
             loc._(
                 "Days waited beyond the 90-day care guarantee over the horizon, and patients over 90 days at the end, "
                 "for each region's own patients: in the joint plan and with each region planning alone on its own "
-                "hospitals. Green rows are better together, red rows worse; the verdict is in the last column."
+                "hospitals. Green rows are better together, red rows worse; the verdict is in the last column. Both "
+                "are the linear programme's plans (as the value of collaboration), rounded to whole patients and "
+                "days, so their totals differ slightly from the whole-patient plan's figures above."
             )
         )
         + "</p>",
