@@ -41,6 +41,12 @@ DEFAULT_LANG = "sv"
 _FORMAT_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 
+def N_(message: str) -> str:
+    """Mark `message` for translation without translating it (module-level labels, translated where
+    they are shown with `Locale._`). Babel's extractor knows `N_` as a keyword."""
+    return message
+
+
 def resolve_lang(lang: str | None = None) -> str:
     """The language to use: `lang` if given, else `CAPPLAN_LANG`, else Swedish.
 
@@ -132,6 +138,11 @@ class Locale:
         divisor = {"SEK": 1, "kSEK": 1e3, "MSEK": 1e6}[unit]
         decimals = 1 if unit == "MSEK" else 0
         return f"{self.number(amount / divisor, decimals)}\u00a0{unit}"
+
+    @property
+    def plotly_separators(self) -> str:
+        """plotly's `separators` layout setting: the decimal sign, then the thousands separator."""
+        return ".," if self.lang == "en" else ", "
 
     def date(self, day: dt.date, form: str = "medium") -> str:
         """A date ("31 mars 2025" in long Swedish form, "2025-03-31" as medium)."""

@@ -36,7 +36,9 @@ def test_every_message_has_a_swedish_translation():
     messages = _extracted_messages()
     assert "wk." in messages, "the extractor found none of the known messages"
     swedish = translations("sv")
-    missing = [f"{where}: {msgid!r}" for msgid, where in sorted(messages.items()) if swedish.gettext(msgid) == msgid]
+    # in the catalogue with a non-empty translation ("Region" is "Region" in Swedish too: same text, translated)
+    catalogue = swedish._catalog  # gettext's own table: msgid -> translation
+    missing = [f"{where}: {msgid!r}" for msgid, where in sorted(messages.items()) if not catalogue.get(msgid)]
     where = "the .po files of presentation/locales/sv"
     assert not missing, f"messages without a Swedish translation in {where}:\n" + "\n".join(missing)
 
