@@ -57,7 +57,7 @@ PLAN_SECTIONS = {
 }
 COMPARE_TITLES = {
     "sv": [
-        "Dagar väntat utöver 90 dagar per region och plan",
+        "Väntedagar utöver 90 dagar per region och plan",
         "Patienter över 90 dagar vid periodens slut, per region och plan",
         "Kostnad per plan",
         "Andel väntande över 90 dagar över tid, alla regioner",
