@@ -13,7 +13,9 @@ Everything the model needs is prepared here as pandas frames keyed by the sets t
 - `arrived[q, t]` = A_q(t); `over[θ][q, t]` = B_q(t) of tier θ ∈ (90, 180, 365), counted against
   L_k + (0, 90, 275) days (for a routine patient exactly 90/180/365); `over_days[θ][q, t]`: patients
   over θ days whatever their priority (the statistics: share over 90 days is the care guarantee's).
-- `theatre`, `beds`: capacity rows per hospital × specialty × week and hospital × week.
+- `theatre`, `beds`: capacity rows per hospital × specialty × week and hospital × week, net of the
+  booked patients' use (`bookings`: fixed treatments, `optimizer.model.bookings`).
+- `anchor`: in a re-plan, the previous plan's proposals per flow column (`optimizer.model.anchor`).
 
 Weeks are numbered t = 1..T from D0, the Monday of the start week; week t ends at E_t = D0 + 7t.
 A patient decided on day d is over θ days at the end of week t when d < E_t − θ, i.e. from week
@@ -33,6 +35,8 @@ from models.dataset import DEFAULT_PRIORITY, Dataset
 from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, fallback_hospitals, road_km
 from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
+from optimizer.model.anchor import anchor_cells
+from optimizer.model.bookings import booking_rows, net_of_bookings
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,9 @@ class Instance:
     cohorts: pd.DataFrame  # queue, offset_days (decision − D0), arrival_t, count
     fairness: pd.DataFrame  # entry, by, member, target, weight: one row per fairness entry and procedure/region
     base: Dataset | None = None  # the dataset before the scenario's changes (fallback hospitals, fairness)
+    bookings: pd.DataFrame | None = None  # booked patients (`optimizer.model.bookings.BOOKING_COLUMNS`)
+    anchor: pd.DataFrame | None = None  # previous proposals per cell (`optimizer.model.anchor`)
+    previous: pd.DataFrame | None = None  # a re-plan's previous proposals, one row per patient
 
     @property
     def horizon(self) -> int:
@@ -88,14 +95,19 @@ class Instance:
 
 
 def build_instance(
-    dataset: Dataset, scenario: Scenario, standalone: bool = False, base: Dataset | None = None
+    dataset: Dataset,
+    scenario: Scenario,
+    standalone: bool = False,
+    base: Dataset | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> Instance:
     """Compute the sparse sets and data of the LP for `scenario` on (an already changed) `dataset`.
 
     `base` is the dataset before the scenario's changes (default: `dataset`): fallback hospitals are
     chosen on its capacity, so that every scenario of a dataset splits new decisions alike.
     `standalone` keeps only arcs inside each patient's home region: every region planned alone on
-    its own hospitals (the baseline that measures the value of collaboration).
+    its own hospitals (the baseline that measures the value of collaboration). `previous` are a
+    re-plan's previous proposals (one row per patient: `optimizer.model.anchor.CELL_KEYS`, patient_id).
     """
     base = dataset if base is None else base
     weeks = week_labels(scenario.start_week, scenario.horizon_weeks)
@@ -112,7 +124,8 @@ def build_instance(
         arcs = arcs[arcs["provider_region"] == arcs["region_id"]].reset_index(drop=True)
     extra_offers = _extra_capacity(scenario, week_of)
     theatre = _theatre_rows(dataset, scenario, week_of, extra_offers)
-    beds = _bed_rows(dataset, week_of)
+    bookings = booking_rows(dataset, base, weeks)
+    theatre, beds = net_of_bookings(theatre, _bed_rows(dataset, week_of), bookings)
     group_arrived = np.zeros((len(groups), len(weeks)))
     np.add.at(group_arrived, queues["group"].to_numpy(), arrived)
     flows = _flows(arcs, theatre, beds, group_arrived, scenario.policy.transfer_lead_weeks)
@@ -143,6 +156,9 @@ def build_instance(
         cohorts=cohorts[["queue", "offset_days", "arrival_t", "count"]],
         fairness=fairness_targets(scenario, base, queues, groups, arcs, arrived, weeks),
         base=base,
+        bookings=bookings,
+        anchor=anchor_cells(previous, flows, weeks),
+        previous=previous,
     )
 
 
