@@ -40,7 +40,8 @@ the plan patient by patient:
   patient (waiting, over θ days, breach tiers at each week's end) and are treated in it. A booking
   before the plan was treated before it and counts nowhere.
 * **Re-plan.** Given the previous plan's proposals (`previous`, one row per patient), the term
-  `changed_proposals` = Σ over (group, hospital, week) of max(0, previous proposals − patients planned).
+  `changed_proposals` = Σ over (group, hospital, week) of max(0, previous proposals − patients planned),
+  over the previous proposals of patients still `waiting`.
 
 Rules chosen where the model is silent (documented here, tested in tests/test_evaluate.py):
 
@@ -172,8 +173,8 @@ def evaluate_flows(
     `dataset` already has the scenario's changes applied (`base`: before them, for the fallback
     hospitals; default `dataset`); of `scenario.changes` only `extra_capacity` offers are used.
     Violations are reported, never clipped away silently; see the module docstring for every rule.
-    `previous` (a re-plan's previous proposals: group keys, hospital_id, week per patient) adds the
-    term `changed_proposals`.
+    `previous` (a re-plan's previous proposals: patient_id, procedure_id, group keys, hospital_id,
+    week per patient) adds the term `changed_proposals`.
     """
     missing = [c for c in REQUIRED_FLOW_COLUMNS if c not in allocations.columns]
     if missing:
@@ -226,7 +227,7 @@ def evaluate_flows(
     arrived_end = queues.assign(patients=sim["arrived"][:, -1] if n_weeks else 0.0)
     fairness = fairness_shortfalls(dataset, dataset if base is None else base, scenario, arrived_end, flows, labels)
     terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum()) if len(fairness) else 0.0
-    terms["changed_proposals"] = _changed_proposals(previous, flows, labels)
+    terms["changed_proposals"] = _changed_proposals(previous, dataset, flows, labels)
     objective = objective_value(terms, scenario.weights)
     table = (
         pd.concat(violations, ignore_index=True)
@@ -501,11 +502,16 @@ def _booked(dataset: Dataset, d0: dt.date, labels: list[str]) -> dict:
     return out
 
 
-def _changed_proposals(previous: pd.DataFrame | None, flows: pd.DataFrame, labels: list[str]) -> float:
-    """Σ over (group, hospital, week) of max(0, previous proposals − patients the flows plan there)."""
+def _changed_proposals(
+    previous: pd.DataFrame | None, dataset: Dataset, flows: pd.DataFrame, labels: list[str]
+) -> float:
+    """Σ over (group, hospital, week) of max(0, previous proposals − patients the flows plan there),
+    over the previous proposals of patients still waiting (a booked patient's is fixed)."""
     if previous is None or previous.empty:
         return 0.0
     keys = [*GROUP_KEYS, "hospital_id", "week"]
+    waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
+    previous = previous.merge(waiting, on=["patient_id", "procedure_id"])
     cells = previous[previous["week"].isin(labels)].groupby(keys).size().astype(float)
     planned = flows.groupby(keys)["patients"].sum().reindex(cells.index).fillna(0.0)
     return float(np.maximum(cells - planned, 0.0).sum())

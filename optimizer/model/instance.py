@@ -157,9 +157,17 @@ def build_instance(
         fairness=fairness_targets(scenario, base, queues, groups, arcs, arrived, weeks),
         base=base,
         bookings=bookings,
-        anchor=anchor_cells(previous, flows, weeks),
+        anchor=anchor_cells(_still_waiting(previous, dataset), flows, weeks),
         previous=previous,
     )
+
+
+def _still_waiting(previous: pd.DataFrame | None, dataset: Dataset) -> pd.DataFrame | None:
+    """The previous proposals of patients still waiting (a booked one is fixed: nothing to anchor)."""
+    if previous is None:
+        return None
+    waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
+    return previous.merge(waiting, on=["patient_id", "procedure_id"])
 
 
 def backlog(dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFrame:

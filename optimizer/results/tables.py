@@ -177,7 +177,7 @@ def region_kpis(inst: Instance, S: np.ndarray) -> pd.DataFrame:
     table["waiting"] = table["waiting"].clip(lower=0.0)
     table["share_over_90"] = share(table["over_90"], table["waiting"])
     mov = inst.dataset.waiting_list
-    mov_counts = mov[mov["status"] != "waiting"].groupby("region_id").size()
+    mov_counts = mov[mov["status"].isin(("MoV", "PvV"))].groupby("region_id").size()
     table["mov_pvv"] = table["region_id"].map(mov_counts).fillna(0).astype(int)
     table["week"] = [inst.weeks[t - 1] for t in table["t"]]
     return table[["region_id", "week", "t", "waiting", "over_90", "over_180", "over_365", "share_over_90", "mov_pvv"]]
