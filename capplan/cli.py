@@ -30,7 +30,9 @@ from optimizer import (
     read_allocations,
     resolve_scenario,
 )
+from optimizer import changes as plan_changes
 from optimizer import compare as compare_plans
+from optimizer import replan as replan_scenario
 from presentation.result_files import write_results
 
 app = typer.Typer(
@@ -114,6 +116,39 @@ def run(
         _fail(error)
     folder = write_results(result, out or Path("results") / result.scenario.name)
     _print_plan(result)
+    console.print(f"Result files written to [bold]{folder}[/bold]")
+
+
+@app.command()
+def replan(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    previous: Annotated[
+        Path,
+        typer.Option("--previous", "-p", help="Results folder of last week's plan (capplan run or replan)."),
+    ] = ...,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>.")
+    ] = None,
+    strategy: StrategyOption = None,
+) -> None:
+    """Re-plan from last week's plan: its first weeks booked, the rest kept stable, and what changed."""
+    try:
+        with console.status("loading") as status:
+            result = replan_scenario(
+                _with_strategy(scenario, strategy), previous, progress=lambda stage: status.update(f"{stage} ...")
+            )
+    except CapplanError as error:
+        _fail(error)
+    folder = write_results(result, out or Path("results") / result.scenario.name)
+    _print_plan(result)
+    counts = result.extra_summary["changes"]
+    console.print(
+        f"changes since last week: {counts['changed']:,} of {counts['previous_proposals']:,} previous proposals "
+        f"({counts['changed_share']:.1%}): {counts['moved hospital']:,} moved hospital, "
+        f"{counts['moved week']:,} moved week, {counts['no longer proposed']:,} no longer proposed | "
+        f"{counts['newly proposed']:,} newly proposed | {counts['frozen_bookings']:,} frozen proposals booked "
+        f"({len(plan_changes(result)):,} rows in changes.csv)"
+    )
     console.print(f"Result files written to [bold]{folder}[/bold]")
 
 

@@ -106,7 +106,8 @@ def replan(
     progress: Progress | None = None,
 ) -> PlanResult:
     """Re-plan `scenario` from a previous plan (see the module docstring); the result's
-    `extra_summary["changes"]` holds the counts of `changes(result)`."""
+    `extra_summary["changes"]` (summary.json) holds the counts of `changes(result)`, the frozen
+    proposals booked, the previous proposals within the plan's weeks and the share of them changed."""
     scenario, base_dir = resolve_scenario(scenario)
     if dataset is None:
         dataset = dataset_for(scenario, base_dir)
@@ -114,7 +115,13 @@ def replan(
     booked, n_booked = book_frozen(dataset, before, scenario)
     result = plan(scenario, dataset=booked, progress=progress, previous=before)
     counts = change_counts(changes(result))
-    result.extra_summary["changes"] = {**counts, "frozen_bookings": n_booked}
+    compared = int(before["week"].isin(result.instance.weeks).sum())
+    result.extra_summary["changes"] = {
+        **counts,
+        "frozen_bookings": n_booked,
+        "previous_proposals": compared,
+        "changed_share": counts["changed"] / compared if compared else 0.0,
+    }
     log.info("re-planned %s: %d frozen proposals booked, %d changed", scenario.name, n_booked, counts["changed"])
     return result
 

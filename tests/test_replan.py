@@ -119,3 +119,31 @@ def test_replan_reads_a_results_folder_like_a_result(tmp_path):
     from_result = replan(sc, first, dataset=agreement_dataset())
     assert from_folder.objective == pytest.approx(from_result.objective)
     assert from_folder.proposals["hospital_id"].tolist() == from_result.proposals["hospital_id"].tolist()
+
+
+def test_capplan_replan_writes_changes_and_prints_their_counts(tmp_path):
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from capplan.cli import app
+    from models.loader import save_dataset
+
+    save_dataset(agreement_dataset(), tmp_path / "data")
+    body = scenario(1, weights={**COSTS, "change": 2.0}, policy={"frozen_weeks": 0}).to_yaml_dict()
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({**body, "dataset": str(tmp_path / "data")}))
+    previous = tmp_path / "week1"
+    previous.mkdir()
+    at_hb().to_csv(previous / "proposals.csv", index=False)  # last week's plan had P000000 at hb
+    outcome = CliRunner().invoke(
+        app, ["replan", str(tmp_path / "s.yaml"), "--previous", str(previous), "-o", str(tmp_path / "week2")]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "1 of 1 previous proposals" in " ".join(outcome.output.split())
+    written = pd.read_csv(tmp_path / "week2" / "changes.csv")
+    assert written.set_index("patient_id").loc["P000000", "change"] == "moved hospital"
+    summary = json.loads((tmp_path / "week2" / "summary.json").read_text())
+    assert summary["changes"]["moved hospital"] == 1
+    missing = CliRunner().invoke(app, ["replan", str(tmp_path / "s.yaml"), "--previous", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 1 and "no proposals.csv" in missing.output
