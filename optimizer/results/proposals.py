@@ -40,6 +40,7 @@ def patient_proposals(inst: Instance, allocations: pd.DataFrame) -> pd.DataFrame
     table["provider_region"] = table["hospital_id"].map(provider)
     table["outside_home_region"] = table["provider_region"] != table["region_id"]
     table["decision_date"] = pd.to_datetime(table["decision_date"]).dt.strftime("%Y-%m-%d")
+    table = table[[c for c in table.columns if c != "booked"] + ["booked"]]
     return table.sort_values(["week", "region_id", "procedure_id", "decision_date"]).reset_index(drop=True)
 
 
