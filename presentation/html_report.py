@@ -229,6 +229,7 @@ def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: Pl
         _table_html(payments, caption="Payments under the price list (home region pays the treating region)"),
         _table_html(prices, caption="Top 20 shadow prices: objective saved by one more theatre day or bed-day"),
     ]
+    body += _changes_section(result)
     if standalone is not None:
         value = _with_names(collaboration_value(result, standalone), names)
         body += [
@@ -237,6 +238,22 @@ def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: Pl
             _table_html(value, caption="Joint plan against the standalone baseline"),
         ]
     return replace_text(path, _page(f"capplan: {result.scenario.name}", body))
+
+
+def _changes_section(result: PlanResult) -> list[str]:
+    """A re-plan's "What changed since the previous plan": counts per kind of change (none otherwise)."""
+    counts = result.extra_summary.get("changes")
+    if counts is None:
+        return []
+    kinds = ["moved hospital", "moved week", "no longer proposed", "newly proposed"]
+    table = pd.DataFrame({"change": kinds, "patients": [counts[k] for k in kinds]})
+    return [
+        "<h2>What changed since the previous plan</h2><p class='note'>"
+        f"{counts['changed']:,} of the previous plan's {counts['previous_proposals']:,} proposals in these weeks "
+        f"changed ({counts['changed_share']:.1%}); {counts['frozen_bookings']:,} in the frozen weeks were booked "
+        "as proposed. Each patient is listed in changes.csv.</p>",
+        _table_html(table, percent=(), caption="Patients per kind of change"),
+    ]
 
 
 # --------------------------------------------------------------------------------------------------

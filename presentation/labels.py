@@ -124,4 +124,5 @@ TERM_TITLES = {
     "cost_sek": "Cost (kSEK)",
     "patient_km": "Patient travel (km)",
     "fairness_penalty": "Fairness: weighted patients short of their target",
+    "changed_proposals": "Re-plan: previous proposals not kept",
 }

@@ -147,3 +147,13 @@ def test_capplan_replan_writes_changes_and_prints_their_counts(tmp_path):
     assert summary["changes"]["moved hospital"] == 1
     missing = CliRunner().invoke(app, ["replan", str(tmp_path / "s.yaml"), "--previous", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1 and "no proposals.csv" in missing.output
+
+
+def test_the_report_of_a_re_plan_says_what_changed(tmp_path):
+    from presentation.html_report import plan_report_html
+
+    sc = scenario(1, weights={**COSTS, "change": 2.0}, policy={"frozen_weeks": 0})
+    page = plan_report_html(replan(sc, at_hb(), dataset=agreement_dataset()), tmp_path / "r.html").read_text()
+    assert "What changed since the previous plan" in page and "1 of the previous plan" in page
+    fresh = plan_report_html(plan(sc, dataset=agreement_dataset()), tmp_path / "f.html").read_text()
+    assert "What changed" not in fresh
