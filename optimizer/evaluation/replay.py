@@ -35,7 +35,8 @@ the plan patient by patient:
   that (cheapest `extra_capacity` offer first, up to what is offered); bed-days as given.
 * **Money.** cost_sek = price × patients on charged arcs + cost of the extra theatre days used.
 
-* **Booked patients** (status `booked`) are fixed treatments at `booked_hospital_id` in `booked_week`:
+* **Booked patients** (status `booked`) are part of the list that splits new decisions over listed
+  hospitals and classes (a booking changes no split), and are fixed treatments at `booked_hospital_id` in `booked_week`:
   they need theatre days (1/rate) and bed-days there and then, wait until that week like any
   patient (waiting, over θ days, breach tiers at each week's end) and are treated in it. A booking
   before the plan was treated before it and counts nowhere.
@@ -288,14 +289,21 @@ def _queue_items(dataset: Dataset, base: Dataset, scenario: Scenario, d0: dt.dat
     0 = patient, 1 = cohort (the tie-break).
     """
     waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
+    # new decisions are split as the list is, booked patients included (a booking changes no split)
+    on_list = dataset.waiting_list[dataset.waiting_list["status"].isin(("waiting", "booked"))]
     limits = dataset.priorities.set_index("priority_id")["max_wait_days"]
     fallback = fallback_hospitals(dataset, base, labels).set_index(["region_id", "procedure_id"])["hospital_id"]
-    listed = waiting["listed_hospital_id"].astype(object).where(waiting["listed_hospital_id"].notna(), "")
-    unlisted = (listed == "").to_numpy()
-    if unlisted.any():
-        keys = pd.MultiIndex.from_frame(waiting.loc[unlisted, ["region_id", "procedure_id"]])
+
+    def listed_at(rows: pd.DataFrame) -> np.ndarray:
+        listed = rows["listed_hospital_id"].astype(object).where(rows["listed_hospital_id"].notna(), "")
         listed = listed.to_numpy(dtype=object).copy()
-        listed[unlisted] = fallback.reindex(keys).to_numpy()
+        unlisted = listed == ""
+        if unlisted.any():
+            keys = pd.MultiIndex.from_frame(rows.loc[unlisted, ["region_id", "procedure_id"]])
+            listed[unlisted] = fallback.reindex(keys).to_numpy()
+        return listed
+
+    listed = listed_at(waiting)
     backlog = pd.DataFrame(
         {
             "region_id": waiting["region_id"].to_numpy(dtype=object),
@@ -314,7 +322,8 @@ def _queue_items(dataset: Dataset, base: Dataset, scenario: Scenario, d0: dt.dat
     week_of = {label: t for t, label in enumerate(labels, start=1)}
     demand = dataset.demand.assign(s=dataset.demand["week"].map(week_of)).dropna(subset=["s"])
     demand = demand.groupby(["region_id", "procedure_id", "s"], as_index=False)["expected_decisions"].sum()
-    counts = backlog.groupby(["region_id", "procedure_id", "listed_hospital_id"], as_index=False).size()
+    whole_list = on_list[["region_id", "procedure_id"]].assign(listed_hospital_id=listed_at(on_list))
+    counts = whole_list.groupby(["region_id", "procedure_id", "listed_hospital_id"], as_index=False).size()
     counts["share_l"] = counts["size"] / counts.groupby(["region_id", "procedure_id"])["size"].transform("sum")
     spread = demand.merge(counts[["region_id", "procedure_id", "listed_hospital_id", "share_l"]], how="left")
     alone = spread["share_l"].isna().to_numpy()
@@ -322,7 +331,7 @@ def _queue_items(dataset: Dataset, base: Dataset, scenario: Scenario, d0: dt.dat
         keys = pd.MultiIndex.from_frame(spread.loc[alone, ["region_id", "procedure_id"]])
         spread.loc[alone, "listed_hospital_id"] = fallback.reindex(keys).to_numpy()
         spread.loc[alone, "share_l"] = 1.0
-    share = _mobile_share(waiting, scenario, spread[["region_id", "procedure_id"]])
+    share = _mobile_share(on_list, scenario, spread[["region_id", "procedure_id"]])
     s = spread["s"].to_numpy(dtype=np.int64)
     cohorts = [
         pd.DataFrame(

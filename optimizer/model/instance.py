@@ -114,7 +114,9 @@ def build_instance(
     plan_start = parse_iso_week(scenario.start_week)
     week_of = {label: t for t, label in enumerate(weeks, start=1)}
     waiting = backlog(dataset, base, weeks)
-    cohorts = _cohorts(waiting, dataset, base, scenario, plan_start, week_of)
+    # new decisions are split as the list is, booked patients included: a booking changes no split
+    on_list = backlog(dataset, base, weeks, statuses=("waiting", "booked"))
+    cohorts = _cohorts(waiting, dataset, base, scenario, plan_start, week_of, on_list)
     queues, groups = _queues(cohorts, dataset)
     cohorts = cohorts.merge(queues.reset_index(names="queue")[[*QUEUE_KEYS, "queue"]], on=QUEUE_KEYS)
     limits = queues["limit_days"].to_numpy()[cohorts["queue"].to_numpy()]
@@ -170,10 +172,12 @@ def _still_waiting(previous: pd.DataFrame | None, dataset: Dataset) -> pd.DataFr
     return previous.merge(waiting, on=["patient_id", "procedure_id"])
 
 
-def backlog(dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFrame:
-    """Patients with status `waiting`, each with a listed hospital (the fallback where none is given)
-    and a priority (`routine` where the dataset has none)."""
-    waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
+def backlog(
+    dataset: Dataset, base: Dataset, weeks: list[str], statuses: tuple[str, ...] = ("waiting",)
+) -> pd.DataFrame:
+    """Patients with status `waiting` (or `statuses`), each with a listed hospital (the fallback
+    where none is given) and a priority (`routine` where the dataset has none)."""
+    waiting = dataset.waiting_list[dataset.waiting_list["status"].isin(statuses)]
     columns = ["region_id", "procedure_id", "decision_date", "accepts_travel"]
     out = waiting[columns].copy()
     out["listed_hospital_id"] = waiting.get("listed_hospital_id")
@@ -206,14 +210,16 @@ def _cohorts(
     scenario: Scenario,
     plan_start,
     week_of: dict[str, int],
+    on_list: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Groups of patients that arrive together and cross each threshold together.
 
     Columns: QUEUE_KEYS, offset_days (decision date − D0), arrival_t, count. Forecast decisions of
-    (r, p, week s) are split over listed hospitals in proportion to the (r, p) backlog listed there
-    (none: the fallback hospital), over classes by the share accepting travel, over priorities by
-    their demand share.
+    (r, p, week s) are split over listed hospitals in proportion to the (r, p) list `on_list` (the
+    backlog and the booked patients; default the backlog) listed there (none: the fallback
+    hospital), over classes by the share accepting travel, over priorities by their demand share.
     """
+    on_list = waiting if on_list is None else on_list
     d0 = pd.Timestamp(plan_start)
     backlog_cohorts = pd.DataFrame(
         {
@@ -233,7 +239,7 @@ def _cohorts(
     forecast["arrival_t"] = forecast["week"].map(week_of)
     forecast["offset_days"] = 7 * (forecast["arrival_t"] - 1) + FORECAST_DAY_OFFSET
     # over listed hospitals: the backlog's split of (r, p), else the fallback hospital
-    listed = waiting.groupby(["region_id", "procedure_id", "listed_hospital_id"]).size().rename("n").reset_index()
+    listed = on_list.groupby(["region_id", "procedure_id", "listed_hospital_id"]).size().rename("n").reset_index()
     listed["share_l"] = listed["n"] / listed.groupby(["region_id", "procedure_id"])["n"].transform("sum")
     fallback = fallback_hospitals(dataset, base, list(week_of)).rename(columns={"hospital_id": "listed_hospital_id"})
     fallback["share_l"] = 1.0
@@ -243,7 +249,7 @@ def _cohorts(
     split_l = pd.concat([listed[["region_id", "procedure_id", "listed_hospital_id", "share_l"]], fallback])
     forecast = forecast.merge(split_l, on=["region_id", "procedure_id"])
     # over classes
-    by_pair, overall = _mobile_share(waiting, scenario)
+    by_pair, overall = _mobile_share(on_list, scenario)
     keys = pd.MultiIndex.from_frame(forecast[["region_id", "procedure_id"]])
     mobile = by_pair.reindex(keys).fillna(overall).to_numpy() if len(by_pair) else np.full(len(forecast), overall)
     # over priorities
