@@ -25,7 +25,7 @@ from optimizer.replanning import previous_proposals
 
 DEFAULT = "scenarios/default.yaml"
 SUMMER = "scenarios/summer-karlstad.yaml"
-WEIGHTS = (0.0, 0.3, 1.0, 3.0, 10.0)
+WEIGHTS = (0.0, 1.0, 3.0, 10.0, 30.0)
 
 
 def _objective_without_penalty(result) -> tuple[float, float]:
