@@ -155,8 +155,8 @@ def delete_scenario(session: Session, *, scenario: ScenarioRow) -> None:
 # --- runs ---------------------------------------------------------------------------------------
 
 
-def create_run(session: Session, *, scenario_id: str) -> RunRow:
-    run = RunRow(scenario_id=scenario_id, status=QUEUED, stage_times={})
+def create_run(session: Session, *, scenario_id: str, previous_run_id: str | None = None) -> RunRow:
+    run = RunRow(scenario_id=scenario_id, status=QUEUED, stage_times={}, previous_run_id=previous_run_id)
     session.add(run)
     session.commit()
     return run

@@ -30,7 +30,9 @@ from optimizer import (
     read_allocations,
     resolve_scenario,
 )
+from optimizer import changes as plan_changes
 from optimizer import compare as compare_plans
+from optimizer import replan as replan_scenario
 from presentation.display import for_people, name_maps, whole_numbers
 from presentation.i18n import Locale
 from presentation.labels import column_label
@@ -159,6 +161,54 @@ def run(
     folder = write_results(result, out or Path("results") / result.scenario.name)
     _banner(_synthetic(scenario), loc)
     _print_plan(result, loc)
+    written = loc._("Result files written to {folder}").format(folder=f"[bold]{folder}[/bold]")
+    console.print(written)
+
+
+@app.command()
+def replan(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    previous: Annotated[
+        Path,
+        typer.Option("--previous", "-p", help="Results folder of last week's plan (capplan run or replan)."),
+    ] = ...,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>.")
+    ] = None,
+    strategy: StrategyOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Re-plan from last week's plan: its first weeks booked, the rest kept stable, and what changed."""
+    loc = _locale(lang)
+    try:
+        with console.status("loading") as status:
+            result = replan_scenario(
+                _with_strategy(scenario, strategy), previous, progress=lambda stage: status.update(f"{stage} ...")
+            )
+    except CapplanError as error:
+        _fail(error)
+    folder = write_results(result, out or Path("results") / result.scenario.name)
+    _banner(_synthetic(scenario), loc)
+    _print_plan(result, loc)
+    counts = result.extra_summary["changes"]
+    message = loc._(
+        "Changes since last week: {changed} of {previous} previous proposals ({share}): {hospital} moved hospital, "
+        "{week} moved week, {dropped} no longer proposed | {new} newly proposed | {frozen} frozen proposals booked "
+        "({rows} rows in changes.csv)"
+    )
+    console.print(
+        message.format(
+            changed=loc.number(counts["changed"]),
+            previous=loc.number(counts["previous_proposals"]),
+            share=loc.percent(counts["changed_share"]),
+            hospital=loc.number(counts["moved hospital"]),
+            week=loc.number(counts["moved week"]),
+            dropped=loc.number(counts["no longer proposed"]),
+            new=loc.number(counts["newly proposed"]),
+            frozen=loc.number(counts["frozen_bookings"]),
+            rows=loc.number(len(plan_changes(result))),
+        )
+    )
     written = loc._("Result files written to {folder}").format(folder=f"[bold]{folder}[/bold]")
     console.print(written)
 

@@ -309,6 +309,34 @@ def _appendix(result: PlanResult, standalone: PlanResult | None, names: dict, lo
     return parts
 
 
+def _changes_section(result: PlanResult, loc: Locale) -> list[str]:
+    """A re-plan's "What changed since the previous plan": counts per kind of change (none otherwise)."""
+    counts = result.extra_summary.get("changes")
+    if counts is None:
+        return []
+    kinds = {
+        "moved hospital": loc._("Offered another hospital"),
+        "moved week": loc._("Offered another week"),
+        "no longer proposed": loc._("No longer proposed"),
+        "newly proposed": loc._("Newly proposed"),
+    }
+    table = pd.DataFrame({loc._("Change"): list(kinds.values()), loc._("Patients"): [int(counts[k]) for k in kinds]})
+    note = loc._(
+        "{changed} of the previous plan's {previous} proposals in these weeks changed ({share}); {frozen} in the "
+        "frozen weeks were booked as proposed. Each patient is listed in changes.csv."
+    ).format(
+        changed=loc.number(counts["changed"]),
+        previous=loc.number(counts["previous_proposals"]),
+        share=loc.percent(counts["changed_share"]),
+        frozen=loc.number(counts["frozen_bookings"]),
+    )
+    return [
+        "<h2>" + html.escape(loc._("What changed since the previous plan")) + "</h2>",
+        "<p class='note'>" + html.escape(note) + "</p>",
+        table_html(table, loc, caption=loc._("Patients per kind of change")),
+    ]
+
+
 def plan_report_html(
     result: PlanResult,
     path: str | os.PathLike,
@@ -329,6 +357,7 @@ def plan_report_html(
     standalone = standalone if standalone is not None else result.standalone
     names = region_names(result)
     body = [_header(result, loc)]
+    body += _changes_section(result, loc)
     body += _production_plan(result, loc)
     if standalone is not None:
         body += _winners_and_losers(result, standalone, names, loc)

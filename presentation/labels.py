@@ -231,4 +231,5 @@ TERM_TITLES = {
     "cost_sek": N_("Cost (kSEK)"),
     "patient_km": N_("Patient travel (km)"),
     "fairness_penalty": N_("Fairness: weighted patients short of their target"),
+    "changed_proposals": N_("Re-plan: previous proposals not kept"),
 }
