@@ -155,9 +155,17 @@ def delete_scenario(session: Session, *, scenario: ScenarioRow) -> None:
 # --- runs ---------------------------------------------------------------------------------------
 
 
-def create_run(session: Session, *, scenario_id: str, simulation: dict[str, Any] | None = None) -> RunRow:
+def create_run(
+    session: Session, *, scenario_id: str, previous_run_id: str | None = None, simulation: dict[str, Any] | None = None
+) -> RunRow:
     """A queued run; `simulation` (draws, seed, replan) makes it a simulation run of the scenario."""
-    run = RunRow(scenario_id=scenario_id, status=QUEUED, stage_times={}, simulation=simulation)
+    run = RunRow(
+        scenario_id=scenario_id,
+        status=QUEUED,
+        stage_times={},
+        previous_run_id=previous_run_id,
+        simulation=simulation,
+    )
     session.add(run)
     session.commit()
     return run

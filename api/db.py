@@ -144,6 +144,8 @@ class RunRow(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: a re-plan's previous run (its proposals anchor the plan: `optimizer.replan`); None for a fresh plan
+    previous_run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
     #: a simulation run's request and progress (draws, seed, replan, done); None for a plan run
     simulation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 

@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(UnexpectedErrorMiddleware)  # the last added is the outermost
     app.openapi = lambda: _openapi(app)
     _add_docs(app)
+    _add_web_page(app)
     return app
 
 
@@ -142,6 +143,17 @@ def _add_docs(app: FastAPI) -> None:
             redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png",
             with_google_fonts=False,
         )
+
+
+def _add_web_page(app: FastAPI) -> None:
+    """The coordinator's page at / and /ui/... (`api.web`), with its static files."""
+    from fastapi.staticfiles import StaticFiles
+
+    from api.web.router import STATIC_DIR
+    from api.web.router import router as web_router
+
+    app.include_router(web_router)
+    app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="web-static")
 
 
 def _sqlite_file(engine) -> Path | None:

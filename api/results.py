@@ -35,6 +35,7 @@ RESULT_TABLES: dict[str, str] = {
     "procedure-totals": "procedure_totals.csv",
     "specialty-plan": "specialty_plan.csv",
     "fairness": "fairness.csv",
+    "changes": "changes.csv",
 }
 #: Tables only a simulation run has (`POST /runs` with `simulation`).
 SIMULATION_TABLES: dict[str, str] = {"simulation-bands": "simulation_bands.csv"}
@@ -57,6 +58,9 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "specialty-plan": "Per specialty × hospital × week: patients waiting, theatre days available and used, "
     "bed-days used.",
     "fairness": "Per fairness entry and procedure or region: target, treated, shortfall.",
+    "changes": "A re-plan only (previous_run_id): per patient whose proposal changed since the previous plan, "
+    "previous and new hospital and week, and the change (moved hospital, moved week, newly proposed, "
+    "no longer proposed).",
 }
 #: The columns of each result table, as `presentation.result_files.write_results` writes them, and their
 #: JSON type: "text" (ids, labels, weeks), "number", "integer" or "boolean". Every value may be null (an
@@ -127,7 +131,16 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "specialty": "text",
         "t": "integer",
         **dict.fromkeys(
-            ["theatre_days", "extra_days", "used_days", "extra_days_used", "extra_cost_sek", "utilisation"], "number"
+            [
+                "theatre_days",
+                "extra_days",
+                "booked_days",
+                "used_days",
+                "extra_days_used",
+                "extra_cost_sek",
+                "utilisation",
+            ],
+            "number",
         ),
         "week": "text",
     },
@@ -135,6 +148,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "hospital_id": "text",
         "t": "integer",
         "bed_days": "number",
+        "booked_bed_days": "number",
         "used_bed_days": "number",
         "utilisation": "number",
         "week": "text",
@@ -152,6 +166,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "days_waited_at_week_end": "integer",
         "provider_region": "text",
         "outside_home_region": "boolean",
+        "booked": "boolean",
     },
     "procedure-totals": {
         "procedure_id": "text",
@@ -183,6 +198,16 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "weight": "number",
         "treated": "number",
         "shortfall": "number",
+    },
+    "changes": {
+        "patient_id": "text",
+        "procedure_id": "text",
+        "region_id": "text",
+        "previous_hospital_id": "text",
+        "previous_week": "text",
+        "hospital_id": "text",
+        "week": "text",
+        "change": "text",
     },
 }
 SUMMARY_FILE = "summary.json"

@@ -191,6 +191,13 @@ class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario: StorableStr = Field(min_length=1, max_length=100, description="Scenario id or name.")
+    previous_run_id: StorableStr | None = Field(
+        None,
+        max_length=32,
+        description="Re-plan from this finished run (last week's plan): its proposals in the first "
+        "policy.frozen_weeks weeks are booked, the rest kept stable by weights.change; the results "
+        "gain the table `changes`.",
+    )
     simulation: SimulationRequest | None = Field(default=None, description="Make it a simulation run.")
 
 
@@ -216,6 +223,7 @@ class RunPublic(BaseModel):
     id: str
     scenario_id: str
     scenario_name: str
+    previous_run_id: str | None = Field(None, description="The run this one re-plans from, if any.")
     status: RunStatus
     created_at: dt.datetime
     started_at: dt.datetime | None = None

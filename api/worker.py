@@ -239,6 +239,10 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="capplan-parent-watch", daemon=True).start()
 
 
+#: The previous run's result file a re-plan reads.
+PREVIOUS_PROPOSALS = "proposals.csv"
+
+
 def execute_run(
     database_url: str,
     run_id: str,
@@ -273,6 +277,9 @@ def _execute(sessions: sessionmaker, run_id: str, staging_dir: Path, reports: bo
         files = crud.dataset_files(session, dataset_id=scenario_row.dataset_id)
         definition, stage_times = scenario_row.definition, run.stage_times or {}
         simulation = dict(run.simulation) if run.simulation else None
+        previous = None  # a re-plan: the previous run's proposals (compressed)
+        if run.previous_run_id is not None:
+            previous = crud.get_result(session, run_id=run.previous_run_id, name=PREVIOUS_PROPOSALS)
     recorder = _StageRecorder(sessions, run_id, stage_times)
     try:
         with tempfile.TemporaryDirectory(prefix=f"run-{run_id[:8]}-", dir=staging_dir) as tmp:
@@ -280,7 +287,7 @@ def _execute(sessions: sessionmaker, run_id: str, staging_dir: Path, reports: bo
                 draws = _DrawRecorder(sessions, run_id, simulation)
                 summary, results = _simulate_and_collect(Path(tmp), definition, files, recorder, draws, reports)
             else:
-                summary, results = _plan_and_collect(Path(tmp), definition, files, recorder, reports)
+                summary, results = _plan_and_collect(Path(tmp), definition, files, recorder, reports, previous)
     except _RunGone:
         raise
     except CapplanError as exc:
@@ -302,19 +309,29 @@ def _execute(sessions: sessionmaker, run_id: str, staging_dir: Path, reports: bo
 
 
 def _plan_and_collect(
-    folder: Path, definition: dict, files: dict[str, bytes], recorder: _StageRecorder, reports: bool
+    folder: Path,
+    definition: dict,
+    files: dict[str, bytes],
+    recorder: _StageRecorder,
+    reports: bool,
+    previous: bytes | None = None,
 ) -> tuple[dict, dict[str, tuple[str, int | None, bytes]]]:
-    """Load, plan and write the result files; return the summary and every file, compressed."""
+    """Load, plan (or re-plan from `previous` proposals, compressed) and write the result files;
+    return the summary and every file, compressed."""
     from api.results import collect_result_files
     from api.stored import write_files
     from models import load_dataset
     from models.scenario import parse_scenario
-    from optimizer import plan
+    from optimizer import plan, replan
 
     scenario = parse_scenario(definition, "scenario")
     dataset_dir = write_files(files, folder / "dataset")
     dataset = load_dataset(dataset_dir, plan_start=scenario.start_week)
-    result = plan(scenario, dataset=dataset, progress=recorder)
+    if previous is None:
+        result = plan(scenario, dataset=dataset, progress=recorder)
+    else:
+        previous_dir = write_files({PREVIOUS_PROPOSALS: previous}, folder / "previous")
+        result = replan(scenario, previous_dir, dataset=dataset, progress=recorder)
     return result.summary(), collect_result_files(result, folder / "results", report=reports)
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from capplan.render import console, print_error, print_frame
+from capplan.render import console, print_error, print_frame, print_people
 from models import generate as generator
 from models import load_dataset, summary
 from models.errors import CapplanError
@@ -32,7 +32,14 @@ from optimizer import (
     resolve_scenario,
     simulate,
 )
+from optimizer import changes as plan_changes
 from optimizer import compare as compare_plans
+from optimizer import replan as replan_scenario
+from presentation.display import for_people, name_maps, whole_numbers
+from presentation.i18n import Locale
+from presentation.labels import column_label
+from presentation.production_plan import procedure_before_after
+from presentation.provenance import is_synthetic, write_metadata
 from presentation.result_files import write_results
 
 app = typer.Typer(
@@ -92,6 +99,43 @@ StrategyOption = Annotated[
 ]
 
 
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the tables, report and workbook: sv (Swedish) or en (English); default CAPPLAN_LANG, "
+        "else sv.",
+    ),
+]
+
+
+def _locale(lang: str | None) -> Locale:
+    """The locale of `--lang` (else CAPPLAN_LANG, else Swedish); an unknown language is a usage error."""
+    try:
+        return Locale.for_lang(lang)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(code=2) from error
+
+
+def _synthetic(source: Path | None) -> bool:
+    """Whether the dataset of a scenario file (or of a result folder's scenario.yaml) is synthetic."""
+    path = source / "scenario.yaml" if source is not None and source.is_dir() else source
+    if path is not None and not path.is_file():
+        return False
+    try:
+        scenario, base_dir = resolve_scenario(path)
+        return is_synthetic(scenario.dataset_path(base_dir))
+    except (CapplanError, OSError, ValueError):
+        return False  # unreadable: the planning step reports it; the banner is not the place
+
+
+def _banner(synthetic: bool, loc: Locale) -> None:
+    if synthetic:
+        message = loc._("Synthetic data: these figures are estimates, not official statistics.")
+        console.print(f"[bold yellow]{message}[/bold yellow]")
+
+
 def _with_strategy(source: Path | None, strategy: Strategy | None):
     """The scenario to plan: the path itself, or the scenario with its solve strategy overridden."""
     if strategy is None:
@@ -107,66 +151,148 @@ def run(
         Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>.")
     ] = None,
     strategy: StrategyOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Plan a scenario: build the LP, solve it with HiGHS and write the result files."""
+    loc = _locale(lang)
     try:
         with console.status("loading") as status:
             result = plan(_with_strategy(scenario, strategy), progress=lambda stage: status.update(f"{stage} ..."))
     except CapplanError as error:
         _fail(error)
     folder = write_results(result, out or Path("results") / result.scenario.name)
-    _print_plan(result)
-    console.print(f"Result files written to [bold]{folder}[/bold]")
+    _banner(_synthetic(scenario), loc)
+    _print_plan(result, loc)
+    written = loc._("Result files written to {folder}").format(folder=f"[bold]{folder}[/bold]")
+    console.print(written)
 
 
-def _print_plan(result) -> None:
-    """The whole-patient plan's figures (what is handed out), with the LP bound and the gap beside them."""
+@app.command()
+def replan(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    previous: Annotated[
+        Path,
+        typer.Option("--previous", "-p", help="Results folder of last week's plan (capplan run or replan)."),
+    ] = ...,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for result files; default results/<name>.")
+    ] = None,
+    strategy: StrategyOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Re-plan from last week's plan: its first weeks booked, the rest kept stable, and what changed."""
+    loc = _locale(lang)
+    try:
+        with console.status("loading") as status:
+            result = replan_scenario(
+                _with_strategy(scenario, strategy), previous, progress=lambda stage: status.update(f"{stage} ...")
+            )
+    except CapplanError as error:
+        _fail(error)
+    folder = write_results(result, out or Path("results") / result.scenario.name)
+    _banner(_synthetic(scenario), loc)
+    _print_plan(result, loc)
+    counts = result.extra_summary["changes"]
+    message = loc._(
+        "Changes since last week: {changed} of {previous} previous proposals ({share}): {hospital} moved hospital, "
+        "{week} moved week, {dropped} no longer proposed | {new} newly proposed | {frozen} frozen proposals booked "
+        "({rows} rows in changes.csv)"
+    )
+    console.print(
+        message.format(
+            changed=loc.number(counts["changed"]),
+            previous=loc.number(counts["previous_proposals"]),
+            share=loc.percent(counts["changed_share"]),
+            hospital=loc.number(counts["moved hospital"]),
+            week=loc.number(counts["moved week"]),
+            dropped=loc.number(counts["no longer proposed"]),
+            new=loc.number(counts["newly proposed"]),
+            frozen=loc.number(counts["frozen_bookings"]),
+            rows=loc.number(len(plan_changes(result))),
+        )
+    )
+    written = loc._("Result files written to {folder}").format(folder=f"[bold]{folder}[/bold]")
+    console.print(written)
+
+
+def _print_plan(result, loc: Locale) -> None:
+    """The whole-patient plan's figures (what is handed out) in people's units, with the LP bound and
+    the gap beside them."""
     terms = result.integer.terms
     kpis = result.integer.region_kpis
-    end = kpis[kpis["t"] == result.instance.horizon]
-    start = kpis[kpis["t"] == 1]
-    table = end[["region_id", "waiting", "over_90", "over_365", "share_over_90"]].rename(
-        columns={
-            "waiting": "waiting_end",
-            "over_90": "over_90_end",
-            "over_365": "over_365_end",
-            "share_over_90": "share_over_90_end",
-        }
+    end = kpis[kpis["t"] == result.instance.horizon].reset_index(drop=True)
+    start = kpis[kpis["t"] == 1].set_index("region_id")["share_over_90"]
+    regions = end[["region_id", "waiting", "over_90", "over_365", "share_over_90"]].rename(
+        columns={"waiting": "waiting_end", "over_90": "over_90_end", "over_365": "over_365_end"}
     )
-    table.insert(1, "share_over_90_week1", start["share_over_90"].to_numpy())
-    print_frame(
-        table,
-        f"Scenario {result.scenario.name}, whole-patient plan: regions at the end of week {result.instance.weeks[-1]}",
-        {"share_over_90_week1": "{:.1%}", "share_over_90_end": "{:.1%}"},
+    regions = regions.rename(columns={"share_over_90": "share_over_90_end"})
+    regions.insert(1, "share_over_90", end["region_id"].map(start).to_numpy())
+    share_first = loc._("Share over 90 days, first week")
+    table = whole_numbers(for_people(regions, loc, name_maps(result, loc)))
+    table = table.rename(columns={loc._("Share over 90 days"): share_first})
+    share_end = loc._("Share over 90 days at end")
+    table[share_first] = regions["share_over_90"].to_numpy()
+    table[share_end] = regions["share_over_90_end"].to_numpy()
+    title = loc._("Scenario {name}, whole-patient plan: regions at the end of {week}").format(
+        name=result.scenario.name, week=loc.week(result.instance.weeks[-1])
     )
-    procedures = result.integer.procedure_totals
-    print_frame(
-        procedures.drop(columns=["specialty"]),
-        "Per procedure (whole-patient plan)",
-        {"breach_days_per_patient": "{:.1f}", "median_wait_at_treatment_days": "{:.0f}"},
-    )
+    print_people(table, title, loc, percent=(share_first, share_end))
+    print_people(procedure_before_after(result, loc), loc._("Per procedure group (whole-patient plan)"), loc)
     headline = result.headline()
     s = result.seconds
+    line = loc._("whole-patient plan: objective {objective}, LP bound {bound}, gap {gap} ({relative})")
     console.print(
-        f"whole-patient plan: objective {headline['objective']:,.0f}, LP bound {headline['lp_bound']:,.0f}, "
-        f"gap {headline['gap']:,.0f} ({(headline['gap_relative'] or 0):.1%})"
-    )
-    for short in headline["agreement_shortfalls"]:
-        console.print(
-            f"[yellow]agreement {short['agreement']}: {short['planned']:,.0f} of its minimum {short['min_cases']:,.0f}"
-            f" cases planned ({short['short']:,.1f} short)[/yellow]"
+        line.format(
+            objective=loc.number(headline["objective"]),
+            bound=loc.number(headline["lp_bound"]),
+            gap=loc.number(headline["gap"]),
+            relative=loc.percent(headline["gap_relative"] or 0.0),
         )
-    console.print(
-        f"breach-days >90 {terms['breach_days_90']:,.0f}, "
-        f">180 {terms['breach_days_180']:,.0f}, >365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.0f}"
-        f" | cost {terms['cost_sek'] / 1e6:,.1f} MSEK (price list {terms['treatment_cost_sek'] / 1e6:,.1f}, extra"
-        f" theatre days {terms['extra_capacity_sek'] / 1e6:,.1f}) | patient-km {terms['patient_km']:,.0f}"
+    )
+    shortfall = loc._("agreement {agreement}: {planned} of its minimum {minimum} cases planned ({short} short)")
+    for short in headline["agreement_shortfalls"]:
+        text = shortfall.format(
+            agreement=short["agreement"],
+            planned=loc.patients(short["planned"]),
+            minimum=loc.patients(short["min_cases"]),
+            short=loc.number(short["short"], 1),
+        )
+        console.print(f"[yellow]{text}[/yellow]")
+    figures = loc._(
+        "treated {treated} | days waited beyond 90 days {days_90}, beyond 365 days {days_365} | paid under the price "
+        "list {paid} (internal between the regions) | extra theatre days bought {extra} | patient-km {km}"
     )
     console.print(
-        f"model {result.size['variables']:,} variables, {result.size['constraints']:,} constraints | "
-        f"load {s['load']:.2f}s prepare {s['prepare']:.2f}s build {s['build']:.2f}s solve {s['solve']:.2f}s "
-        f"(HiGHS {s['highs']:.2f}s) "
-        f"read {s['read_solution']:.2f}s results {s['results']:.2f}s"
+        figures.format(
+            treated=loc.patients(terms["treated"]),
+            days_90=loc.number(terms["breach_days_90"]),
+            days_365=loc.number(terms["breach_days_365"]),
+            paid=loc.sek(terms["treatment_cost_sek"]),
+            extra=loc.sek(terms["extra_capacity_sek"]),
+            km=loc.number(terms["patient_km"]),
+        )
+    )
+    model = loc._(
+        "model {variables} variables, {constraints} constraints | load {load} s, prepare {prepare} s, build "
+        "{build} s, solve {solve} s (HiGHS {highs} s), read {read} s, results {results} s"
+    )
+    console.print(
+        model.format(
+            variables=loc.number(result.size["variables"]),
+            constraints=loc.number(result.size["constraints"]),
+            **{
+                key: loc.number(s.get(name, 0.0), 2)
+                for key, name in (
+                    ("load", "load"),
+                    ("prepare", "prepare"),
+                    ("build", "build"),
+                    ("solve", "solve"),
+                    ("highs", "highs"),
+                    ("read", "read_solution"),
+                    ("results", "results"),
+                )
+            },
+        )
     )
 
 
@@ -181,21 +307,32 @@ def validate(path: Annotated[Path, typer.Argument(help="Dataset folder to check.
 
 
 @app.command()
-def info(path: Annotated[Path, typer.Argument(help="Dataset folder.")] = DEFAULT_DATASET) -> None:
+def info(
+    path: Annotated[Path, typer.Argument(help="Dataset folder.")] = DEFAULT_DATASET, lang: LangOption = None
+) -> None:
     """Summarise a dataset: waiting per region, over-90 per procedure, capacity per hospital."""
+    loc = _locale(lang)
     try:
         dataset = load_dataset(path)
     except CapplanError as error:
         _fail(error)
+    _banner(is_synthetic(path), loc)
     t = summary.totals(dataset)
-    console.print(
-        f"[bold]{dataset.name}[/bold], plan start {dataset.plan_start}: {t['listed']:,} listed, "
-        f"{t['mov_pvv']:,} MoV/PvV, {t['over_90']:,} waiting over 90 days "
-        f"({t['share_over_90']:.1%} of {t['waiting']:,} excl. MoV/PvV)"
+    line = loc._(
+        "{name}, plan start {start}: {listed} listed, {mov_pvv} MoV/PvV, {over_90} waiting over 90 days ({share} "
+        "of {waiting} excl. MoV/PvV)"
     )
-    print_frame(summary.region_summary(dataset), "Regions", {"share_over_90": "{:.1%}"})
-    print_frame(summary.procedure_summary(dataset), "Procedures (over 90 days incl. MoV/PvV)")
-    print_frame(summary.capacity_summary(dataset), "Hospitals (per week)")
+    values = {key: loc.number(t[key]) for key in ("listed", "mov_pvv", "over_90", "waiting")}
+    start = loc.date(dataset.plan_start, "long")
+    console.print(
+        line.format(name=f"[bold]{dataset.name}[/bold]", start=start, share=loc.percent(t["share_over_90"]), **values)
+    )
+    maps = name_maps(dataset, loc)
+    regions = for_people(summary.region_summary(dataset), loc, maps)
+    print_people(regions, loc._("Regions"), loc, percent=(column_label("share_over_90", loc),))
+    procedures = for_people(summary.procedure_summary(dataset).drop(columns=["name", "name_sv"]), loc, maps)
+    print_people(procedures, loc._("Procedures (over 90 days incl. MoV/PvV)"), loc)
+    print_people(for_people(summary.capacity_summary(dataset), loc, maps), loc._("Hospitals (per week)"), loc)
 
 
 @app.command()
@@ -204,7 +341,9 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Random seed; default the documented one.")] = None,
 ) -> None:
     """Regenerate the synthetic Mellansverige dataset (seeded, reproducible)."""
-    generator.write_dataset(generator.generate(generator.DEFAULT_SEED if seed is None else seed), out)
+    seed = generator.DEFAULT_SEED if seed is None else seed
+    generator.write_dataset(generator.generate(seed), out)
+    write_metadata(out, synthetic=True, generator="models/generate.py", seed=seed)  # the reports' banner
     console.print(f"dataset written to {out}")
 
 
@@ -238,6 +377,16 @@ def _views_on_ray(sources: list[Path], status, strategy: Strategy | None, addres
     return [ResultView.from_folder(source) if source.is_dir() else next(planned) for source in sources]
 
 
+def _scenario_of(source: Path):
+    """The scenario of a scenario file or of a result folder (its scenario.yaml), None if unreadable:
+    the comparison names each plan's fairness settings with it."""
+    path = source / "scenario.yaml" if source.is_dir() else source
+    try:
+        return resolve_scenario(path)[0] if path.is_file() else None
+    except CapplanError:
+        return None
+
+
 @app.command()
 def compare(
     sources: Annotated[
@@ -248,6 +397,7 @@ def compare(
         "results/comparison"
     ),
     strategy: StrategyOption = None,
+    lang: LangOption = None,
     ray: Annotated[
         bool, typer.Option("--ray", help="Plan the scenarios as parallel Ray tasks (cold) instead of warm in turn.")
     ] = False,
@@ -256,8 +406,9 @@ def compare(
     ] = None,
 ) -> None:
     """Compare plans side by side: breach-days, patients over 90/180/365, cost, payments, km, utilisation."""
+    loc = _locale(lang)
     if len(sources) < 2:
-        console.print("[red]compare needs at least two scenarios or result folders[/red]")
+        console.print("[red]" + loc._("compare needs at least two scenarios or result folders") + "[/red]")
         raise typer.Exit(code=2)
     try:
         with console.status("comparing") as status:
@@ -270,19 +421,28 @@ def compare(
     table = compare_plans(views)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(table, out / "comparison.csv")  # plain decimals at full precision
-    shown = table[table["region_id"] == "total"].drop(columns="region_id")
-    print_frame(shown, "Comparison (totals; per region in comparison.csv)")
-    _write_comparison_reports(table, views, out)
-    console.print(f"Comparison written to [bold]{out}[/bold]")
+    synthetic = any(_synthetic(source) for source in sources)
+    _banner(synthetic, loc)
+    from presentation.comparison_report import comparison_table, comparison_text
+
+    totals = table[table["region_id"] == "total"].reset_index(drop=True)
+    shown = comparison_text(totals, comparison_table(totals, {}, loc), loc).drop(columns=loc._("Region"))
+    title = loc._("Comparison (totals; per region in comparison.csv)")
+    print_people(shown, title, loc, right=tuple(shown.columns[1:]))
+    scenarios = [_scenario_of(source) for source in sources]
+    _write_comparison_reports(table, views, out, loc, scenarios, synthetic)
+    console.print(loc._("Comparison written to {out}").format(out=f"[bold]{out}[/bold]"))
 
 
-def _write_comparison_reports(table, views, out: Path) -> None:
+def _write_comparison_reports(table, views, out: Path, loc: Locale, scenarios: list, synthetic: bool) -> None:
     # imported here: plotly and openpyxl cost ~0.5 s, which `capplan run` does not need to pay
-    from presentation.excel import excel_export
+    from presentation.excel import comparison_workbook_tables, excel_export
     from presentation.html_report import comparison_report_html
 
-    excel_export({"comparison": table}, out / "comparison.xlsx")
-    comparison_report_html(table, views, out / "comparison.html")
+    excel_export(comparison_workbook_tables(table, lang=loc.lang, synthetic=synthetic), out / "comparison.xlsx")
+    comparison_report_html(
+        table, views, out / "comparison.html", lang=loc.lang, scenarios=scenarios, synthetic=synthetic
+    )
 
 
 @app.command()
@@ -291,8 +451,10 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder; default results/<name>.")] = None,
     baseline: Annotated[bool, typer.Option(help="Also plan the standalone baseline (value of collaboration).")] = True,
     strategy: StrategyOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Plan a scenario and write its HTML report and Excel workbook beside the result files."""
+    loc = _locale(lang)
     # imported here: plotly and openpyxl cost ~0.5 s, which `capplan run` does not need to pay
     from presentation.excel import excel_export, workbook_tables
     from presentation.html_report import plan_report_html
@@ -308,10 +470,15 @@ def report(
     except CapplanError as error:
         _fail(error)
     folder = write_results(result, out or Path("results") / result.scenario.name)
-    plan_report_html(result, folder / "report.html", standalone=standalone)
-    excel_export(workbook_tables(result), folder / "tables.xlsx")
-    _print_plan(result)
-    console.print(f"Report: [bold]{folder / 'report.html'}[/bold], workbook: [bold]{folder / 'tables.xlsx'}[/bold]")
+    synthetic = _synthetic(scenario)
+    plan_report_html(result, folder / "report.html", standalone=standalone, lang=loc.lang, synthetic=synthetic)
+    excel_export(workbook_tables(result, lang=loc.lang, synthetic=synthetic), folder / "tables.xlsx")
+    _banner(synthetic, loc)
+    _print_plan(result, loc)
+    written = loc._("Report: {report}, workbook: {workbook}").format(
+        report=f"[bold]{folder / 'report.html'}[/bold]", workbook=f"[bold]{folder / 'tables.xlsx'}[/bold]"
+    )
+    console.print(written)
 
 
 @app.command()
@@ -347,6 +514,7 @@ def evaluate(
             "evaluation.json and violations.csv; `capplan compare` accepts it.",
         ),
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Evaluate a hand-made proposal: KPIs, every violated constraint with its size, gap to the optimum.
 
@@ -354,62 +522,88 @@ def evaluate(
     proposal breaks a constraint (its KPIs and violations are printed first), or when it or the
     scenario cannot be read.
     """
+    loc = _locale(lang)
     if proposal.suffix.lower() in (".yaml", ".yml") and scenario.suffix.lower() == ".csv":
-        console.print("[red]give the scenario first, then the proposal: capplan evaluate SCENARIO.yaml PROPOSAL.csv")
+        message = loc._("give the scenario first, then the proposal: capplan evaluate SCENARIO.yaml PROPOSAL.csv")
+        console.print("[red]" + message, markup=True)
         raise typer.Exit(code=2)
     try:
         flows = read_allocations(proposal)
-        with console.status("planning the optimum for comparison ..."):
+        with console.status(loc._("planning the optimum for comparison ...")):
             result = evaluate_proposal(scenario, flows, fix=fix)
     except CapplanError as error:
         _fail(error)
+    _banner(_synthetic(scenario), loc)
     summary = result.summary()
     terms = summary["objective_terms"]
+
+    def relative(value) -> str:
+        return "" if value is None else f" ({loc.percent(value)})"
+
+    warning_word = loc._("warning")
     for warning in summary["warnings"]:
-        console.print(f"[yellow]warning: {warning}[/yellow]")
+        console.print(f"[yellow]{warning_word}: {warning}[/yellow]")
     if result.feasible:
-        console.print(
-            f"proposal objective {summary['objective']:,.1f} vs optimum {summary['optimum_objective']:,.1f}: "
-            f"gap {summary['gap_to_optimum']:,.1f}"
-            + (f" ({summary['gap_relative']:.1%})" if summary["gap_relative"] is not None else "")
+        line = loc._("proposal objective {objective} vs optimum {optimum}: gap {gap}").format(
+            objective=loc.number(summary["objective"], 1),
+            optimum=loc.number(summary["optimum_objective"], 1),
+            gap=loc.number(summary["gap_to_optimum"], 1),
         )
+        console.print(line + relative(summary["gap_relative"]))
     else:
-        console.print(
-            f"[red]the proposal is infeasible[/red]: {len(result.evaluation.violations)} violated constraint(s), "
-            f"total violation {summary['total_violation']:,.6g}; objective {summary['objective']:,.1f} "
-            f"(optimum {summary['optimum_objective']:,.1f}, no gap: it is not a plan)"
+        line = loc._(
+            "the proposal is infeasible: {count} violated constraint(s), total violation {violation}; objective "
+            "{objective} (optimum {optimum}, no gap: it is not a plan)"
+        ).format(
+            count=len(result.evaluation.violations),
+            violation=f"{summary['total_violation']:,.6g}",
+            objective=loc.number(summary["objective"], 1),
+            optimum=loc.number(summary["optimum_objective"], 1),
         )
+        console.print(f"[red]{line}[/red]")
+    figures = loc._(
+        "treated {treated} | days waited beyond 90 days {days_90}, beyond 180 days {days_180}, beyond 365 days "
+        "{days_365} | paid under the price list {paid} | extra theatre days bought {extra}"
+    )
     console.print(
-        f"breach-days >90 {terms['breach_days_90']:,.0f}, >180 {terms['breach_days_180']:,.0f}, "
-        f">365 {terms['breach_days_365']:,.0f} | treated {terms['treated']:,.1f} | cost {terms['cost_sek']:,.0f} SEK "
-        f"(price list {terms['treatment_cost_sek']:,.0f}, extra theatre days {terms['extra_capacity_sek']:,.0f})"
+        figures.format(
+            treated=loc.number(terms["treated"], 1),
+            days_90=loc.number(terms["breach_days_90"]),
+            days_180=loc.number(terms["breach_days_180"]),
+            days_365=loc.number(terms["breach_days_365"]),
+            paid=loc.sek(terms["treatment_cost_sek"], "SEK"),
+            extra=loc.sek(terms["extra_capacity_sek"], "SEK"),
+        )
     )
     violations = result.evaluation.violations
     if violations.empty:
-        console.print("[green]no constraint is violated[/green]")
+        console.print("[green]" + loc._("no constraint is violated") + "[/green]")
     else:
-        print_frame(violations, f"{len(violations)} violated constraint(s)", limit=50)
+        title = loc._("{count} violated constraint(s)").format(count=len(violations))
+        print_frame(violations, title, limit=50)
     repair = summary["repair"]
     if repair is not None:
-        console.print(
-            f"capacity-trimmed repair ({repair['patients_removed']:,.1f} patients removed): objective "
-            f"{repair['objective']:,.1f}, gap {repair['gap_to_optimum']:,.1f}"
-            + (f" ({repair['gap_relative']:.1%})" if repair["gap_relative"] is not None else "")
-            + ("" if repair["feasible"] else f", still {len(repair['violations'])} violation(s)")
+        line = loc._("capacity-trimmed repair ({removed} patients removed): objective {objective}, gap {gap}").format(
+            removed=loc.number(repair["patients_removed"], 1),
+            objective=loc.number(repair["objective"], 1),
+            gap=loc.number(repair["gap_to_optimum"], 1),
         )
+        still = loc._(", still {count} violation(s)").format(count=len(repair["violations"]))
+        console.print(line + relative(repair["gap_relative"]) + ("" if repair["feasible"] else still))
     fixed = summary["fixed"]
     if fixed is not None:
-        console.print(
-            f"fixed and optimised ({fixed['method']}): objective {fixed['objective']:,.1f}, gap "
-            f"{fixed['gap_to_optimum']:,.1f}"
-            + (f" ({fixed['gap_relative']:.1%})" if fixed["gap_relative"] is not None else "")
-            + f", treated {fixed['objective_terms']['treated']:,.1f}"
+        line = loc._("fixed and optimised ({method}): objective {objective}, gap {gap}").format(
+            method=fixed["method"],
+            objective=loc.number(fixed["objective"], 1),
+            gap=loc.number(fixed["gap_to_optimum"], 1),
         )
+        treated = loc._(", treated {treated}").format(treated=loc.number(fixed["objective_terms"]["treated"], 1))
+        console.print(line + relative(fixed["gap_relative"]) + treated)
     if out is not None:
         folder = write_results(result.result(), out)
         (folder / "evaluation.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
         write_csv(violations, folder / "violations.csv")
-        console.print(f"evaluation written to {folder}")
+        console.print(loc._("evaluation written to {folder}").format(folder=folder))
     if not result.feasible:
         raise typer.Exit(code=1)
 

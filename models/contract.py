@@ -28,7 +28,9 @@ from models.dataset import DEFAULT_PRIORITY
 ColumnType = Literal["id", "text", "int", "float", "week", "date", "bool", "level", "status"]
 
 HOSPITAL_LEVELS = ("university", "county", "district", "private")
-PATIENT_STATUSES = ("waiting", "MoV", "PvV")
+PATIENT_STATUSES = ("waiting", "MoV", "PvV", "booked")
+#: The status of a patient with a date: fixed at `booked_hospital_id` in `booked_week`, never moved.
+BOOKED = "booked"
 #: The allowed values of the enumerated column types.
 CHOICES: dict[str, tuple[str, ...]] = {"level": HOSPITAL_LEVELS, "status": PATIENT_STATUSES}
 #: What an id may hold (letters, digits, `_ . -`), and its maximum length.
@@ -259,7 +261,11 @@ FILES: dict[str, FileSpec] = {
                 Column(
                     "status",
                     "status",
-                    description="waiting; MoV (medical reasons to wait) and PvV (patient's own choice to wait).",
+                    description=(
+                        "waiting; MoV (medical reasons to wait) and PvV (patient's own choice to wait, also a "
+                        "patient who declined an offer elsewhere); booked (has a date: booked_hospital_id, "
+                        "booked_week)."
+                    ),
                 ),
                 Column("accepts_travel", "bool", description="The patient accepts an offer at another hospital."),
                 Column("listed_hospital_id", "id", optional=True, description="Empty: the region's fallback hospital."),
@@ -275,6 +281,26 @@ FILES: dict[str, FileSpec] = {
                         f"{DEFAULT_PRIORITY}."
                     ),
                 ),
+                Column(
+                    "booked_hospital_id",
+                    "id",
+                    optional=True,
+                    default="",
+                    description=(
+                        "Where a booked patient is treated (status booked: required, a hospital able to do "
+                        "the procedure; otherwise empty). The column may be left out."
+                    ),
+                ),
+                Column(
+                    "booked_week",
+                    "week",
+                    optional=True,
+                    default="",
+                    description=(
+                        "The ISO week a booked patient is treated (status booked: required, within the plan "
+                        "or before it; otherwise empty). The column may be left out."
+                    ),
+                ),
             ),
             key=("patient_id", "procedure_id"),
             references=(
@@ -282,6 +308,7 @@ FILES: dict[str, FileSpec] = {
                 _ref("procedure_id", "procedures.csv"),
                 _ref("listed_hospital_id", "hospitals.csv", "hospital_id"),
                 _ref("priority", "priorities.csv", "priority_id"),
+                _ref("booked_hospital_id", "hospitals.csv", "hospital_id"),
             ),
             record="WaitingPatient",
             description="One waiting-list entry (a patient waiting for one procedure).",

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from models.atomic import replace_folder
+from models.bookings import booking_problems
 from models.contract import (
     FALSE_VALUES,
     FILES,
@@ -96,6 +97,7 @@ def load_dataset(path: str | os.PathLike, plan_start: str | None = None) -> Data
     for spec in FILES.values():
         _check_references(typed, spec, given, problems)
     _check_specialties(typed, problems)
+    problems.items.extend(booking_problems(typed["waiting_list.csv"], typed["capabilities.csv"]))
     start = _plan_start(typed["capacity.csv"], plan_start, problems)
     if start is not None:
         _check_decision_dates(typed["waiting_list.csv"], start, problems)
@@ -466,14 +468,17 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
     Files are written to a temporary folder beside `path` and moved in place only when all are
     written, so an interrupted save never leaves a half-written dataset. Floats are written in their
     shortest exact form, so that loading reads back the very same values. Every file and column is
-    written, the optional ones too (a column with a default that a table lacks holds its default).
+    written, the optional ones too (a column with a default that a table lacks holds its default),
+    except a column whose default is empty and which is empty in every row (the booking columns of a
+    list without bookings): a dataset without bookings keeps the shape it had before them.
     """
 
     def write_tables(folder: Path) -> None:
         for spec in FILES.values():  # exactly the contract's files
             table = getattr(dataset, spec.table)
             defaults = {c.name: c.default for c in spec.columns if c.name not in table and c.may_be_left_out}
-            out = table.assign(**defaults)[spec.column_names].copy()
+            out = table.assign(**defaults)[[c for c in spec.column_names if c not in _nothing_to_say(table, spec)]]
+            out = out.copy()
             for column in spec.columns:
                 if column.type == "bool":
                     out[column.name] = out[column.name].map({True: "true", False: "false"})
@@ -482,6 +487,18 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
             out.to_csv(folder / spec.name, index=False, float_format=_format_float, lineterminator="\n")
 
     return replace_folder(path, write_tables)
+
+
+def _nothing_to_say(table: pd.DataFrame, spec: FileSpec) -> set[str]:
+    """Columns of `spec` that may be left out, default to empty, and are empty (or absent) in `table`."""
+    empty = set()
+    for column in spec.columns:
+        if column.default != "":
+            continue
+        values = table[column.name] if column.name in table else pd.Series([], dtype=object)
+        if (values.isna() | (values.astype(object).fillna("").astype(str) == "")).all():
+            empty.add(column.name)
+    return empty
 
 
 def _format_float(value: float) -> str:

@@ -168,6 +168,8 @@ class Policy(_Strict):
     (None: no limit). `transfer_lead_weeks`: no offer at another hospital than the listed one in the
     first weeks. `planned_utilisation`: the share of each theatre cell that the plan may use; the
     rest is kept for cancellations and emergencies (purchased extra days are not scaled).
+    `frozen_weeks`: in a re-plan (`optimizer.replan`), the previous plan's proposals in the first
+    `frozen_weeks` weeks become bookings (fixed); the rest are kept stable by `weights.change`.
     """
 
     max_travel_km: float | None = Field(default=None, ge=0, le=5000)
@@ -179,6 +181,7 @@ class Policy(_Strict):
     budgets_sek: dict[str, Annotated[float, Field(ge=0, le=1e12)]] = Field(default_factory=dict)
     no_region_worse_off: bool = False
     fairness: list[Fairness] = Field(default_factory=list)
+    frozen_weeks: int = Field(default=1, ge=0, le=104)
 
     @field_validator("share_accepting_travel")
     @classmethod
@@ -188,8 +191,13 @@ class Policy(_Strict):
         return value
 
 
+#: Default `weights.change`, chosen from benchmarks/STABILITY.md (the README says why).
+CHANGE_WEIGHT = 10.0
+
+
 class Weights(_Strict):
-    """Objective weights: breach-days per threshold, waiting-days, cost per kSEK, travel per km."""
+    """Objective weights: breach-days per threshold, waiting-days, cost per kSEK, travel per km, and
+    `change`: per previous proposal (patient, hospital, week) a re-plan does not keep (0 outside a re-plan)."""
 
     over_90: float = Field(default=1.0, ge=0, le=1e6)
     over_180: float = Field(default=1.0, ge=0, le=1e6)
@@ -197,6 +205,7 @@ class Weights(_Strict):
     waiting: float = Field(default=0.05, ge=0, le=1e6)
     cost_per_ksek: float = Field(default=0.1, ge=0, le=1e6)
     travel_per_km: float = Field(default=0.01, ge=0, le=1e6)
+    change: float = Field(default=CHANGE_WEIGHT, ge=0, le=1e6)
 
 
 class SolveSettings(_Strict):
@@ -206,12 +215,16 @@ class SolveSettings(_Strict):
     `column_generation` starts from the home-region flows and prices the others in, in highspy
     (always simplex, exact: the same optimum); `auto` is column generation (measured faster at every
     size; `optimizer.solvers.strategy`), or `full_lp` when a plan has `extra_functionality` hooks.
+    `whole_patient_search_seconds`: after rounding the LP to whole patients, HiGHS's MIP searches the
+    LP's arcs for a better whole-patient plan for at most this long (`optimizer.solvers.whole_patient_search`).
     """
 
     strategy: Literal["auto", "full_lp", "column_generation"] = "auto"
     method: Literal["auto", "simplex", "ipm"] = "auto"
     time_limit_seconds: float | None = Field(default=None, gt=0)
     threads: int | None = Field(default=None, ge=1, le=64)
+    # seconds HiGHS may search for a better whole-patient plan than the rounding (0: rounding only)
+    whole_patient_search_seconds: float = Field(default=10.0, ge=0, le=3600)
 
 
 class Scenario(_Strict):

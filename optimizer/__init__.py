@@ -7,6 +7,7 @@
 Layers, each importing only those below it (enforced by import-linter, `pyproject.toml`):
 
 - `optimizer.planning`, `optimizer.proposal_evaluation`: plan a scenario end to end; evaluate a proposal;
+- `optimizer.replanning`: re-plan from last week's plan (bookings, frozen weeks, change penalty, changes);
 - `optimizer.simulation`: Monte Carlo replays of a plan (`simulate`), as Ray tasks when Ray is installed;
 - `optimizer.results`: result tables, the whole-patient plan, patient proposals, comparisons;
 - `optimizer.diagnostics`: why an infeasible scenario has no plan;
@@ -33,6 +34,7 @@ from optimizer.planning import (
     standalone_scenario,
 )
 from optimizer.proposal_evaluation import ALLOCATION_COLUMNS, ProposalEvaluation, evaluate_proposal, read_allocations
+from optimizer.replanning import changes, replan
 from optimizer.results.comparison import METRICS, ResultView, compare
 from optimizer.results.plan_result import PlanResult
 from optimizer.results.tables import PlanTables, cumulative_treated, waiting_bands
@@ -58,6 +60,7 @@ __all__ = [
     "check_change_ids",
     "collaboration_value",
     "compare",
+    "changes",
     "cumulative_treated",
     "dataset_for",
     "evaluate_flows",
@@ -68,6 +71,7 @@ __all__ = [
     "plan_variants",
     "prepare",
     "read_allocations",
+    "replan",
     "resolve_scenario",
     "simulate",
     "standalone_scenario",

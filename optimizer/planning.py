@@ -58,9 +58,13 @@ def dataset_for(scenario: Scenario, base_dir: Path | None = None) -> Dataset:
     return _cached_dataset(str(path), scenario.start_week, mtime)
 
 
-def prepare(scenario: Scenario, dataset: Dataset, standalone: bool = False) -> Instance:
-    """Apply the scenario's changes and compute the LP's sets and data."""
-    return build_instance(apply_changes(dataset, scenario), scenario, standalone=standalone, base=dataset)
+def prepare(
+    scenario: Scenario, dataset: Dataset, standalone: bool = False, previous: pd.DataFrame | None = None
+) -> Instance:
+    """Apply the scenario's changes and compute the LP's sets and data (`previous`: a re-plan's
+    previous proposals, `optimizer.replanning`)."""
+    changed = apply_changes(dataset, scenario)
+    return build_instance(changed, scenario, standalone=standalone, base=dataset, previous=previous)
 
 
 def standalone_scenario(scenario: Scenario) -> Scenario:
@@ -82,6 +86,7 @@ def plan(
     standalone: bool = False,
     warm: WarmStart | None = None,
     fixed_flows: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> PlanResult:
     """Plan one scenario end to end and return its results.
 
@@ -91,7 +96,8 @@ def plan(
     region's weighted breach-days. `warm` keeps the solver model for the next variant (see
     `plan_variants`). `fixed_flows` (allocations.csv columns) are kept as given: their LP columns get
     lower = upper bound = their patients and everything else is optimised around them (rows that are
-    no LP column are left out: `optimizer.model.fixing`). Raises `DatasetError`, `ScenarioError`,
+    no LP column are left out: `optimizer.model.fixing`). `previous` are a re-plan's previous
+    proposals, kept stable by the change penalty (use `optimizer.replan`). Raises `DatasetError`, `ScenarioError`,
     `InfeasibleScenarioError` or `SolveError` with an explanation when no plan can be made.
     """
     report = progress or (lambda stage: None)
@@ -113,7 +119,7 @@ def plan(
 
     report("building")
     clock = time.perf_counter()
-    inst = prepare(scenario, dataset, standalone=standalone)
+    inst = prepare(scenario, dataset, standalone=standalone, previous=previous)
     seconds["prepare"] = time.perf_counter() - clock
     strategy = choose_strategy(scenario.solve, extra_functionality is not None)
     fixed = fixed_columns(inst, fixed_flows) if fixed_flows is not None else None

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from models.shares import share
 from optimizer import PlanResult, ResultView, cumulative_treated, waiting_bands
+from presentation.i18n import Locale
 from presentation.labels import (
     BAND_COLOURS,
     BANDS_REGION_TITLE,
@@ -27,13 +28,17 @@ from presentation.labels import (
 )
 
 
-def _layout(fig: go.Figure, title: str, height: int = 480, **axes) -> go.Figure:
+def _locale(loc: Locale | None) -> Locale:
+    return loc if loc is not None else Locale.for_lang()
+
+
+def _layout(fig: go.Figure, title: str, loc: Locale, height: int = 480, **axes) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
         height=height,
         template="plotly_white",
         font={"family": FONT, "size": 13},
-        separators=". ",
+        separators=loc.plotly_separators,
         margin={"l": 70, "r": 30, "t": 80, "b": 60},
         legend={"orientation": "v"},
         **axes,
@@ -45,8 +50,12 @@ def _layout(fig: go.Figure, title: str, height: int = 480, **axes) -> go.Figure:
 # Plan figures
 
 
-def waiting_figure(kpis: pd.DataFrame, names: Mapping[str, str], colours: Mapping[str, str]) -> go.Figure:
+def waiting_figure(
+    kpis: pd.DataFrame, names: Mapping[str, str], colours: Mapping[str, str], loc: Locale | None = None
+) -> go.Figure:
     """Patients waiting (solid) and over 90 days (dashed) per region and week; share over 90 below."""
+    loc = _locale(loc)
+    waiting_word, over_word = loc._("waiting"), loc._("over 90 days")
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -54,8 +63,8 @@ def waiting_figure(kpis: pd.DataFrame, names: Mapping[str, str], colours: Mappin
         vertical_spacing=0.09,
         row_heights=[0.6, 0.4],
         subplot_titles=(
-            "Patients waiting (solid) and waiting over 90 days (dashed)",
-            "Share of waiting patients over 90 days",
+            loc._("Patients waiting (solid) and waiting over 90 days (dashed)"),
+            loc._("Share of waiting patients over 90 days"),
         ),
     )
     groups = dict(list(kpis.sort_values("t").groupby("region_id", sort=True)))
@@ -69,7 +78,7 @@ def waiting_figure(kpis: pd.DataFrame, names: Mapping[str, str], colours: Mappin
                 name=name,
                 mode="lines+markers",
                 marker={"size": 4},
-                hovertemplate=f"{html.escape(name)}<br>%{{x}}: %{{y:,.0f}} waiting<extra></extra>",
+                hovertemplate=f"{html.escape(name)}<br>%{{x}}: %{{y:,.0f}} {waiting_word}<extra></extra>",
                 **common,
             ),
             row=1,
@@ -79,13 +88,13 @@ def waiting_figure(kpis: pd.DataFrame, names: Mapping[str, str], colours: Mappin
         fig.add_trace(
             go.Scatter(
                 y=rows["over_90"],
-                name=f"{name}, over 90 days",
+                name=f"{name}, {over_word}",
                 mode="lines",
                 showlegend=False,
                 line={"color": colour, "dash": "dash", "width": 2.5},
                 x=rows["week"],
                 legendgroup=region,
-                hovertemplate=hover + "%{y:,.0f} over 90 days<extra></extra>",
+                hovertemplate=hover + "%{y:,.0f} " + over_word + "<extra></extra>",
             ),
             row=1,
             col=1,
@@ -96,17 +105,17 @@ def waiting_figure(kpis: pd.DataFrame, names: Mapping[str, str], colours: Mappin
                 name=name,
                 mode="lines",
                 showlegend=False,
-                hovertemplate=hover + "%{y:.1f} % over 90 days<extra></extra>",
+                hovertemplate=hover + "%{y:.1f} % " + over_word + "<extra></extra>",
                 **common,
             ),
             row=2,
             col=1,
         )
-    fig.update_yaxes(title_text="patients", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="% over 90 days", rangemode="tozero", ticksuffix=" %", row=2, col=1)
+    fig.update_yaxes(title_text=loc._("patients"), rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text=loc._("% over 90 days"), rangemode="tozero", ticksuffix=" %", row=2, col=1)
     fig.update_xaxes(type="category", row=1, col=1)
-    fig.update_xaxes(type="category", title_text="ISO week (end of week)", row=2, col=1)
-    return _layout(fig, WAITING_TITLE, height=720)
+    fig.update_xaxes(type="category", title_text=loc._("ISO week (end of week)"), row=2, col=1)
+    return _layout(fig, loc._(WAITING_TITLE), loc, height=720)
 
 
 def _hospital_labels(result: PlanResult, names: Mapping[str, str]) -> pd.DataFrame:
@@ -122,9 +131,17 @@ def _hospital_labels(result: PlanResult, names: Mapping[str, str]) -> pd.DataFra
 
 
 def utilisation_heatmap(
-    use: pd.DataFrame, used: str, available: str, labels: pd.DataFrame, weeks: list[str], title: str, unit: str
+    use: pd.DataFrame,
+    used: str,
+    available: str,
+    labels: pd.DataFrame,
+    weeks: list[str],
+    title: str,
+    unit: str,
+    loc: Locale | None = None,
 ) -> go.Figure:
     """Heat map hospital × week of Σused / Σavailable; blank where the hospital has nothing available."""
+    loc = _locale(loc)
     sums = use.groupby(["hospital_id", "week"])[[used, available]].sum()
     share_used = share(sums[used], sums[available], empty=np.nan).unstack("week")
     order = labels[labels["hospital_id"].isin(sums.index.get_level_values(0))]
@@ -141,24 +158,97 @@ def utilisation_heatmap(
             zmin=0,
             zmax=max(100.0, float(np.nanmax(z, initial=0.0))),
             colorscale="Blues",
-            colorbar={"title": {"text": "% used"}, "ticksuffix": " %"},
+            colorbar={"title": {"text": loc._("% used")}, "ticksuffix": " %"},
             xgap=1,
             ygap=1,
             **text,
             customdata=np.dstack([used_grid.to_numpy(dtype=float), avail_grid.to_numpy(dtype=float)]),
-            hovertemplate="%{y}<br>%{x}: %{z:.0f} % used<br>%{customdata[0]:,.1f} of %{customdata[1]:,.1f} "
+            hovertemplate="%{y}<br>%{x}: %{z:.0f} % "
+            + loc._("used")
+            + "<br>%{customdata[0]:,.1f} / %{customdata[1]:,.1f} "
             + unit
             + "<extra></extra>",
         )
     )
-    fig.update_xaxes(type="category", title_text="ISO week")
+    fig.update_xaxes(type="category", title_text=loc._("ISO week"))
     fig.update_yaxes(autorange="reversed", title_text="")
-    return _layout(fig, title, height=max(320, 140 + 24 * len(order)))
+    return _layout(fig, loc._(title), loc, height=max(320, 140 + 24 * len(order)))
 
 
-def flows_figure(result: PlanResult, names: Mapping[str, str]) -> go.Figure:
-    """Matrix of patients planned for surgery: home region (rows) × treating hospital's region (columns)."""
-    alloc = result.lp.allocations
+def pressure_heatmap(
+    pressure: pd.DataFrame, labels: pd.DataFrame, weeks: list[str], title: str, unit: str, loc: Locale | None = None
+) -> go.Figure:
+    """Heat map hospital × week of what binds (`presentation.capacity_pressure`): idle capacity in
+    blue, shortage in red, white where capacity is used in full and nobody over the limit waits."""
+    loc = _locale(loc)
+    order = labels[labels["hospital_id"].isin(pressure["hospital_id"])]
+
+    def grid(column: str) -> np.ndarray:
+        table = pressure.pivot_table(index="hospital_id", columns="week", values=column, aggfunc="first")
+        return table.reindex(index=order["hospital_id"], columns=weeks).to_numpy(dtype=float)
+
+    # one scale, two meanings: above 0 the share of the week's capacity left idle (0..1); below 0 the
+    # weeks of capacity it would take to treat those over their limit, scaled so that the 90th
+    # percentile of the shortages is the deepest red (a fixed cap would paint everything red)
+    relative, slack, short, available = grid("relative"), grid("slack_days"), grid("short_days"), grid("available")
+    weeks_short = -relative[relative < 0]
+    cap = max(1.0, float(np.ceil(np.percentile(weeks_short, 90)))) if weeks_short.size else 1.0
+    z = np.where(relative < 0, np.maximum(relative / cap, -1.0), np.minimum(relative, 1.0))
+    text = {"texttemplate": "%{customdata[3]}", "textfont": {"size": 9}} if z.size <= 400 else {}
+    idle, lacking, of_week = loc._("idle"), loc._("short"), loc._("available")
+    weeks_word = loc._("weeks of capacity short")
+    cell_text = np.where(
+        relative < 0, np.char.mod("%.0f", np.nan_to_num(-relative)), np.char.mod("%.0f", 100 * np.nan_to_num(relative))
+    )
+    tick_values = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    tick_text = [
+        loc._("≥ {n} weeks short").format(n=loc.number(cap)),
+        loc._("{n} weeks short").format(n=loc.number(cap / 2, 1)),
+        loc._("full"),
+        loc._("{n} idle").format(n=loc.percent(0.5, 0)),
+        loc._("{n} idle").format(n=loc.percent(1.0, 0)),
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=weeks,
+            y=order["label"].tolist(),
+            zmin=-1.0,
+            zmax=1.0,
+            zmid=0.0,
+            colorscale="RdBu",
+            colorbar={"title": {"text": unit}, "tickvals": tick_values, "ticktext": tick_text},
+            xgap=1,
+            ygap=1,
+            **text,
+            customdata=np.dstack([slack, short, available, cell_text, np.nan_to_num(-np.minimum(relative, 0))]),
+            hovertemplate="%{y}<br>%{x}<br>"
+            + idle
+            + ": %{customdata[0]:,.1f} "
+            + unit
+            + "<br>"
+            + lacking
+            + ": %{customdata[1]:,.1f} "
+            + unit
+            + "<br>"
+            + of_week
+            + ": %{customdata[2]:,.1f} "
+            + unit
+            + "<br>"
+            + weeks_word
+            + ": %{customdata[4]:,.1f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="category", title_text=loc._("ISO week"))
+    fig.update_yaxes(autorange="reversed", title_text="")
+    return _layout(fig, loc._(title), loc, height=max(320, 140 + 24 * len(order)))
+
+
+def flows_figure(result: PlanResult, names: Mapping[str, str], loc: Locale | None = None) -> go.Figure:
+    """Matrix of patients planned for surgery (whole-patient plan): home region (rows) × treating
+    hospital's region (columns)."""
+    loc = _locale(loc)
+    alloc = result.integer.allocations
     provider = result.instance.dataset.hospitals.set_index("hospital_id")["region_id"]
     regions = sorted(set(result.instance.dataset.regions["region_id"]), key=lambda r: swedish_key(names.get(r, r)))
     matrix = (
@@ -176,34 +266,44 @@ def flows_figure(result: PlanResult, names: Mapping[str, str]) -> go.Figure:
             x=labels,
             y=labels,
             colorscale="Purples",
-            colorbar={"title": {"text": "patients"}},
+            colorbar={"title": {"text": loc._("patients")}},
             texttemplate="%{z:,.0f}",
             xgap=2,
             ygap=2,
             customdata=100 * row_share,
-            hovertemplate="Home region %{y}<br>treated in %{x}: %{z:,.1f} patients"
-            "<br>(%{customdata:.1f} % of the home region's planned operations)<extra></extra>",
+            hovertemplate=loc._("Home region")
+            + " %{y}<br>"
+            + loc._("treated in")
+            + " %{x}: %{z:,.0f} "
+            + loc._("patients")
+            + "<br>(%{customdata:.1f} % "
+            + loc._("of the home region's planned operations")
+            + ")<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="treating region (hospital's region)", side="bottom")
-    fig.update_yaxes(title_text="home region", autorange="reversed")
-    return _layout(fig, FLOWS_TITLE + " (diagonal: treated at home)", height=max(380, 160 + 50 * len(regions)))
+    fig.update_xaxes(title_text=loc._("treating region (hospital's region)"), side="bottom")
+    fig.update_yaxes(title_text=loc._("home region"), autorange="reversed")
+    title = loc._(FLOWS_TITLE) + " " + loc._("(diagonal: treated at home)")
+    return _layout(fig, title, loc, height=max(380, 160 + 50 * len(regions)))
 
 
-def band_tables(result: PlanResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Waiting patients per region and band at the plan start and at the end of the horizon."""
+def band_tables(result: PlanResult, whole_patient: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Waiting patients per region and band at the plan start and at the end of the horizon (of the LP,
+    or with `whole_patient` of the whole-patient plan, the one handed out)."""
+    y = result.integer_y if whole_patient else result.y
     before = waiting_bands(result.instance)
-    after = waiting_bands(result.instance, cumulative_treated(result.instance, result.y))
+    after = waiting_bands(result.instance, cumulative_treated(result.instance, y))
     return before, after
 
 
-def bands_figure(before: pd.DataFrame, after: pd.DataFrame, weeks: list[str]) -> go.Figure:
+def bands_figure(before: pd.DataFrame, after: pd.DataFrame, weeks: list[str], loc: Locale | None = None) -> go.Figure:
     """Grouped bars per band, summed over regions, with the 90-day line between 61-90 and 91-120."""
+    loc = _locale(loc)
     fig = go.Figure()
-    for table, name, colour in (
-        (before, f"Plan start ({weeks[0]})", "#9e9e9e"),
-        (after, f"End of horizon ({weeks[-1]})", "#1f5fa8"),
-    ):
+    start_label = loc._("Plan start ({week})").format(week=loc.week(weeks[0]))
+    end_label = loc._("End of horizon ({week})").format(week=loc.week(weeks[-1]))
+    days_word, patients_word = loc._("days"), loc._("patients")
+    for table, name, colour in ((before, start_label, "#9e9e9e"), (after, end_label, "#1f5fa8")):
         totals = table.groupby("band", observed=False)["patients"].sum()
         fig.add_trace(
             go.Bar(
@@ -213,7 +313,7 @@ def bands_figure(before: pd.DataFrame, after: pd.DataFrame, weeks: list[str]) ->
                 marker_color=colour,
                 texttemplate="%{y:,.0f}",
                 textposition="outside",
-                hovertemplate=f"{name}<br>%{{x}} days: %{{y:,.1f}} patients<extra></extra>",
+                hovertemplate=f"{name}<br>%{{x}} {days_word}: %{{y:,.0f}} {patients_word}<extra></extra>",
             )
         )
     bands = [str(b) for b in before["band"].cat.categories] if hasattr(before["band"], "cat") else []
@@ -222,19 +322,21 @@ def bands_figure(before: pd.DataFrame, after: pd.DataFrame, weeks: list[str]) ->
             x=bands.index("91-120") - 0.5,
             line_dash="dash",
             line_color="#c0392b",
-            annotation_text="90-day care guarantee",
+            annotation_text=loc._("90-day care guarantee"),
             annotation_position="top right",
         )
-    fig.update_xaxes(type="category", title_text="days waited")
-    fig.update_yaxes(title_text="patients waiting", rangemode="tozero")
-    return _layout(fig, BANDS_TITLE, barmode="group")
+    fig.update_xaxes(type="category", title_text=loc._("days waited"))
+    fig.update_yaxes(title_text=loc._("patients waiting"), rangemode="tozero")
+    return _layout(fig, loc._(BANDS_TITLE), loc, barmode="group")
 
 
 def bands_region_figure(
-    before: pd.DataFrame, after: pd.DataFrame, names: Mapping[str, str], weeks: list[str]
+    before: pd.DataFrame, after: pd.DataFrame, names: Mapping[str, str], weeks: list[str], loc: Locale | None = None
 ) -> go.Figure:
     """Stacked bands per region: one bar at the plan start and one at the end of the horizon."""
-    whens = ["start", "end"]
+    loc = _locale(loc)
+    whens = [loc._("start"), loc._("end")]
+    days_word, patients_word = loc._("days"), loc._("patients")
     both = pd.concat([before.assign(when=whens[0]), after.assign(when=whens[1])])
     both["region"] = both["region_id"].map(lambda r: names.get(r, r))
     regions = sorted(both["region"].unique(), key=swedish_key)
@@ -252,14 +354,15 @@ def bands_region_figure(
             go.Bar(
                 x=x,
                 y=grid.to_numpy().ravel(),
-                name=f"{band} days",
+                name=f"{band} {days_word}",
                 marker_color=colour,
-                hovertemplate=f"%{{x}}<br>{band} days: %{{y:,.1f}} patients<extra></extra>",
+                hovertemplate=f"%{{x}}<br>{band} {days_word}: %{{y:,.0f}} {patients_word}<extra></extra>",
             )
         )
-    fig.update_yaxes(title_text="patients waiting", rangemode="tozero")
-    fig.update_xaxes(title_text=f"home region: start = plan start ({weeks[0]}), end = end of horizon ({weeks[-1]})")
-    return _layout(fig, BANDS_REGION_TITLE, barmode="stack", legend_title_text="days waited")
+    fig.update_yaxes(title_text=loc._("patients waiting"), rangemode="tozero")
+    axis = loc._("home region: start = plan start ({start}), end = end of horizon ({end})")
+    fig.update_xaxes(title_text=axis.format(start=loc.week(weeks[0]), end=loc.week(weeks[-1])))
+    return _layout(fig, loc._(BANDS_REGION_TITLE), loc, barmode="stack", legend_title_text=loc._("days waited"))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -267,8 +370,16 @@ def bands_region_figure(
 
 
 def plan_bars_figure(
-    table: pd.DataFrame, metric: str, plans: list[str], names: Mapping[str, str], title: str, unit: str
+    table: pd.DataFrame,
+    metric: str,
+    plans: list[str],
+    names: Mapping[str, str],
+    title: str,
+    unit: str,
+    loc: Locale | None = None,
 ) -> go.Figure:
+    """Grouped bars: one metric of a comparison table per home region and plan."""
+    loc = _locale(loc)
     rows = table[(table["metric"] == metric) & (table["region_id"] != "total")]
     rows = rows.sort_values("region_id", key=lambda c: c.map(lambda r: swedish_key(names.get(r, r))))
     regions = [names.get(r, r) for r in rows["region_id"]]
@@ -284,14 +395,21 @@ def plan_bars_figure(
             )
         )
     fig.update_yaxes(title_text=unit, rangemode="tozero")
-    fig.update_xaxes(title_text="home region")
-    return _layout(fig, title, barmode="group", legend_title_text="plan")
+    fig.update_xaxes(title_text=loc._("home region"))
+    return _layout(fig, loc._(title), loc, barmode="group", legend_title_text=loc._("plan"))
 
 
 def cost_figure(
-    table: pd.DataFrame, views: list[ResultView], plans: list[str], names: Mapping[str, str], colours: Mapping[str, str]
+    table: pd.DataFrame,
+    views: list[ResultView],
+    plans: list[str],
+    names: Mapping[str, str],
+    colours: Mapping[str, str],
+    loc: Locale | None = None,
 ) -> go.Figure:
     """Stacked MSEK per plan: paid under the price list by each home region, plus extra capacity bought."""
+    loc = _locale(loc)
+    pays = loc._("pays")
     rows = table[(table["metric"] == "treatment_cost_sek") & (table["region_id"] != "total")]
     fig = go.Figure()
     for _, row in rows.iterrows():
@@ -304,7 +422,7 @@ def cost_figure(
                 marker_color=colours.get(region, "grey"),
                 hovertemplate="%{x}<br>"
                 + html.escape(names.get(region, region))
-                + " pays %{y:,.2f} MSEK<extra></extra>",
+                + f" {pays} %{{y:,.2f}} MSEK<extra></extra>",
             )
         )
     paid = rows[plans].sum().to_numpy(dtype=float)
@@ -316,17 +434,20 @@ def cost_figure(
             go.Bar(
                 x=plans,
                 y=np.clip(total - paid, 0, None) / 1e6,
-                name="extra capacity",
+                name=loc._("extra theatre days bought"),
                 marker_color="#555",
-                hovertemplate="%{x}<br>extra capacity %{y:,.2f} MSEK<extra></extra>",
+                hovertemplate="%{x}<br>" + loc._("extra theatre days bought") + " %{y:,.2f} MSEK<extra></extra>",
             )
         )
     fig.update_yaxes(title_text="MSEK", rangemode="tozero")
-    fig.update_xaxes(title_text="plan", type="category")
-    return _layout(fig, COMPARE_COST_TITLE + " (MSEK, by paying region)", barmode="stack")
+    fig.update_xaxes(title_text=loc._("plan"), type="category")
+    title = loc._(COMPARE_COST_TITLE) + " " + loc._("(MSEK, by paying region)")
+    return _layout(fig, title, loc, barmode="stack")
 
 
-def share_figure(views: list[ResultView], plans: list[str]) -> go.Figure:
+def share_figure(views: list[ResultView], plans: list[str], loc: Locale | None = None) -> go.Figure:
+    """The share of waiting patients over 90 days per week, one line per plan."""
+    loc = _locale(loc)
     fig = go.Figure()
     for i, (plan_name, view) in enumerate(zip(plans, views, strict=True)):
         sums = view.region_kpis.groupby(["t", "week"], as_index=False)[["over_90", "waiting"]].sum().sort_values("t")
@@ -341,6 +462,6 @@ def share_figure(views: list[ResultView], plans: list[str]) -> go.Figure:
                 hovertemplate=f"{html.escape(plan_name)}<br>%{{x}}: %{{y:.1f}} %<extra></extra>",
             )
         )
-    fig.update_yaxes(title_text="% of waiting patients over 90 days", ticksuffix=" %", rangemode="tozero")
-    fig.update_xaxes(title_text="ISO week (end of week)", type="category")
-    return _layout(fig, COMPARE_SHARE_TITLE, legend_title_text="plan")
+    fig.update_yaxes(title_text=loc._("% of waiting patients over 90 days"), ticksuffix=" %", rangemode="tozero")
+    fig.update_xaxes(title_text=loc._("ISO week (end of week)"), type="category")
+    return _layout(fig, loc._(COMPARE_SHARE_TITLE), loc, legend_title_text=loc._("plan"))

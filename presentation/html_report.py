@@ -1,328 +1,401 @@
-"""Self-contained HTML reports: one page per plan or comparison.
+"""The plan report: one self-contained HTML page per plan, in Swedish by default.
 
-The pages carry plotly.js inline (once, in the page head), so they open offline, from a mail
-attachment or a file share.
+People's figures first (waiting, over 90 days, treated, theatre days, bed-days, money), then the
+production plan, winners and losers against each region alone, the figures (each with a line on
+how to read it) and the tables; the model's figures (objective, LP bound, gap, solve time,
+shadow prices) in an appendix. The comparison page is `presentation.comparison_report`.
 """
 
 from __future__ import annotations
 
 import html
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from models.atomic import replace_text
 from models.objective import OBJECTIVE_TERMS, objective_contributions, term_weights
-from optimizer import PlanResult, ResultView, SimulationResult, collaboration_value
+from optimizer import PlanResult, SimulationResult, collaboration_value
+from presentation.capacity_pressure import bed_pressure, theatre_pressure
+from presentation.comparison_report import comparison_report_html
+from presentation.display import for_people, name_maps, whole_numbers
 from presentation.figures import (
     _hospital_labels,
     band_tables,
     bands_figure,
     bands_region_figure,
-    cost_figure,
     flows_figure,
-    plan_bars_figure,
-    share_figure,
-    utilisation_heatmap,
+    pressure_heatmap,
     waiting_figure,
 )
+from presentation.html_page import facts_html, figure_html, page_html
+from presentation.html_tables import table_html
+from presentation.i18n import Locale
 from presentation.labels import (
-    BEDS_TITLE,
-    COMPARE_BREACH_TITLE,
-    COMPARE_OVER_90_TITLE,
-    FONT,
-    KNOWN_REGION_NAMES,
-    LABELS,
+    BEDS_PRESSURE_TITLE,
     OVER_90_BANDS,
-    PERCENT_COLUMNS,
     TERM_TITLES,
-    THEATRE_TITLE,
-    format_number,
+    THEATRE_PRESSURE_TITLE,
+    column_label,
     region_colours,
     region_names,
+    specialty_name,
+    swedish_key,
 )
+from presentation.outcomes import against_alone, fairness_settings
+from presentation.production_plan import month_of_week, procedure_before_after, production_plan_table
 from presentation.simulation_figures import simulation_region_figure, simulation_total_figure
 
-
-def _table_html(table: pd.DataFrame, percent: tuple[str, ...] = PERCENT_COLUMNS, caption: str = "") -> str:
-    """An HTML table with plain-language headings, numbers right-aligned and formatted."""
-    if table.empty:
-        return f"<p class='note'>{html.escape(caption)}: nothing to show.</p>" if caption else ""
-    head = "".join(f"<th>{html.escape(LABELS.get(str(c), str(c).replace('_', ' ')))}</th>" for c in table.columns)
-    rows = []
-    for record in table.itertuples(index=False):
-        cells = []
-        for column, value in zip(table.columns, record, strict=True):
-            if isinstance(value, (float, np.floating)) and column in percent:
-                cells.append(f"<td class='num'>{format_number(100 * value)}\u00a0%</td>")
-            elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-                cells.append(f"<td class='num'>{format_number(value)}</td>")
-            else:
-                cells.append(f"<td>{html.escape(str(value))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+__all__ = ["comparison_report_html", "plan_report_html", "people_figures"]
 
 
-CSS = """
-body{font-family:{font};margin:0;color:#222;background:#fafafa}
-main{max-width:1280px;margin:auto;padding:1em 2em 4em}
-h1{margin-bottom:.2em} h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:.2em}
-.lead{font-size:1.1em;max-width:60em} .note{color:#555;max-width:60em}
-table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.9em;background:#fff}
-caption{text-align:left;font-weight:600;padding:.3em 0}
-th,td{border:1px solid #ddd;padding:.25em .6em} th{background:#eef2f7;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums} tbody tr:nth-child(even){background:#f7f7f7}
-.figure{background:#fff;border:1px solid #e5e5e5;margin:1em 0;padding:.5em}
-dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1.5em} dt{font-weight:600}
-""".replace("{font}", FONT)  # CSS braces rule out str.format
-
-
-def _figure_html(fig: go.Figure) -> str:
-    return (
-        "<div class='figure'>"
-        + fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
-        + "</div>"
-    )
-
-
-def _page(title: str, body: list[str]) -> str:
-    """A complete HTML page with plotly.js inline in the head (once, for every figure)."""
-    return (
-        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style>"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script></head>"
-        f"<body><main>{''.join(body)}</main></body></html>\n"
-    )
-
-
-def _with_names(
-    table: pd.DataFrame, names: Mapping[str, str], columns=("region_id", "payer_region", "provider_region")
-) -> pd.DataFrame:
-    table = table.copy()
-    for column in columns:
-        if column in table:
-            table[column] = table[column].map(lambda r: names.get(r, "Total" if r == "total" else r))
-    return table
-
-
-def _header(result: PlanResult, before: pd.DataFrame, names: Mapping[str, str]) -> str:
-    # the figures people read are the whole-patient plan's; the LP bound and gap stand beside them
-    scenario, terms, weeks = result.scenario, result.integer.terms, result.instance.weeks
-    headline = result.headline()
-    w = scenario.weights
-    over_90_start = float(before[before["band"].astype(str).isin(OVER_90_BANDS)]["patients"].sum())
+def people_figures(result: PlanResult) -> dict[str, float]:
+    """The whole-patient plan's figures in people's units: patients waiting and over 90 days at the
+    start and at the end, treated, theatre days and bed-days available and used, and SEK paid under
+    the price list and for extra theatre days bought."""
+    before, _ = band_tables(result, whole_patient=True)
     kpis = result.integer.region_kpis
     last = kpis[kpis["t"] == kpis["t"].max()]
-    over_90_end, waiting_end = float(last["over_90"].sum()), float(last["waiting"].sum())
-    lead = (
-        f"Over {len(weeks)} weeks ({weeks[0]} to {weeks[-1]}) the plan schedules surgery for "
-        f"<b>{format_number(terms['treated'], 0)}</b> patients from {len(names)} regions. Patients waiting more "
-        f"than 90 days (the care guarantee): <b>{format_number(over_90_start, 0)}</b> at the start, "
-        f"<b>{format_number(over_90_end, 0)}</b> of {format_number(waiting_end, 0)} still waiting "
-        "at the end of the horizon."
-    )
-    contribution = objective_contributions(terms, w)
-    weight = term_weights(w)
-    objective = pd.DataFrame(
-        [
-            (
-                TERM_TITLES[name],
-                terms[name] / 1000 if name == "cost_sek" else terms[name],
-                weight[name] * 1000 if name == "cost_sek" else weight[name],
-                contribution[name],
-            )
-            for name in OBJECTIVE_TERMS
-        ],
-        columns=["term", "value", "weight", "contribution to objective"],
-    )
-    objective["weight"] = [f"{v:g}" for v in objective["weight"]]  # weights like 0.05 need their digits
-    seconds = result.seconds
-    facts = {
-        "Scenario": html.escape(scenario.name),
-        "Weeks": f"{weeks[0]} – {weeks[-1]} ({len(weeks)} weeks)",
-        "Objective (lower is better)": format_number(headline["objective"], 1)
-        + f" (LP bound {format_number(headline['lp_bound'], 1)}, gap {100 * (headline['gap_relative'] or 0):.1f} %)",
-        "Treated": format_number(terms["treated"], 0) + f" (LP: {format_number(result.lp.terms['treated'], 1)})",
-        "Cost": f"{format_number(terms['cost_sek'] / 1e6, 2)} MSEK",
-        "Build / solve time": f"{seconds.get('build', 0.0):.2f} s / {seconds.get('solve', 0.0):.2f} s",
+    terms = result.integer.terms
+    theatre, beds = result.integer.theatre_use, result.integer.bed_use
+    return {
+        "waiting_start": float(before["patients"].sum()),
+        "over_90_start": float(before[before["band"].astype(str).isin(OVER_90_BANDS)]["patients"].sum()),
+        "waiting_end": float(last["waiting"].sum()),
+        "over_90_end": float(last["over_90"].sum()),
+        "treated": float(terms["treated"]),
+        "theatre_days_available": float((theatre["theatre_days"] + theatre["extra_days_used"]).sum()),
+        "theatre_days_used": float(theatre["used_days"].sum()),
+        "bed_days_available": float(beds["bed_days"].sum()),
+        "bed_days_used": float(beds["used_bed_days"].sum()),
+        "treatment_cost_sek": float(terms["treatment_cost_sek"]),
+        "extra_capacity_sek": float(terms["extra_capacity_sek"]),
     }
-    description = f"<p class='note'>{html.escape(scenario.description)}</p>" if scenario.description else ""
-    return (
-        f"<h1>Surgery plan: {html.escape(scenario.name)}</h1>{description}<p class='lead'>{lead}</p>"
-        "<dl>"
-        + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts.items())
-        + "</dl>"
-        + _table_html(
-            objective, caption="The objective and its terms (breach-days = 7 × patients over the threshold per week)"
-        )
+
+
+def _header(result: PlanResult, loc: Locale) -> str:
+    scenario, weeks = result.scenario, list(result.instance.weeks)
+    f = people_figures(result)
+    first, last = loc.week(weeks[0]), loc.week(weeks[-1])
+    lead = loc._(
+        "Over {n} weeks ({first} to {last}) the plan schedules surgery for {treated} patients from "
+        "{regions} regions. Patients waiting more than 90 days (the care guarantee): {over_start} at the "
+        "start, {over_end} of {waiting_end} still waiting at the end."
+    ).format(
+        n=len(weeks),
+        first=first,
+        last=last,
+        treated=loc.patients(f["treated"]),
+        regions=len(result.instance.dataset.regions),
+        over_start=loc.patients(f["over_90_start"]),
+        over_end=loc.patients(f["over_90_end"]),
+        waiting_end=loc.patients(f["waiting_end"]),
     )
+    of = loc._("{used} of {available}")
+    facts = {
+        loc._("Scenario"): scenario.name,
+        loc._("Weeks"): f"{first} – {last} ({len(weeks)})",
+        loc._("Waiting (excl. MoV/PvV): start → end"): f"{loc.patients(f['waiting_start'])} → "
+        + loc.patients(f["waiting_end"]),
+        loc._("Over 90 days: start → end"): f"{loc.patients(f['over_90_start'])} → {loc.patients(f['over_90_end'])}",
+        loc._("Treated"): loc.patients(f["treated"]),
+        loc._("Theatre days used"): of.format(
+            used=loc.number(f["theatre_days_used"]), available=loc.number(f["theatre_days_available"])
+        ),
+        loc._("Bed-days used"): of.format(
+            used=loc.number(f["bed_days_used"]), available=loc.number(f["bed_days_available"])
+        ),
+        loc._("Paid under the price list (internal between the regions)"): loc.sek(f["treatment_cost_sek"]),
+        loc._("Extra theatre days bought (new money)"): loc.sek(f["extra_capacity_sek"]),
+    }
+    title = loc._("Surgery plan: {name}").format(name=scenario.name)
+    description = f"<p class='note'>{html.escape(scenario.description)}</p>" if scenario.description else ""
+    how = loc._(
+        "The figures are those of the whole-patient plan, the one handed out; the model's figures are in the appendix."
+    )
+    return (
+        f"<h1>{html.escape(title)}</h1>{description}<p class='lead'>{html.escape(lead)}</p>"
+        + facts_html(facts)
+        + f"<p class='howto'>{html.escape(how)}</p>"
+    )
+
+
+def _production_plan(result: PlanResult, loc: Locale) -> list[str]:
+    """Per procedure group before and after, and per specialty × hospital × month, one collapsible
+    table per specialty (the group's "Väntande, salsdagar och vårddygn inom Ortopedi")."""
+    procedures = procedure_before_after(result, loc)
+    monthly = production_plan_table(result, loc)
+    specialty_column = column_label("specialty", loc)
+    months = sorted({month_of_week(w) for w in result.instance.weeks})
+    parts = [
+        "<h2>" + html.escape(loc._("Production plan")) + "</h2>",
+        "<p class='note'>"
+        + html.escape(
+            loc._(
+                "Waiting patients, theatre days and bed-days per procedure group and per specialty, hospital "
+                "and month ({first} to {last}), in the whole-patient plan."
+            ).format(first=loc.date(months[0], "LLLL y"), last=loc.date(months[-1], "LLLL y"))
+        )
+        + "</p>",
+        table_html(procedures, loc, caption=loc._("Per procedure group: at the start and at the end of the horizon")),
+        "<p class='howto'>"
+        + html.escape(
+            loc._(
+                "How to read: new decisions are the forecast decisions to treat within the horizon; waiting at end "
+                "= waiting at start + new decisions − treated."
+            )
+        )
+        + "</p>",
+    ]
+    # one collapsed table per specialty (a hospital-month per row is long): orthopaedics first, the
+    # group's first specialty, then by name
+    specialties = result.integer.specialty_plan["specialty"].unique()
+    for specialty in sorted(specialties, key=lambda s: (s != "orthopaedics", swedish_key(specialty_name(s, loc)))):
+        name = specialty_name(specialty, loc)
+        rows = monthly[monthly[specialty_column] == name].drop(columns=specialty_column)
+        summary = loc._("Waiting, theatre days and bed-days: {specialty}").format(specialty=name)
+        parts.append(f"<details><summary>{html.escape(summary)}</summary>{table_html(rows, loc)}</details>")
+    return parts
+
+
+def _winners_and_losers(result: PlanResult, standalone: PlanResult, names: dict, loc: Locale) -> list[str]:
+    table = against_alone(collaboration_value(result, standalone), names, loc)
+    settings = "".join(f"<li>{html.escape(line)}</li>" for line in fairness_settings(result.scenario, loc))
+    return [
+        "<h2>" + html.escape(loc._("Winners and losers: each region together and alone")) + "</h2>",
+        "<p class='note'>"
+        + html.escape(
+            loc._(
+                "Days waited beyond the 90-day care guarantee over the horizon, and patients over 90 days at the end, "
+                "for each region's own patients: in the joint plan and with each region planning alone on its own "
+                "hospitals. Green rows are better together, red rows worse; the verdict is in the last column. Both "
+                "are the linear programme's plans (as the value of collaboration), rounded to whole patients and "
+                "days, so their totals differ slightly from the whole-patient plan's figures above."
+            )
+        )
+        + "</p>",
+        table_html(table, loc, verdict_column=loc._("Verdict")),
+        f"<ul class='note'>{settings}</ul>",
+    ]
+
+
+def _figures(result: PlanResult, names: dict, loc: Locale) -> list[str]:
+    colours = region_colours(names)
+    weeks = list(result.instance.weeks)
+    labels = _hospital_labels(result, names)
+    before, after = band_tables(result, whole_patient=True)
+    theatre_unit, bed_unit = loc._("theatre days"), loc._("bed-days")
+    return [
+        "<h2>" + html.escape(loc._("Waiting over time")) + "</h2>",
+        figure_html(
+            waiting_figure(result.integer.region_kpis, names, colours, loc),
+            loc._(
+                "How to read: solid lines count patients still waiting at the end of each week per home region "
+                "(MoV/PvV excluded, as in the national statistics); dashed lines those over 90 days, for whom the "
+                "care guarantee is broken."
+            ),
+        ),
+        "<h2>" + html.escape(loc._("What binds: theatre days and bed-days")) + "</h2>",
+        figure_html(
+            pressure_heatmap(theatre_pressure(result), labels, weeks, THEATRE_PRESSURE_TITLE, theatre_unit, loc),
+            loc._(
+                "How to read: blue cells have theatre days left idle (how blue: the share of the week's); red "
+                "cells are full while patients listed there are over their limit (how red: the weeks of that "
+                "hospital's theatre days it would take to treat them); white cells are full with nobody over the "
+                "limit. Available = the planned share of the theatre days (the rest is kept for cancellations and "
+                "emergencies) plus extra days bought; point at a cell for its days."
+            ),
+        ),
+        figure_html(
+            pressure_heatmap(bed_pressure(result), labels, weeks, BEDS_PRESSURE_TITLE, bed_unit, loc),
+            loc._(
+                "How to read: blue is the share of the week's elective bed-days left unused; white cells use every "
+                "bed-day."
+            ),
+        ),
+        "<h2>" + html.escape(loc._("Flows between regions")) + "</h2>",
+        figure_html(
+            flows_figure(result, names, loc),
+            loc._(
+                "How to read: rows are the patients' home regions, columns the region of the hospital that "
+                "operates; the diagonal is treated at home."
+            ),
+        ),
+        "<h2>" + html.escape(loc._("Waiting-time bands")) + "</h2>",
+        figure_html(
+            bands_figure(before, after, weeks, loc),
+            loc._(
+                "How to read: waiting patients by days waited at the plan start and at the end of the horizon; "
+                "bars right of the dashed line are over the care guarantee."
+            ),
+        ),
+        figure_html(
+            bands_region_figure(before, after, names, weeks, loc),
+            loc._(
+                "How to read: one pair of bars per home region, at the start and at the end, stacked by days waited."
+            ),
+        ),
+    ]
+
+
+def _tables(result: PlanResult, loc: Locale) -> list[str]:
+    maps = name_maps(result, loc)
+    totals = result.integer.region_totals
+    totals = pd.concat([totals, totals.sum(numeric_only=True).to_frame().T.assign(region_id="total")])
+    columns = ["region_id", "treated", "treated_elsewhere", "breach_days_90", "over_90_end", "over_365_end"]
+    shown = whole_numbers(for_people(totals, loc, maps, columns))
+    shown[loc._("Paid under the price list (MSEK)")] = (totals["treatment_cost_sek"].to_numpy() / 1e6).round(1)
+    paid = result.integer.payments
+    payments = whole_numbers(for_people(paid.drop(columns="amount_sek"), loc, maps))  # whole patients
+    payments[loc._("Amount (MSEK)")] = (paid["amount_sek"].to_numpy() / 1e6).round(1)
+    return [
+        "<h2>" + html.escape(loc._("Regions and payments")) + "</h2>",
+        table_html(shown, loc, caption=loc._("Per home region over the horizon (whole-patient plan)")),
+        table_html(
+            payments,
+            loc,
+            caption=loc._("Payments under the price list (home region pays the treating region)"),
+        ),
+    ]
+
+
+def _appendix(result: PlanResult, standalone: PlanResult | None, names: dict, loc: Locale) -> list[str]:
+    headline, seconds, w = result.headline(), result.seconds, result.scenario.weights
+    terms = result.integer.terms
+    facts = {
+        loc._("Objective of the whole-patient plan (lower is better)"): loc.number(headline["objective"], 1),
+        loc._("LP bound"): loc.number(headline["lp_bound"], 1),
+        loc._("Gap"): loc.number(headline["gap"], 1) + f" ({loc.percent(headline['gap_relative'] or 0.0, 2)})",
+        loc._("Treated in the LP (fractional)"): loc.number(result.lp.terms["treated"], 1),
+        loc._("Build / solve time"): f"{loc.number(seconds.get('build', 0.0), 2)} s / "
+        + f"{loc.number(seconds.get('solve', 0.0), 2)} s",
+        loc._("Strategy"): result.strategy,
+    }
+    contribution, weight = objective_contributions(terms, w), term_weights(w)
+    objective = pd.DataFrame(
+        {
+            loc._("Term"): [loc._(TERM_TITLES[name]) for name in OBJECTIVE_TERMS],
+            loc._("Value"): [terms[n] / 1000 if n == "cost_sek" else terms[n] for n in OBJECTIVE_TERMS],
+            loc._("Weight"): [f"{(weight[n] * 1000 if n == 'cost_sek' else weight[n]):g}" for n in OBJECTIVE_TERMS],
+            loc._("Contribution to the objective"): [contribution[n] for n in OBJECTIVE_TERMS],
+        }
+    )
+    maps = name_maps(result, loc)
+    prices = for_people(result.shadow_prices.head(20), loc, maps)
+    parts = [
+        "<section class='appendix'><h2>" + html.escape(loc._("Appendix: the model's figures")) + "</h2>",
+        "<p class='note'>"
+        + html.escape(
+            loc._(
+                "The linear programme minimises weighted breach-days (7 days per patient and week over a threshold, "
+                "weighted by tier), waiting, cost and travel. These are the model's units, not the planning "
+                "group's."
+            )
+        )
+        + "</p>",
+        facts_html(facts),
+        table_html(objective, loc, caption=loc._("The objective and its terms (whole-patient plan)")),
+        table_html(
+            prices,
+            loc,
+            caption=loc._("Top 20 shadow prices: objective saved by one more theatre day or bed-day"),
+            decimals={column_label("saving_per_extra_day", loc): 2},
+        ),
+    ]
+    if standalone is not None:
+        value = for_people(collaboration_value(result, standalone), loc, maps)
+        parts.append(table_html(value.round(1), loc, caption=loc._("Value of collaboration in the model's units (LP)")))
+    parts.append("</section>")
+    return parts
+
+
+def _changes_section(result: PlanResult, loc: Locale) -> list[str]:
+    """A re-plan's "What changed since the previous plan": counts per kind of change (none otherwise)."""
+    counts = result.extra_summary.get("changes")
+    if counts is None:
+        return []
+    kinds = {
+        "moved hospital": loc._("Offered another hospital"),
+        "moved week": loc._("Offered another week"),
+        "no longer proposed": loc._("No longer proposed"),
+        "newly proposed": loc._("Newly proposed"),
+    }
+    table = pd.DataFrame({loc._("Change"): list(kinds.values()), loc._("Patients"): [int(counts[k]) for k in kinds]})
+    note = loc._(
+        "{changed} of the previous plan's {previous} proposals in these weeks changed ({share}); {frozen} in the "
+        "frozen weeks were booked as proposed. Each patient is listed in changes.csv."
+    ).format(
+        changed=loc.number(counts["changed"]),
+        previous=loc.number(counts["previous_proposals"]),
+        share=loc.percent(counts["changed_share"]),
+        frozen=loc.number(counts["frozen_bookings"]),
+    )
+    return [
+        "<h2>" + html.escape(loc._("What changed since the previous plan")) + "</h2>",
+        "<p class='note'>" + html.escape(note) + "</p>",
+        table_html(table, loc, caption=loc._("Patients per kind of change")),
+    ]
+
+
+def _simulation_section(simulation: SimulationResult, names: dict, loc: Locale) -> list[str]:
+    """The simulation's bands: how the plan may turn out under random demand, cancellations and answers."""
+    settings = simulation.plan.scenario.simulation
+    how = (
+        loc._("re-planned every week")
+        if simulation.replan == "weekly"
+        else loc._("replayed as planned, without re-planning")
+    )
+    note = loc._(
+        "The plan {how}, {draws} times (seed {seed}), under random new decisions, theatre days lost to "
+        "cancellations (default rate {rate}) and patients' answers to offers at another hospital (declined: "
+        "{declined}). simulation_bands.csv has every region, procedure and week."
+    ).format(
+        how=how,
+        draws=simulation.draws,
+        seed=simulation.seed,
+        rate=loc.percent(settings.default_cancellation_rate),
+        declined=settings.declined,
+    )
+    read = loc._("How to read: lines are medians over the draws; the bands run from P10 to P90.")
+    return [
+        "<h2>" + html.escape(loc._("Simulation")) + "</h2>",
+        "<p class='note'>" + html.escape(note) + "</p>",
+        figure_html(simulation_total_figure(simulation.bands, simulation.draws, loc), read),
+        figure_html(simulation_region_figure(simulation.bands, names, region_colours(names), loc), read),
+    ]
 
 
 def plan_report_html(
     result: PlanResult,
     path: str | os.PathLike,
     standalone: PlanResult | None = None,
+    lang: str | None = None,
+    synthetic: bool = False,
     simulation: SimulationResult | None = None,
 ) -> Path:
     """Write one self-contained HTML report of a plan and return its path.
 
-    Sections: a plain-language header (scenario, weeks, objective terms, treated, cost, timings),
-    waiting over time with the 90-day line, theatre and bed-day utilisation per hospital and week,
-    flows between regions, waiting-time bands before and after, and tables (region totals,
-    payments, top 20 shadow prices and, with a standalone baseline, the value of collaboration).
-    `standalone` defaults to `result.standalone`. With a `simulation` of the plan, its bands follow
-    the header (`simulation_section`). The file is written atomically.
+    In `lang` (default: `CAPPLAN_LANG`, else Swedish). Sections: people's figures, the production
+    plan (per procedure group before and after; per specialty × hospital × month), winners and
+    losers against each region alone (with `standalone`, default `result.standalone`) beside the
+    fairness settings, waiting over time, what binds (idle and short theatre days, unused bed-days),
+    flows between regions, waiting-time bands, region and payment tables, and the appendix with the
+    model's figures. `synthetic` puts the synthetic-data banner on top. With a `simulation` of the
+    plan, its bands follow the header (`_simulation_section`). Written atomically.
     """
+    loc = Locale.for_lang(lang)
     standalone = standalone if standalone is not None else result.standalone
     names = region_names(result)
-    colours = region_colours(names)
-    weeks = list(result.instance.weeks)
-    labels = _hospital_labels(result, names)
-    before, after = band_tables(result)
-    theatre = result.lp.theatre_use.assign(available=lambda t: t["theatre_days"] + t["extra_days_used"])
-    hospital_name = result.instance.dataset.hospitals.set_index("hospital_id")["name"]
-
-    body = [_header(result, before, names)]
+    body = [_header(result, loc)]
     if simulation is not None:
-        body += simulation_section(simulation, names, colours)
-    body += [
-        "<h2>Waiting over time</h2><p class='note'>Patients still waiting at the end of each week, per home "
-        "region (MoV/PvV excluded, as in the national statistics). Dashed lines count patients who have "
-        "waited more than 90 days: the care guarantee is broken for each of them.</p>",
-        _figure_html(waiting_figure(result.lp.region_kpis, names, colours)),
-    ]
-    body += [
-        "<h2>Capacity use</h2><p class='note'>Share of available theatre days (including extra days bought) "
-        "and of elective bed-days that the plan uses, per hospital and week. Blank: nothing available.</p>",
-        _figure_html(
-            utilisation_heatmap(theatre, "used_days", "available", labels, weeks, THEATRE_TITLE, "theatre days")
-        ),
-        _figure_html(
-            utilisation_heatmap(result.lp.bed_use, "used_bed_days", "bed_days", labels, weeks, BEDS_TITLE, "bed-days")
-        ),
-    ]
-    body += [
-        "<h2>Flows between regions</h2><p class='note'>Planned operations over the horizon: rows are the "
-        "patients' home regions, columns the region of the hospital that operates.</p>",
-        _figure_html(flows_figure(result, names)),
-    ]
-    body += [
-        "<h2>Waiting-time bands</h2><p class='note'>Waiting patients by days waited, at the plan start "
-        "(backlog) and at the end of the horizon (first in, first out).</p>",
-        _figure_html(bands_figure(before, after, weeks)),
-        _figure_html(bands_region_figure(before, after, names, weeks)),
-    ]
-    totals = _with_names(result.lp.region_totals, names)
-    totals = pd.concat([totals, totals.sum(numeric_only=True).to_frame().T.assign(region_id="Total")])
-    payments = _with_names(result.lp.payments, names)
-    prices = result.shadow_prices.head(20).copy()
-    prices["hospital_id"] = prices["hospital_id"].map(lambda h: hospital_name.get(h, h))
-    procedures = result.integer.procedure_totals.copy()
-    names = result.instance.dataset.procedures.set_index("procedure_id")["name_sv"]
-    procedures.insert(1, "name_sv", procedures["procedure_id"].map(names))
-    body += [
-        "<h2>Per procedure</h2><p class='note'>The whole-patient plan per procedure: patients (waiting at the "
-        "start and new decisions in the horizon), treated, weighted breach-days (in total and per patient), "
-        "over 90 days and still waiting at the end, and the median days waited at treatment.</p>",
-        _table_html(procedures, percent=(), caption="Per procedure (whole-patient plan)"),
-    ]
-    body += [
-        "<h2>Tables</h2>",
-        _table_html(totals, caption="Region totals over the horizon (per home region)"),
-        _table_html(payments, caption="Payments under the price list (home region pays the treating region)"),
-        _table_html(prices, caption="Top 20 shadow prices: objective saved by one more theatre day or bed-day"),
-    ]
+        body += _simulation_section(simulation, names, loc)
+    body += _changes_section(result, loc)
+    body += _production_plan(result, loc)
     if standalone is not None:
-        value = _with_names(collaboration_value(result, standalone), names)
-        body += [
-            "<h2>Value of collaboration</h2><p class='note'>The joint plan against each region planning "
-            "alone on its own hospitals. Positive 'saved' columns: the region is better off together.</p>",
-            _table_html(value, caption="Joint plan against the standalone baseline"),
-        ]
-    return replace_text(path, _page(f"capplan: {result.scenario.name}", body))
-
-
-def simulation_section(simulation: SimulationResult, names: Mapping[str, str], colours: Mapping[str, str]) -> list[str]:
-    """The simulation's bands: how the plan may turn out under random demand, cancellations and answers."""
-    settings = simulation.plan.scenario.simulation
-    how = "re-planned every week" if simulation.replan == "weekly" else "replayed as planned, without re-planning"
-    return [
-        "<h2>Simulation</h2><p class='note'>"
-        + html.escape(
-            f"The plan {how}, {simulation.draws} times (seed {simulation.seed}) under random new decisions "
-            f"({settings.demand}), theatre days lost to cancellations (default rate "
-            f"{settings.default_cancellation_rate:g}) and patients' answers to offers elsewhere "
-            f"({settings.acceptance.model}; declined: {settings.declined}). Lines are medians, bands P10-P90; "
-            "simulation_bands.csv has every region, procedure and week."
-        )
-        + "</p>",
-        _figure_html(simulation_total_figure(simulation.bands, simulation.draws)),
-        _figure_html(simulation_region_figure(simulation.bands, names, colours)),
-    ]
-
-
-# --------------------------------------------------------------------------------------------------
-# Comparison page
-
-
-def comparison_report_html(
-    table: pd.DataFrame, views: list[ResultView], path: str | os.PathLike, region_names: Mapping[str, str] | None = None
-) -> Path:
-    """Write one self-contained HTML comparison of plans and return its path.
-
-    `table` is `compare(views)` (metric, region_id, one column per plan, in the order of `views`).
-    Figures: weighted breach-days and over-90 at the end per region and plan, cost per plan, and the
-    share over 90 days over time per plan. `region_names` maps ids to display names (default: the
-    known Mellansverige names, else the id). The file is written atomically.
-    """
-    plans = [str(c) for c in table.columns[2:]]
-    if len(plans) != len(views):
-        raise ValueError(f"the table has {len(plans)} plan columns but {len(views)} views were given")
-    ids = [r for r in table["region_id"].unique() if r != "total"]
-    names = {r: KNOWN_REGION_NAMES.get(r, r) for r in ids} | dict(region_names or {})
-    colours = region_colours(ids)
-    facts = []
-    for plan_name, view in zip(plans, views, strict=True):
-        s = view.summary
-        facts.append(
-            {
-                "plan": plan_name,
-                "status": s.get("status", ""),
-                "start week": s.get("start_week", ""),
-                "weeks": s.get("horizon_weeks", ""),
-                "objective": float(s.get("objective", np.nan)),
-                "treated": float(s.get("objective_terms", {}).get("treated", np.nan)),
-            }
-        )
-    shown = _with_names(table, names)
-    shown["metric"] = shown["metric"].map(lambda m: LABELS.get(m, m.replace("_", " ")))
-    percent_rows = table["metric"].isin(PERCENT_COLUMNS)
-    for plan_name in plans:  # shares as percentages, formatted here because the table is long
-        shown[plan_name] = [
-            f"{format_number(100 * v)}\u00a0%" if p else v for v, p in zip(shown[plan_name], percent_rows, strict=True)
-        ]
-    body = [
-        f"<h1>Comparison of {len(plans)} plans</h1>",
-        "<p class='lead'>Each plan's results per home region and in total. Breach-days count 7 days per "
-        "patient and week over the threshold; lower is better.</p>",
-        _table_html(pd.DataFrame(facts), caption="Plans compared"),
-        _figure_html(
-            plan_bars_figure(table, "weighted_breach_days", plans, names, COMPARE_BREACH_TITLE, "weighted breach-days")
-        ),
-        _figure_html(plan_bars_figure(table, "over_90_end", plans, names, COMPARE_OVER_90_TITLE, "patients")),
-        _figure_html(cost_figure(table, views, plans, names, colours)),
-        _figure_html(share_figure(views, plans)),
-        "<h2>Side by side</h2>",
-        _table_html(shown, percent=(), caption="Every measure per home region and in total"),
-    ]
-    return replace_text(path, _page("capplan: comparison of " + ", ".join(plans), body))
-
-
-# --------------------------------------------------------------------------------------------------
-# Tables and Excel
+        body += _winners_and_losers(result, standalone, names, loc)
+    body += _figures(result, names, loc)
+    body += _tables(result, loc)
+    body += _appendix(result, standalone, names, loc)
+    title = "capplan: " + result.scenario.name
+    return replace_text(path, page_html(title, body, loc, synthetic=synthetic))

@@ -9,7 +9,7 @@ import yaml
 
 from models.atomic import replace_folder
 from models.numbers import write_csv
-from optimizer import PlanResult
+from optimizer import PlanResult, changes
 
 #: File name → how to get its table from a result.
 RESULT_TABLES = {
@@ -27,6 +27,7 @@ RESULT_TABLES = {
     "fairness.csv": lambda r: r.lp.fairness,
     "hospitals.csv": lambda r: r.instance.dataset.hospitals[["hospital_id", "name", "region_id", "level"]],
     "proposals.csv": lambda r: r.proposals,
+    "changes.csv": lambda r: changes(r) if r.instance.previous is not None else None,  # re-plans only
 }
 
 
@@ -42,6 +43,8 @@ def write_results(result: PlanResult, out_dir: str | Path) -> Path:
         scenario = yaml.safe_dump(result.scenario.to_yaml_dict(), sort_keys=False)
         (folder / "scenario.yaml").write_text(scenario, encoding="utf-8")
         for name, table in RESULT_TABLES.items():
-            write_csv(table(result), folder / name)  # plain decimals, full precision: files are read back
+            frame = table(result)
+            if frame is not None:  # a table only some plans have (changes.csv: re-plans)
+                write_csv(frame, folder / name)  # plain decimals, full precision: files are read back
 
     return replace_folder(out_dir, fill)

@@ -9,16 +9,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from presentation.figures import _layout
+from presentation.i18n import N_, Locale
 from presentation.labels import swedish_key
 
-#: Metrics of simulation_bands.csv, as the figures title them.
+#: Metrics of simulation_bands.csv, as the figures title them (translated where shown).
 METRIC_TITLES = {
-    "waiting": "Patients waiting",
-    "over_90": "Waiting over 90 days",
-    "breach_days": "Breach-days in the week (past each priority's limit)",
-    "treated": "Treated in the week",
+    "waiting": N_("Patients waiting"),
+    "over_90": N_("Waiting over 90 days"),
+    "breach_days": N_("Breach-days in the week (past each priority's limit)"),
+    "treated": N_("Treated in the week"),
 }
-BAND_FILL = "rgba(31, 119, 180, 0.18)"
 MEDIAN_COLOUR = "rgb(31, 119, 180)"
 
 
@@ -54,19 +54,21 @@ def _band(fig: go.Figure, rows: pd.DataFrame, name: str, colour: str, row: int, 
     )
 
 
-def simulation_total_figure(bands: pd.DataFrame, draws: int) -> go.Figure:
+def simulation_total_figure(bands: pd.DataFrame, draws: int, loc: Locale) -> go.Figure:
     """Waiting, over 90 days and breach-days of all regions together: P10–P90 band, median line."""
     metrics = [m for m in ("waiting", "over_90", "breach_days") if m in set(bands["metric"])]
-    titles = [METRIC_TITLES[m] for m in metrics]
+    titles = [loc._(METRIC_TITLES[m]) for m in metrics]
     fig = make_subplots(rows=len(metrics), cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=titles)
     total = bands[bands["level"] == "total"].sort_values("week")
+    median = loc._("All regions (median)")
     for i, metric in enumerate(metrics, start=1):
-        _band(fig, total[total["metric"] == metric], "All regions (P50)", MEDIAN_COLOUR, i, legend=i == 1)
-    return _layout(fig, f"Simulated outcome over {draws} draws: median and P10–P90 band", height=260 * len(metrics))
+        _band(fig, total[total["metric"] == metric], median, MEDIAN_COLOUR, i, legend=i == 1)
+    title = loc._("Simulated outcome over {draws} draws: median and P10–P90 band").format(draws=draws)
+    return _layout(fig, title, loc, height=260 * len(metrics))
 
 
 def simulation_region_figure(
-    bands: pd.DataFrame, names: Mapping[str, str], colours: Mapping[str, str], metric: str = "over_90"
+    bands: pd.DataFrame, names: Mapping[str, str], colours: Mapping[str, str], loc: Locale, metric: str = "over_90"
 ) -> go.Figure:
     """One metric per region: each region's P10–P90 band and median."""
     fig = make_subplots(rows=1, cols=1)
@@ -74,4 +76,5 @@ def simulation_region_figure(
     groups = dict(list(rows.groupby("key", sort=True)))
     for region in sorted(groups, key=lambda r: swedish_key(names.get(r, r))):
         _band(fig, groups[region], names.get(region, region), colours.get(region, "grey"), 1, legend=True)
-    return _layout(fig, f"{METRIC_TITLES[metric]} per region: median and P10–P90 band", yaxis_title="patients")
+    title = loc._("{metric} per region: median and P10–P90 band").format(metric=loc._(METRIC_TITLES[metric]))
+    return _layout(fig, title, loc, yaxis_title=loc._("patients"))

@@ -35,7 +35,8 @@ def make_dataset(
     """Hospitals default to lat/lon near Uppsala and level county; procedures default to day surgery.
 
     `patients` rows give `region_id`, `procedure_id`, `waited` (days before D0) and optionally
-    `status`, `accepts_travel`, `listed_hospital_id`, `patient_id`, `priority` (default `routine`).
+    `status`, `accepts_travel`, `listed_hospital_id`, `patient_id`, `priority` (default `routine`),
+    `booked_hospital_id` and `booked_week` (status `booked`).
     `priorities` rows give `priority_id`, `max_wait_days`, `demand_share` and optionally `name_sv`;
     None (the default) is a dataset of the first contract: one priority `routine` (90 days).
     """
@@ -75,6 +76,8 @@ def make_dataset(
                 "accepts_travel": p.get("accepts_travel", True),
                 "listed_hospital_id": p.get("listed_hospital_id"),
                 "priority": p.get("priority", DEFAULT_PRIORITY),
+                "booked_hospital_id": p.get("booked_hospital_id", float("nan")),  # as loaded: NaN when empty
+                "booked_week": p.get("booked_week", ""),
             }
         )
     waiting = frame(
@@ -88,6 +91,8 @@ def make_dataset(
             "accepts_travel",
             "listed_hospital_id",
             "priority",
+            "booked_hospital_id",
+            "booked_week",
         ],
     )
     waiting["decision_date"] = pd.to_datetime(waiting["decision_date"])

@@ -137,14 +137,18 @@ def test_cli_evaluate_exits_1_on_a_violation_and_fix_writes_a_folder_compare_acc
     runner = CliRunner()
     bad = tmp / "bad.csv"
     proposal(("a", "ha", 0, 3)).to_csv(bad, index=False)
-    outcome = runner.invoke(app, ["evaluate", str(yaml_path), str(bad)])
+    outcome = runner.invoke(app, ["evaluate", str(yaml_path), str(bad), "--lang", "en"])
     assert outcome.exit_code == 1, outcome.output
     assert "infeasible" in outcome.output and "treated" in outcome.output and "repair" in outcome.output
     assert "gap 0.0 (0.0%)" not in outcome.output
+    swedish = runner.invoke(app, ["evaluate", str(yaml_path), str(bad)], env={"CAPPLAN_LANG": ""})
+    assert swedish.exit_code == 1 and "förslaget är ogenomförbart" in swedish.output  # Swedish by default
 
     good = tmp / "good.csv"
     proposal(("a", "hb", 0, 1)).to_csv(good, index=False)
-    outcome = runner.invoke(app, ["evaluate", str(yaml_path), str(good), "--fix", "--out", str(tmp / "fixed")])
+    outcome = runner.invoke(
+        app, ["evaluate", str(yaml_path), str(good), "--fix", "--out", str(tmp / "fixed"), "--lang", "en"]
+    )
     assert outcome.exit_code == 0, outcome.output
     assert "fixed and optimised" in outcome.output
     summary = json.loads((tmp / "fixed" / "summary.json").read_text(encoding="utf-8"))
@@ -169,6 +173,6 @@ def test_cli_evaluate_names_the_swapped_arguments(on_disk):
     tmp, yaml_path = on_disk
     good = tmp / "good.csv"
     proposal(("a", "hb", 0, 1)).to_csv(good, index=False)
-    outcome = CliRunner().invoke(app, ["evaluate", str(good), str(yaml_path)])
+    outcome = CliRunner().invoke(app, ["evaluate", str(good), str(yaml_path), "--lang", "en"])
     assert outcome.exit_code == 2
     assert "scenario first" in outcome.output

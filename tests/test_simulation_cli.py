@@ -48,5 +48,5 @@ def test_simulate_writes_bands_summary_and_report_reproducibly(tmp_path, monkeyp
     summary = json.loads((runs[0] / "simulation.json").read_text(encoding="utf-8"))
     assert summary["draws"] == 5 and summary["seed"] == 3 and summary["engine"] == "local"
     report = (runs[0] / "report.html").read_text(encoding="utf-8")
-    assert "<h2>Simulation</h2>" in report and "P10-P90" in report
+    assert "<h2>Simulering</h2>" in report and "från P10 till P90" in report  # Swedish by default
     assert (runs[0] / "summary.json").exists()  # the plan's own result files are there too

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api import crud
 from api.db import DONE, RunRow, decompress
 from api.deps import DispatcherDep, ReadKey, SessionDep, WriteKey
-from api.errors import ApiError, not_found
+from api.errors import ApiError, conflict, not_found
 from api.results import (
     DEFAULT_JSON_LIMIT,
     MAX_LIMIT,
@@ -125,6 +125,7 @@ def run_public(row: RunRow, scenario_name: str, results: list[str] = ()) -> RunP
         id=row.id,
         scenario_id=row.scenario_id,
         scenario_name=scenario_name,
+        previous_run_id=row.previous_run_id,
         status=row.status,
         created_at=row.created_at,
         started_at=row.started_at,
@@ -167,14 +168,22 @@ def create_run(
 ) -> RunPublic:
     """Queue a run of a stored scenario (by id or name); it starts in the background. Poll GET /runs/{id}.
 
+    With `previous_run_id` the run re-plans from that run's proposals (`capplan replan`), and its
+    results include the table `changes` (what changed for each patient) and the counts in the summary.
     With `simulation` it is a simulation run: the plan, then its draws (status `simulating`,
     `simulation.done` counts them), and the `simulation-bands` table besides the plan's tables.
     """
     scenario = crud.get_scenario(session, ref=body.scenario)
     if scenario is None:
         raise not_found("scenario", body.scenario)
+    if body.previous_run_id is not None:  # a re-plan needs the previous run's patient proposals
+        previous = _run_or_404(session, body.previous_run_id)
+        if previous.status != DONE or "proposals.csv" not in crud.result_names(session, run_id=previous.id):
+            raise conflict(f"run {body.previous_run_id!r} has no finished plan with proposals to re-plan from")
+    if body.simulation is not None and body.previous_run_id is not None:
+        raise ApiError(422, "a simulation run plans its scenario afresh: give simulation or previous_run_id, not both")
     simulation = body.simulation.model_dump() if body.simulation else None
-    row = crud.create_run(session, scenario_id=scenario.id, simulation=simulation)
+    row = crud.create_run(session, scenario_id=scenario.id, previous_run_id=body.previous_run_id, simulation=simulation)
     dispatcher.wake()
     response.headers["Location"] = f"{request.url.path.rstrip('/')}/{row.id}"
     return run_public(row, scenario.name)

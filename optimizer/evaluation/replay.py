@@ -35,6 +35,15 @@ the plan patient by patient:
   that (cheapest `extra_capacity` offer first, up to what is offered); bed-days as given.
 * **Money.** cost_sek = price × patients on charged arcs + cost of the extra theatre days used.
 
+* **Booked patients** (status `booked`) are part of the list that splits new decisions over listed
+  hospitals and classes (a booking changes no split), and are fixed treatments at `booked_hospital_id` in `booked_week`:
+  they need theatre days (1/rate) and bed-days there and then, wait until that week like any
+  patient (waiting, over θ days, breach tiers at each week's end) and are treated in it. A booking
+  before the plan was treated before it and counts nowhere.
+* **Re-plan.** Given the previous plan's proposals (`previous`, one row per patient), the term
+  `changed_proposals` = Σ over (group, hospital, week) of max(0, previous proposals − patients planned),
+  over the previous proposals of patients still `waiting`.
+
 Rules chosen where the model is silent (documented here, tested in tests/test_evaluate.py):
 
 * Rows with an unknown id or class are `eligibility` violations, rows with a week outside the plan
@@ -117,6 +126,7 @@ class Evaluation:
     beds: pd.DataFrame
     payments: pd.DataFrame
     weights: dict[str, float] = field(default_factory=dict)
+    changed_proposals: float = 0.0
 
     @property
     def cost_sek(self) -> float:
@@ -140,6 +150,7 @@ class Evaluation:
             "cost_sek": self.cost_sek,
             "patient_km": self.patient_km,
             "fairness_penalty": self.fairness_penalty,
+            "changed_proposals": self.changed_proposals,
             "treated": self.treated,
         }
 
@@ -155,6 +166,7 @@ def evaluate_flows(
     *,
     tolerance: float = 1e-6,
     base: Dataset | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Evaluate `allocations` (`FLOW_COLUMNS`; `listed_hospital_id` may be left out where a region,
     procedure and class have one listed hospital; a `priority` column is summed away).
@@ -162,6 +174,8 @@ def evaluate_flows(
     `dataset` already has the scenario's changes applied (`base`: before them, for the fallback
     hospitals; default `dataset`); of `scenario.changes` only `extra_capacity` offers are used.
     Violations are reported, never clipped away silently; see the module docstring for every rule.
+    `previous` (a re-plan's previous proposals: patient_id, procedure_id, group keys, hospital_id,
+    week per patient) adds the term `changed_proposals`.
     """
     missing = [c for c in REQUIRED_FLOW_COLUMNS if c not in allocations.columns]
     if missing:
@@ -186,10 +200,12 @@ def evaluate_flows(
     sim = _simulate(items, flows, len(groups), len(queues), n_weeks, tolerance)
     _queue_violations(sim, groups, labels, violations)
     queue_weeks = _queue_table(sim, queues, labels)
-    kpis = _kpis(sim, queues, dataset, labels)
+    booked = _booked(dataset, d0, labels)
+    kpis = _kpis(sim, queues, dataset, labels, booked)
 
-    theatre = theatre_use(dataset, scenario, flows, labels, tolerance, violations)
-    beds = bed_use(dataset, flows, labels, tolerance, violations)
+    with_bookings = pd.concat([flows, booked["needs"]], ignore_index=True)  # bookings use capacity too
+    theatre = theatre_use(dataset, scenario, with_bookings, labels, tolerance, violations)
+    beds = bed_use(dataset, with_bookings, labels, tolerance, violations)
     flows["cost_sek"] = np.where(flows["charged"], flows["price_sek"].fillna(0.0), 0.0) * flows["patients"]
     flows["km"] = np.where(flows["at_listed"], 0.0, flows["distance_km"].fillna(0.0)) * flows["patients"]
     payments = (
@@ -202,8 +218,8 @@ def evaluate_flows(
     budget_violations(scenario, payments, tolerance, violations)
     assignments = _assignments(sim, flows, labels, d0)
 
-    breach_days = {theta: 7.0 * float(sim["over"][theta].sum()) for theta in THRESHOLDS}
-    waiting_days = 7.0 * float(sim["waiting"].sum())
+    breach_days = {theta: 7.0 * float(sim["over"][theta].sum() + booked[f"over_{theta}"].sum()) for theta in THRESHOLDS}
+    waiting_days = 7.0 * float(sim["waiting"].sum() + booked["waiting"].sum())
     purchase = float(flows["cost_sek"].sum())
     extra_cost = float(theatre["extra_cost_sek"].sum()) if len(theatre) else 0.0
     patient_km = float(flows["km"].sum())
@@ -212,6 +228,7 @@ def evaluate_flows(
     arrived_end = queues.assign(patients=sim["arrived"][:, -1] if n_weeks else 0.0)
     fairness = fairness_shortfalls(dataset, dataset if base is None else base, scenario, arrived_end, flows, labels)
     terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum()) if len(fairness) else 0.0
+    terms["changed_proposals"] = _changed_proposals(previous, dataset, flows, labels)
     objective = objective_value(terms, scenario.weights)
     table = (
         pd.concat(violations, ignore_index=True)
@@ -223,13 +240,14 @@ def evaluate_flows(
         queues=queue_weeks,
         breach_days=breach_days,
         waiting_days=waiting_days,
-        treated=float(sim["treated"].sum()),
+        treated=float(sim["treated"].sum() + booked["treated"].sum()),
         planned=float(flows["patients"].sum()),
         purchase_cost_sek=purchase,
         extra_capacity_cost_sek=extra_cost,
         patient_km=patient_km,
         fairness_penalty=terms["fairness_penalty"],
         objective=objective,
+        changed_proposals=terms["changed_proposals"],
         violations=table[VIOLATION_COLUMNS].reset_index(drop=True),
         assignments=assignments,
         theatre=theatre,
@@ -271,14 +289,21 @@ def _queue_items(dataset: Dataset, base: Dataset, scenario: Scenario, d0: dt.dat
     0 = patient, 1 = cohort (the tie-break).
     """
     waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
+    # new decisions are split as the list is, booked patients included (a booking changes no split)
+    on_list = dataset.waiting_list[dataset.waiting_list["status"].isin(("waiting", "booked"))]
     limits = dataset.priorities.set_index("priority_id")["max_wait_days"]
     fallback = fallback_hospitals(dataset, base, labels).set_index(["region_id", "procedure_id"])["hospital_id"]
-    listed = waiting["listed_hospital_id"].astype(object).where(waiting["listed_hospital_id"].notna(), "")
-    unlisted = (listed == "").to_numpy()
-    if unlisted.any():
-        keys = pd.MultiIndex.from_frame(waiting.loc[unlisted, ["region_id", "procedure_id"]])
+
+    def listed_at(rows: pd.DataFrame) -> np.ndarray:
+        listed = rows["listed_hospital_id"].astype(object).where(rows["listed_hospital_id"].notna(), "")
         listed = listed.to_numpy(dtype=object).copy()
-        listed[unlisted] = fallback.reindex(keys).to_numpy()
+        unlisted = listed == ""
+        if unlisted.any():
+            keys = pd.MultiIndex.from_frame(rows.loc[unlisted, ["region_id", "procedure_id"]])
+            listed[unlisted] = fallback.reindex(keys).to_numpy()
+        return listed
+
+    listed = listed_at(waiting)
     backlog = pd.DataFrame(
         {
             "region_id": waiting["region_id"].to_numpy(dtype=object),
@@ -297,7 +322,8 @@ def _queue_items(dataset: Dataset, base: Dataset, scenario: Scenario, d0: dt.dat
     week_of = {label: t for t, label in enumerate(labels, start=1)}
     demand = dataset.demand.assign(s=dataset.demand["week"].map(week_of)).dropna(subset=["s"])
     demand = demand.groupby(["region_id", "procedure_id", "s"], as_index=False)["expected_decisions"].sum()
-    counts = backlog.groupby(["region_id", "procedure_id", "listed_hospital_id"], as_index=False).size()
+    whole_list = on_list[["region_id", "procedure_id"]].assign(listed_hospital_id=listed_at(on_list))
+    counts = whole_list.groupby(["region_id", "procedure_id", "listed_hospital_id"], as_index=False).size()
     counts["share_l"] = counts["size"] / counts.groupby(["region_id", "procedure_id"])["size"].transform("sum")
     spread = demand.merge(counts[["region_id", "procedure_id", "listed_hospital_id", "share_l"]], how="left")
     alone = spread["share_l"].isna().to_numpy()
@@ -305,7 +331,7 @@ def _queue_items(dataset: Dataset, base: Dataset, scenario: Scenario, d0: dt.dat
         keys = pd.MultiIndex.from_frame(spread.loc[alone, ["region_id", "procedure_id"]])
         spread.loc[alone, "listed_hospital_id"] = fallback.reindex(keys).to_numpy()
         spread.loc[alone, "share_l"] = 1.0
-    share = _mobile_share(waiting, scenario, spread[["region_id", "procedure_id"]])
+    share = _mobile_share(on_list, scenario, spread[["region_id", "procedure_id"]])
     s = spread["s"].to_numpy(dtype=np.int64)
     cohorts = [
         pd.DataFrame(
@@ -439,8 +465,70 @@ def _queue_table(sim: dict, queues: pd.DataFrame, labels: list[str]) -> pd.DataF
     return table
 
 
-def _kpis(sim: dict, queues: pd.DataFrame, dataset: Dataset, labels: list[str]) -> pd.DataFrame:
-    """Region × week KPIs as in the national statistics (status `waiting` only, days whatever the priority)."""
+def _booked(dataset: Dataset, d0: dt.date, labels: list[str]) -> dict:
+    """Booked patients: per patient × week `waiting`, `treated`, `over_<θ>` (tiers), `over_<θ>_days`
+    (statistics), their `region`, and `needs`: one flow-like row per booking in the plan (capacity use)."""
+    waiting = dataset.waiting_list
+    rows = waiting[waiting["status"] == "booked"]
+    if "booked_week" not in rows.columns:  # a dataset made in code without the booking columns
+        rows = rows.assign(booked_hospital_id="", booked_week="")
+    n_weeks = len(labels)
+    week_of = {label: t for t, label in enumerate(labels, start=1)}
+    booked_t = (
+        rows["booked_week"].map(week_of).fillna(0).to_numpy(dtype=np.int64)[:, None]
+        if len(rows)
+        else np.zeros((0, 1), dtype=np.int64)
+    )
+    day = (rows["decision_date"] - pd.Timestamp(d0)).dt.days.to_numpy(dtype=np.int64)[:, None]
+    limits = dataset.priorities.set_index("priority_id")["max_wait_days"]
+    priority = rows["priority"] if "priority" in rows.columns else pd.Series("routine", index=rows.index)
+    limit = np.floor(priority.map(limits).to_numpy(dtype=float)).astype(np.int64)[:, None]
+    week = np.arange(1, n_weeks + 1)[None, :]
+    untreated = (week < booked_t).astype(float)
+    out = {
+        "region": rows["region_id"].to_numpy(dtype=object),
+        "waiting": untreated,
+        "treated": (week == booked_t).astype(float),
+    }
+    for theta in THRESHOLDS:
+        out[f"over_{theta}"] = untreated * (day + limit + TIER_OFFSETS[theta] < 7 * week)
+        out[f"over_{theta}_days"] = untreated * (day + theta < 7 * week)
+    procedures = dataset.procedures.set_index("procedure_id")
+    within = rows[rows["booked_week"].isin(week_of)]
+    rates = dataset.capabilities.set_index(["hospital_id", "procedure_id"])["cases_per_theatre_day"]
+    own = rates.reindex(pd.MultiIndex.from_arrays([within["booked_hospital_id"], within["procedure_id"]]))
+    default = within["procedure_id"].map(procedures["cases_per_theatre_day"])
+    out["needs"] = pd.DataFrame(
+        {
+            "hospital_id": within["booked_hospital_id"].to_numpy(dtype=object),
+            "specialty": within["procedure_id"].map(procedures["specialty"]).to_numpy(dtype=object),
+            "week": within["booked_week"].to_numpy(dtype=object),
+            "patients": 1.0,
+            "rate": np.where(own.isna().to_numpy(), default.to_numpy(dtype=float), own.to_numpy(dtype=float)),
+            "bed_days_per_case": within["procedure_id"].map(procedures["bed_days_per_case"]).to_numpy(dtype=float),
+        }
+    )
+    return out
+
+
+def _changed_proposals(
+    previous: pd.DataFrame | None, dataset: Dataset, flows: pd.DataFrame, labels: list[str]
+) -> float:
+    """Σ over (group, hospital, week) of max(0, previous proposals − patients the flows plan there),
+    over the previous proposals of patients still waiting (a booked patient's is fixed)."""
+    if previous is None or previous.empty:
+        return 0.0
+    keys = [*GROUP_KEYS, "hospital_id", "week"]
+    waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
+    previous = previous.merge(waiting, on=["patient_id", "procedure_id"])
+    cells = previous[previous["week"].isin(labels)].groupby(keys).size().astype(float)
+    planned = flows.groupby(keys)["patients"].sum().reindex(cells.index).fillna(0.0)
+    return float(np.maximum(cells - planned, 0.0).sum())
+
+
+def _kpis(sim: dict, queues: pd.DataFrame, dataset: Dataset, labels: list[str], booked: dict) -> pd.DataFrame:
+    """Region × week KPIs as in the national statistics (status `waiting` only, days whatever the priority),
+    with the booked patients counted as waiting until their week and treated in it."""
     n_queues, n_weeks = sim["arrived"].shape
     table = pd.DataFrame(
         {
@@ -451,6 +539,23 @@ def _kpis(sim: dict, queues: pd.DataFrame, dataset: Dataset, labels: list[str]) 
             **{f"over_{theta}": sim["over_days"][theta].ravel() for theta in THRESHOLDS},
         }
     )
+    n_booked = len(booked["region"])
+    if n_booked:
+        table = pd.concat(
+            [
+                table,
+                pd.DataFrame(
+                    {
+                        "region_id": np.repeat(booked["region"], n_weeks),
+                        "week": np.tile(np.array(labels, dtype=object), n_booked),
+                        "waiting": booked["waiting"].ravel(),
+                        "treated": booked["treated"].ravel(),
+                        **{f"over_{theta}": booked[f"over_{theta}_days"].ravel() for theta in THRESHOLDS},
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     grid = pd.MultiIndex.from_product([sorted(dataset.regions["region_id"]), labels], names=["region_id", "week"])
     columns = ["waiting", "over_90", "over_180", "over_365", "treated"]
     kpis = table.groupby(["region_id", "week"])[columns].sum().reindex(grid, fill_value=0.0).reset_index()

@@ -14,8 +14,8 @@ default scenario, same objective). The literal hinge form is kept as a reference
 (tests/reference_hinge.py), which solve both and compare optima.
 
 Blocks: y (flows, `inst.flows`); segments S365/S180/S90/Srest (their flat (q, t) positions,
-q·T + t − 1, in `segment_index`); x (extra theatre days, `extra_offers`); agreement_shortfall (only
-in the elastic feasibility study).
+q·T + t − 1, in `segment_index`); x (extra theatre days, `extra_offers`); kept (a re-plan's previous
+proposals kept, per cell of `inst.anchor`); agreement_shortfall (only in the elastic feasibility study).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pandas as pd
 
 from models.objective import term_weights
 from models.rules import THRESHOLDS
+from optimizer.model.bookings import booking_counts
 from optimizer.model.fixing import FixedColumns
 from optimizer.model.instance import Instance
 
@@ -150,6 +151,7 @@ def formulate(
     add_agreements(f, elastic=elastic_agreements)
     add_budgets(f)
     add_fairness(f)
+    add_change_penalty(f)
     if region_limits:
         add_no_region_worse_off(f, region_limits)
     if elastic_agreements:
@@ -425,6 +427,38 @@ def add_fairness(f: Formulation) -> None:
     f.add_family("fairness", targets.reset_index(drop=True), terms, lower=targets["target"].to_numpy(dtype=float))
 
 
+def add_change_penalty(f: Formulation) -> None:
+    """kept_proposals[c]:  kept[c] − y[flow c] ≤ 0,  0 ≤ kept[c] ≤ P_c, for each cell c of a re-plan's
+    previous proposals that is a flow column (`optimizer.model.anchor`); the objective pays
+    change · (Σ P − Σ kept) (`add_objective`). Nothing is added outside a re-plan.
+
+    kept is no flow column, so column generation keeps it in every master; a flow column left out
+    is priced with its kept row's dual, so columns that keep a proposal are brought in.
+    """
+    anchor = f.instance.anchor
+    if anchor is None or anchor.empty:
+        return
+    cells = anchor[anchor["flow"] >= 0].reset_index(drop=True)
+    f.add_block("kept", len(cells), upper=cells["previous"].to_numpy(dtype=float))
+    index = np.arange(len(cells))
+    terms = [
+        Term("kept", index, index, np.ones(len(cells))),
+        Term("y", index, cells["flow"].to_numpy(), -np.ones(len(cells))),
+    ]
+    f.add_family("kept_proposals", cells, terms, upper=0.0)
+
+
+def booking_constant(inst: Instance) -> float:
+    """What the booked patients cost, a constant: 7·Σ_t (w_wait·waiting + Σ_θ w_θ·over tier θ) while they wait."""
+    if inst.bookings is None or inst.bookings.empty:
+        return 0.0
+    w = term_weights(inst.scenario.weights)
+    counts = booking_counts(inst.bookings, inst.horizon)
+    total = w["waiting_days"] * counts["waiting"].sum()
+    total += sum(weight * counts[f"over_{theta}"].sum() for theta, weight in breach_weights(inst).items())
+    return 7.0 * float(total)
+
+
 def breach_weights(inst: Instance) -> dict[int, float]:
     """Objective units per breach-day over each threshold (`models.objective`)."""
     w = term_weights(inst.scenario.weights)
@@ -481,9 +515,10 @@ def add_objective(f: Formulation) -> None:
     """Minimise breach-days, waiting, cost and travel (DESIGN.md objective; weights from `models.objective`).
 
     7·Σ_{q,t}(w90·N⁹⁰ + w180·N¹⁸⁰ + w365·N³⁶⁵ + w_wait·(A − S)) + w_cost·(price·y + extra cost)/1000
-    + w_travel·Σ km·y. In segment form each segment costs its breach slope − 7·w_wait per patient
-    treated; `objective_constant` is what nobody treated would cost, 7·w_wait·ΣA plus the weighted
-    breach-days of every B^θ (`breach_constant`), part of the reported value.
+    + w_travel·Σ km·y + change·(Σ P − Σ kept). In segment form each segment costs its breach slope
+    − 7·w_wait per patient treated; `objective_constant` is what nobody treated would cost,
+    7·w_wait·ΣA plus the weighted breach-days of every B^θ (`breach_constant`), what the booked
+    patients cost (`booking_constant`) and change · Σ P, part of the reported value.
     """
     inst = f.instance
     w = term_weights(inst.scenario.weights)
@@ -496,6 +531,11 @@ def add_objective(f: Formulation) -> None:
         f.blocks[name].cost[:] = slopes[name] - 7.0 * w["waiting_days"]
     f.objective_constant = 7.0 * w["waiting_days"] * float(inst.arrived.sum())
     f.objective_constant += breach_constant(inst, inst.queues.index.to_numpy())
+    f.objective_constant += booking_constant(inst)
+    if inst.anchor is not None and not inst.anchor.empty:  # change · (Σ P − Σ kept)
+        f.objective_constant += w["changed_proposals"] * float(inst.anchor["previous"].sum())
+        if "kept" in f.blocks:
+            f.blocks["kept"].cost[:] = -w["changed_proposals"]
 
 
 def set_feasibility_objective(f: Formulation) -> None:

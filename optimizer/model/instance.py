@@ -13,7 +13,9 @@ Everything the model needs is prepared here as pandas frames keyed by the sets t
 - `arrived[q, t]` = A_q(t); `over[θ][q, t]` = B_q(t) of tier θ ∈ (90, 180, 365), counted against
   L_k + (0, 90, 275) days (for a routine patient exactly 90/180/365); `over_days[θ][q, t]`: patients
   over θ days whatever their priority (the statistics: share over 90 days is the care guarantee's).
-- `theatre`, `beds`: capacity rows per hospital × specialty × week and hospital × week.
+- `theatre`, `beds`: capacity rows per hospital × specialty × week and hospital × week, net of the
+  booked patients' use (`bookings`: fixed treatments, `optimizer.model.bookings`).
+- `anchor`: in a re-plan, the previous plan's proposals per flow column (`optimizer.model.anchor`).
 
 Weeks are numbered t = 1..T from D0, the Monday of the start week; week t ends at E_t = D0 + 7t.
 A patient decided on day d is over θ days at the end of week t when d < E_t − θ, i.e. from week
@@ -33,6 +35,8 @@ from models.dataset import DEFAULT_PRIORITY, Dataset
 from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, fallback_hospitals, road_km
 from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
+from optimizer.model.anchor import anchor_cells
+from optimizer.model.bookings import booking_rows, net_of_bookings
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,9 @@ class Instance:
     cohorts: pd.DataFrame  # queue, offset_days (decision − D0), arrival_t, count
     fairness: pd.DataFrame  # entry, by, member, target, weight: one row per fairness entry and procedure/region
     base: Dataset | None = None  # the dataset before the scenario's changes (fallback hospitals, fairness)
+    bookings: pd.DataFrame | None = None  # booked patients (`optimizer.model.bookings.BOOKING_COLUMNS`)
+    anchor: pd.DataFrame | None = None  # previous proposals per cell (`optimizer.model.anchor`)
+    previous: pd.DataFrame | None = None  # a re-plan's previous proposals, one row per patient
 
     @property
     def horizon(self) -> int:
@@ -88,21 +95,28 @@ class Instance:
 
 
 def build_instance(
-    dataset: Dataset, scenario: Scenario, standalone: bool = False, base: Dataset | None = None
+    dataset: Dataset,
+    scenario: Scenario,
+    standalone: bool = False,
+    base: Dataset | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> Instance:
     """Compute the sparse sets and data of the LP for `scenario` on (an already changed) `dataset`.
 
     `base` is the dataset before the scenario's changes (default: `dataset`): fallback hospitals are
     chosen on its capacity, so that every scenario of a dataset splits new decisions alike.
     `standalone` keeps only arcs inside each patient's home region: every region planned alone on
-    its own hospitals (the baseline that measures the value of collaboration).
+    its own hospitals (the baseline that measures the value of collaboration). `previous` are a
+    re-plan's previous proposals (one row per patient: `optimizer.model.anchor.CELL_KEYS`, patient_id).
     """
     base = dataset if base is None else base
     weeks = week_labels(scenario.start_week, scenario.horizon_weeks)
     plan_start = parse_iso_week(scenario.start_week)
     week_of = {label: t for t, label in enumerate(weeks, start=1)}
     waiting = backlog(dataset, base, weeks)
-    cohorts = _cohorts(waiting, dataset, base, scenario, plan_start, week_of)
+    # new decisions are split as the list is, booked patients included: a booking changes no split
+    on_list = backlog(dataset, base, weeks, statuses=("waiting", "booked"))
+    cohorts = _cohorts(waiting, dataset, base, scenario, plan_start, week_of, on_list)
     queues, groups = _queues(cohorts, dataset)
     cohorts = cohorts.merge(queues.reset_index(names="queue")[[*QUEUE_KEYS, "queue"]], on=QUEUE_KEYS)
     limits = queues["limit_days"].to_numpy()[cohorts["queue"].to_numpy()]
@@ -112,7 +126,8 @@ def build_instance(
         arcs = arcs[arcs["provider_region"] == arcs["region_id"]].reset_index(drop=True)
     extra_offers = _extra_capacity(scenario, week_of)
     theatre = _theatre_rows(dataset, scenario, week_of, extra_offers)
-    beds = _bed_rows(dataset, week_of)
+    bookings = booking_rows(dataset, base, weeks)
+    theatre, beds = net_of_bookings(theatre, _bed_rows(dataset, week_of), bookings)
     group_arrived = np.zeros((len(groups), len(weeks)))
     np.add.at(group_arrived, queues["group"].to_numpy(), arrived)
     flows = _flows(arcs, theatre, beds, group_arrived, scenario.policy.transfer_lead_weeks)
@@ -143,13 +158,26 @@ def build_instance(
         cohorts=cohorts[["queue", "offset_days", "arrival_t", "count"]],
         fairness=fairness_targets(scenario, base, queues, groups, arcs, arrived, weeks),
         base=base,
+        bookings=bookings,
+        anchor=anchor_cells(_still_waiting(previous, dataset), flows, weeks),
+        previous=previous,
     )
 
 
-def backlog(dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFrame:
-    """Patients with status `waiting`, each with a listed hospital (the fallback where none is given)
-    and a priority (`routine` where the dataset has none)."""
-    waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
+def _still_waiting(previous: pd.DataFrame | None, dataset: Dataset) -> pd.DataFrame | None:
+    """The previous proposals of patients still waiting (a booked one is fixed: nothing to anchor)."""
+    if previous is None:
+        return None
+    waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
+    return previous.merge(waiting, on=["patient_id", "procedure_id"])
+
+
+def backlog(
+    dataset: Dataset, base: Dataset, weeks: list[str], statuses: tuple[str, ...] = ("waiting",)
+) -> pd.DataFrame:
+    """Patients with status `waiting` (or `statuses`), each with a listed hospital (the fallback
+    where none is given) and a priority (`routine` where the dataset has none)."""
+    waiting = dataset.waiting_list[dataset.waiting_list["status"].isin(statuses)]
     columns = ["region_id", "procedure_id", "decision_date", "accepts_travel"]
     out = waiting[columns].copy()
     out["listed_hospital_id"] = waiting.get("listed_hospital_id")
@@ -182,14 +210,16 @@ def _cohorts(
     scenario: Scenario,
     plan_start,
     week_of: dict[str, int],
+    on_list: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Groups of patients that arrive together and cross each threshold together.
 
     Columns: QUEUE_KEYS, offset_days (decision date − D0), arrival_t, count. Forecast decisions of
-    (r, p, week s) are split over listed hospitals in proportion to the (r, p) backlog listed there
-    (none: the fallback hospital), over classes by the share accepting travel, over priorities by
-    their demand share.
+    (r, p, week s) are split over listed hospitals in proportion to the (r, p) list `on_list` (the
+    backlog and the booked patients; default the backlog) listed there (none: the fallback
+    hospital), over classes by the share accepting travel, over priorities by their demand share.
     """
+    on_list = waiting if on_list is None else on_list
     d0 = pd.Timestamp(plan_start)
     backlog_cohorts = pd.DataFrame(
         {
@@ -209,7 +239,7 @@ def _cohorts(
     forecast["arrival_t"] = forecast["week"].map(week_of)
     forecast["offset_days"] = 7 * (forecast["arrival_t"] - 1) + FORECAST_DAY_OFFSET
     # over listed hospitals: the backlog's split of (r, p), else the fallback hospital
-    listed = waiting.groupby(["region_id", "procedure_id", "listed_hospital_id"]).size().rename("n").reset_index()
+    listed = on_list.groupby(["region_id", "procedure_id", "listed_hospital_id"]).size().rename("n").reset_index()
     listed["share_l"] = listed["n"] / listed.groupby(["region_id", "procedure_id"])["n"].transform("sum")
     fallback = fallback_hospitals(dataset, base, list(week_of)).rename(columns={"hospital_id": "listed_hospital_id"})
     fallback["share_l"] = 1.0
@@ -219,7 +249,7 @@ def _cohorts(
     split_l = pd.concat([listed[["region_id", "procedure_id", "listed_hospital_id", "share_l"]], fallback])
     forecast = forecast.merge(split_l, on=["region_id", "procedure_id"])
     # over classes
-    by_pair, overall = _mobile_share(waiting, scenario)
+    by_pair, overall = _mobile_share(on_list, scenario)
     keys = pd.MultiIndex.from_frame(forecast[["region_id", "procedure_id"]])
     mobile = by_pair.reindex(keys).fillna(overall).to_numpy() if len(by_pair) else np.full(len(forecast), overall)
     # over priorities

@@ -15,6 +15,7 @@ from optimizer.results.proposals import patient_proposals
 from optimizer.results.tables import PlanTables, plan_tables, shadow_prices
 from optimizer.results.whole_patient import agreement_shortfalls, integer_flows
 from optimizer.solvers.solution import Solution
+from optimizer.solvers.whole_patient_search import search_whole_patient_plan
 
 
 @dataclass
@@ -38,6 +39,7 @@ class PlanResult:
     warm_started: bool = False  # re-solved from the previous variant's model and basis
     status: str = "optimal"  # "optimal"; "fixed" (a proposal's flows kept, the rest optimised); "evaluated"
     extra_summary: dict = field(default_factory=dict)  # more keys for summary.json (a proposal's evaluation)
+    whole_patient: dict = field(default_factory=dict)  # how the whole-patient plan was made (`whole_patient_plan`)
 
     @cached_property
     def proposals(self) -> pd.DataFrame:
@@ -58,6 +60,7 @@ class PlanResult:
             "gap_relative": gap / abs(self.objective) if self.objective else None,
             "treated": self.integer.terms["treated"],
             "agreement_shortfalls": agreement_shortfalls(self.instance, self.integer_y),
+            **self.whole_patient,
         }
 
     def summary(self) -> dict:
@@ -84,15 +87,15 @@ class PlanResult:
 
 
 def tabulate(formulation: Formulation, solution: Solution) -> PlanResult:
-    """Result tables of the LP solution and of its whole-patient rounding."""
+    """Result tables of the LP solution and of its whole-patient plan."""
     inst = formulation.instance
-    whole = integer_flows(inst, solution.y, solution.x, formulation.rows["extra_capacity"])
+    whole, integer, how = whole_patient_plan(formulation, solution)
     return PlanResult(
         scenario=inst.scenario,
         instance=inst,
         objective=solution.objective,
         lp=plan_tables(inst, solution.y),
-        integer=plan_tables(inst, whole),
+        integer=integer,
         y=solution.y,
         integer_y=whole,
         shadow_prices=shadow_prices(formulation.rows, solution.duals, inst.weeks),
@@ -101,4 +104,30 @@ def tabulate(formulation: Formulation, solution: Solution) -> PlanResult:
         strategy=solution.strategy,
         column_generation=solution.column_generation,
         warm_started=solution.warm_started,
+        whole_patient=how,
     )
+
+
+def whole_patient_plan(formulation: Formulation, solution: Solution) -> tuple[np.ndarray, PlanTables, dict]:
+    """The whole-patient plan: the rounding, then HiGHS's search over the LP's arcs if it finds better.
+
+    Returns the flows, their tables and how they were made: `method` (rounding or search), the
+    search's status and seconds, and `whole_patient_bound`, HiGHS's proof that no whole-patient plan
+    on those arcs has a lower objective (None when the search did not run or proved nothing).
+    """
+    inst = formulation.instance
+    whole = integer_flows(inst, solution.y, solution.x, formulation.rows["extra_capacity"])
+    tables = plan_tables(inst, whole)
+    how: dict = {"method": "rounding", "whole_patient_bound": None}
+    seconds = inst.scenario.solve.whole_patient_search_seconds
+    if seconds <= 0:
+        return whole, tables, how
+    search = search_whole_patient_plan(formulation, solution.y, whole, seconds, inst.scenario.solve)
+    how |= {"search_status": search.status, "search_seconds": round(search.seconds, 3)}
+    if search.bound is not None:
+        how["whole_patient_bound"] = max(search.bound, solution.objective)
+    if search.flows is not None:
+        found = plan_tables(inst, search.flows)
+        if found.objective < tables.objective - 1e-6 * max(1.0, abs(tables.objective)):
+            return search.flows, found, how | {"method": "search"}
+    return whole, tables, how

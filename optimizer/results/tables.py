@@ -2,6 +2,8 @@
 
 One code path serves the LP's fractional plan and the integer plan: give it y, get the KPIs.
 Patients over θ at the end of week t are max(0, B^θ_q(t) − S_q(t)), exact under first-in-first-out.
+Booked patients (fixed treatments, `optimizer.model.bookings`) are added to every count: waiting
+until their week, treated in it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from models.objective import objective_value
 from models.rules import THRESHOLDS
 from models.shares import share
 from models.summary import BANDS, band_labels
+from optimizer.model.anchor import changed_proposals
+from optimizer.model.bookings import booking_counts
 from optimizer.model.instance import GROUP_KEYS, QUEUE_KEYS, Instance
 from optimizer.results.production_plan import procedure_totals, specialty_plan
 
@@ -134,6 +138,22 @@ def bed_use(inst: Instance, y: np.ndarray) -> pd.DataFrame:
     return table
 
 
+def booking_region_weeks(inst: Instance) -> pd.DataFrame:
+    """Booked patients per home region × week (t): waiting, over_<θ>_days, over_<θ> (tiers), treated."""
+    bookings = inst.bookings
+    counts = {} if bookings is None or bookings.empty else booking_counts(bookings, inst.horizon)
+    names = ["waiting", "treated", *(f"over_{θ}_days" for θ in THRESHOLDS), *(f"over_{θ}" for θ in THRESHOLDS)]
+    if not counts:
+        return pd.DataFrame(columns=["region_id", "t", *names]).astype({"t": "int64"})
+    frames = []
+    for name in names:
+        frame = pd.DataFrame(counts[name], columns=range(1, inst.horizon + 1))
+        frames.append(
+            frame.assign(region_id=bookings["region_id"].to_numpy()).groupby("region_id").sum().stack().rename(name)
+        )
+    return pd.concat(frames, axis=1).reset_index(names=["region_id", "t"])
+
+
 def region_kpis(inst: Instance, S: np.ndarray) -> pd.DataFrame:
     """Per region × week: waiting, over 90/180/365 days and share over 90 (excl. MoV/PvV, as in statistics).
 
@@ -149,10 +169,15 @@ def region_kpis(inst: Instance, S: np.ndarray) -> pd.DataFrame:
         frame = pd.DataFrame(grid, columns=range(1, horizon + 1)).assign(region_id=queues["region_id"].to_numpy())
         frames.append(frame.groupby("region_id").sum().stack().rename(name))
     table = pd.concat(frames, axis=1).reset_index(names=["region_id", "t"])
+    booked = booking_region_weeks(inst)
+    if len(booked):  # booked patients wait until their week, like any patient
+        statistics = {f"over_{θ}_days": f"over_{θ}" for θ in THRESHOLDS}
+        booked = booked[["region_id", "t", "waiting", *statistics]].rename(columns=statistics)
+        table = pd.concat([table, booked]).groupby(["region_id", "t"], as_index=False).sum()
     table["waiting"] = table["waiting"].clip(lower=0.0)
     table["share_over_90"] = share(table["over_90"], table["waiting"])
     mov = inst.dataset.waiting_list
-    mov_counts = mov[mov["status"] != "waiting"].groupby("region_id").size()
+    mov_counts = mov[mov["status"].isin(("MoV", "PvV"))].groupby("region_id").size()
     table["mov_pvv"] = table["region_id"].map(mov_counts).fillna(0).astype(int)
     table["week"] = [inst.weeks[t - 1] for t in table["t"]]
     return table[["region_id", "week", "t", "waiting", "over_90", "over_180", "over_365", "share_over_90", "mov_pvv"]]
@@ -209,15 +234,20 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     theatre = theatre_use(inst, y)
     extra_cost = float(theatre["extra_cost_sek"].sum())
     flows = inst.flows
-    terms = {f"breach_days_{theta}": 7.0 * float(np.maximum(inst.over[theta] - S, 0.0).sum()) for theta in THRESHOLDS}
-    terms["waiting_days"] = 7.0 * float((inst.arrived - S).sum())
+    booked = booking_region_weeks(inst)
+    terms = {
+        f"breach_days_{theta}": 7.0 * float(np.maximum(inst.over[theta] - S, 0.0).sum() + booked[f"over_{theta}"].sum())
+        for theta in THRESHOLDS
+    }
+    terms["waiting_days"] = 7.0 * float((inst.arrived - S).sum() + booked["waiting"].sum())
     terms["treatment_cost_sek"] = float((y * flows["price_sek"].to_numpy() * flows["charged"].to_numpy()).sum())
     terms["extra_capacity_sek"] = extra_cost
     terms["cost_sek"] = terms["treatment_cost_sek"] + extra_cost  # the objective's cost term: both
     terms["patient_km"] = float((y * flows["travel_km"].to_numpy()).sum())
     fairness = fairness_table(inst, y)
     terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum())
-    terms["treated"] = float(y.sum())
+    terms["changed_proposals"] = changed_proposals(inst.anchor, y) if inst.anchor is not None else 0.0
+    terms["treated"] = float(y.sum() + booked["treated"].sum())
     return PlanTables(
         terms=terms,
         objective=objective_value(terms, inst.scenario.weights),
@@ -273,6 +303,7 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.Data
     table = pd.DataFrame(columns).assign(region_id=region).groupby("region_id", as_index=False).sum()
     by_flow = pd.DataFrame(flow_columns).assign(region_id=flows["region_id"].to_numpy())
     table = table.merge(by_flow.groupby("region_id", as_index=False).sum(), on="region_id", how="left").fillna(0.0)
+    table = _with_bookings(inst, table, weight_of)
     theatre = theatre_use(inst, y) if theatre is None else theatre
     hospital_region = inst.dataset.hospitals.set_index("hospital_id")["region_id"]
     extra = theatre["extra_cost_sek"].groupby(theatre["hospital_id"].map(hospital_region)).sum()
@@ -282,6 +313,25 @@ def region_totals(inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.Data
     table["extra_capacity_sek"] = table["region_id"].map(extra).fillna(0.0).astype(float)
     table["cost_sek"] = table["treatment_cost_sek"] + table["extra_capacity_sek"]
     return table
+
+
+def _with_bookings(inst: Instance, table: pd.DataFrame, weight_of: dict[int, float]) -> pd.DataFrame:
+    """Region totals with the booked patients added: their breach-days while waiting, treated."""
+    booked = booking_region_weeks(inst)
+    if booked.empty:
+        return table
+    last = booked[booked["t"] == inst.horizon].set_index("region_id")
+    per_region = booked.groupby("region_id")
+    extra = pd.DataFrame({"treated": per_region["treated"].sum()})
+    extra["weighted_breach_days"] = 0.0
+    for theta in THRESHOLDS:
+        extra[f"breach_days_{theta}"] = 7.0 * per_region[f"over_{theta}"].sum()
+        extra[f"over_{theta}_end"] = last[f"over_{theta}_days"].reindex(extra.index).fillna(0.0)
+        extra["weighted_breach_days"] += weight_of[theta] * extra[f"breach_days_{theta}"]
+    table = table.set_index("region_id")
+    table = table.reindex(table.index.union(extra.index)).fillna(0.0)
+    table[extra.columns] = table[extra.columns].add(extra.reindex(table.index).fillna(0.0))
+    return table.reset_index(names="region_id")
 
 
 def waiting_bands(inst: Instance, S: np.ndarray | None = None) -> pd.DataFrame:

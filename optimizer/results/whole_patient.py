@@ -11,11 +11,10 @@ Method (a feasibility-preserving rounding, not a MIP):
    has room, earliest week first: the hospital or week may differ from the LP's, the total does not.
 4. An agreement minimum that rounding left short gets whole patients back on its own flows where
    they fit (a queue may then exceed its rounded total by the patients the agreement needs).
-5. Fill: no theatre day stays unused while a patient who could take it is over the limit. Week by
-   week, cheapest flow first, a flow gets one more patient while its group has a whole patient over
-   the limit waiting (Σ_k B_(g,k)(t) − S_g(t) ≥ 1), it fits every row, and its cost (price and
-   travel in objective units) is below what the patient's remaining weeks over the limit would cost
-   (7 · w90 · (T − t + 1)).
+5. Fill: no theatre day stays unused while a patient who could take it would gain from it. Week by
+   week, cheapest flow first, a flow gets one more patient while it fits every row and the objective
+   falls by more than the flow's cost (price and travel in objective units): the breach- and
+   waiting-days the extra patient saves in its week and every later one (`_fill_idle_theatre_days`).
 In steps 3 and 5 cheaper flows go first (the objective's cost and travel per patient, then week), so
 rounding does not send a patient to a dear provider the LP avoided when a cheap one has room.
 Agreement minimums are not guaranteed after rounding (they may fall short by less than one patient
@@ -71,19 +70,40 @@ def integer_flows(
 
 
 def _fill_idle_theatre_days(inst: Instance, whole: np.ndarray, slack: _Slack, cost: np.ndarray) -> None:
-    """Step 5 of the module docstring: treat waiting over-limit patients where a theatre day is idle."""
+    """Step 5 of the module docstring: treat waiting patients where a theatre day is idle.
+
+    One more patient of group g in week t raises the group's cumulative treated S_g(t') by one in week
+    t and every later week t'. Treated earliest deadline first, that removes one patient from each
+    week's count over a tier θ while one is left over it, and one from the waiting count, so the
+    objective falls by 7 · Σ_t'≥t (Σ_θ w_θ · min(1, B^θ_g(t') − S_g(t'))⁺ + w_wait · min(1, A_g(t') − S_g(t'))⁺).
+    A flow gets one more patient while that gain exceeds its own cost (price and travel in
+    objective units) and it fits every row; earliest weeks first, then cheapest.
+    """
     flows = inst.flows
     t = flows["t"].to_numpy()
     group = flows["group"].to_numpy()
-    over_limit = np.zeros((len(inst.groups), inst.horizon))
-    np.add.at(over_limit, inst.queues["group"].to_numpy(), inst.over[90])
+    weights = inst.scenario.weights
+    tier_weight = {90: weights.over_90, 180: weights.over_180, 365: weights.over_365}
+    over = {}
+    for theta, count in inst.over.items():
+        over[theta] = np.zeros((len(inst.groups), inst.horizon))
+        np.add.at(over[theta], inst.queues["group"].to_numpy(), count)
     arrived = inst.group_arrived
-    worth = 7.0 * inst.scenario.weights.over_90 * (inst.horizon - t + 1)
-    candidates = np.nonzero(cost < worth)[0]
+    best_gain = 7.0 * (sum(tier_weight.values()) + weights.waiting) * (inst.horizon - t + 1)
+    candidates = np.nonzero(cost < best_gain)[0]
     candidates = candidates[np.lexsort((cost[candidates], t[candidates]))]  # week by week, cheapest first
+
+    def gain(g: int, week: int) -> float:
+        treated = (arrived[g, week:] - slack.queue_room[g, week:])[None, :]  # S_g(t') for t' ≥ t
+        per_tier = np.array([tier_weight[theta] for theta in over])[:, None]
+        over_left = np.stack([over[theta][g, week:] for theta in over]) - treated
+        breach = (per_tier * np.clip(over_left, 0.0, 1.0)).sum()
+        waiting = weights.waiting * np.clip(arrived[g, week:] - treated[0], 0.0, 1.0).sum()
+        return 7.0 * (breach + waiting)
+
     for f in candidates[slack.fitting(candidates)].tolist():
         g, week = group[f], t[f] - 1
-        while over_limit[g, week] - (arrived[g, week] - slack.queue_room[g, week]) >= 1 - _TOLERANCE and slack.fits(f):
+        while slack.fits(f) and gain(g, week) > cost[f] + _TOLERANCE:
             slack.take(f)
             whole[f] += 1
 

@@ -158,7 +158,7 @@ def _new_patients(
     rows["status"] = "waiting"
     rows["decision_date"] = pd.Timestamp(parse_iso_week(week) + dt.timedelta(days=FORECAST_DAY_OFFSET))
     rows["patient_id"] = [f"S{w:03d}{n:06d}" for n in range(len(rows))]  # pseudonymous, never a personal number
-    return rows[columns]
+    return rows.reindex(columns=columns)  # columns new patients have no value for (e.g. a booking) stay empty
 
 
 def _travel_share(waiting: pd.DataFrame, scenario: Scenario, rows: pd.DataFrame) -> np.ndarray:

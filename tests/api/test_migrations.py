@@ -18,6 +18,6 @@ def test_migrations_match_the_models(tmp_path, backend):
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert differences == []
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == "0003"
     assert {"datasets", "dataset_files", "scenarios", "runs", "run_results"} <= set(inspect(engine).get_table_names())
     engine.dispose()

@@ -26,6 +26,7 @@ import api.deps
 from api import crud
 from api.deps import Access, key_access
 from api.main import create_app
+from api.web.router import PUBLIC_PATHS as WEB_PAGES
 from tests.api.helpers import (
     READ,
     WRITE,
@@ -43,6 +44,7 @@ from tests.reliability.figures import record
 from tests.reliability.support import running_app
 
 PUBLIC = {"/health", "/api/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+PUBLIC |= set(WEB_PAGES)  # the web page's pages hold no data: it calls the API with the user's key
 #: POST operations that only read: comparing and evaluating store nothing.
 READING_POSTS = {"/api/v1/compare", "/api/v1/compare.csv", "/api/v1/evaluate", "/api/v1/evaluate/csv"}
 
@@ -111,7 +113,8 @@ def test_every_route_but_health_and_the_docs_needs_a_key(stored):
 
 def test_the_public_documentation_holds_no_data(stored):
     client, _, held = stored
-    for path in ("/openapi.json", "/docs", "/redoc", "/health", "/api/v1/health"):
+    pages = [p.replace("{run_id}", held["run"]["id"]) for p in WEB_PAGES]
+    for path in ("/openapi.json", "/docs", "/redoc", "/health", "/api/v1/health", *pages):
         response = client.get(path)
         assert response.status_code == 200, path
         for value in (held["dataset"]["id"], held["scenario"]["id"], held["run"]["id"], "r0_county", "P000001"):

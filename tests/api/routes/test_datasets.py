@@ -155,7 +155,7 @@ def test_openapi_schema_of_the_json_upload_is_the_contract(client):
     assert (lat["minimum"], lat["maximum"]) == (-90, 90)
     patient_id = schemas["WaitingPatient"]["properties"]["patient_id"]
     assert (patient_id["maxLength"], patient_id["pattern"]) == (64, r"^[A-Za-z0-9_.\-]+$")
-    assert schemas["WaitingPatient"]["properties"]["status"]["enum"] == ["waiting", "MoV", "PvV"]
+    assert schemas["WaitingPatient"]["properties"]["status"]["enum"] == ["waiting", "MoV", "PvV", "booked"]
 
 
 def test_json_upload_with_extra_or_missing_fields_names_them(client):

@@ -1,0 +1,94 @@
+// Compare 2–4 finished runs: POST /compare, one region (or all) at a time, differences against the first.
+"use strict";
+(function () {
+  const C = window.CAPPLAN;
+  const { t, el } = C;
+  const M = C.messages.measures;
+  const REGIONS = C.messages.regions;
+  let result = null;
+  let chosen = [];
+  const $ = (id) => document.getElementById(id);
+
+  function format(measure, value) {
+    if (value === null || value === undefined) return "";
+    if (M.money.includes(measure)) return C.msek(value);
+    if (M.shares.includes(measure)) return C.percent(value);
+    return C.whole(value);
+  }
+
+  function difference(measure, base, value) {
+    if (base === null || value === null || base === undefined || value === undefined) return el("td", {});
+    const diff = value - base;
+    const shown = M.shares.includes(measure) ? C.percent(Math.abs(diff)) : format(measure, Math.abs(diff));
+    const sign = diff > 0 ? "+" : diff < 0 ? "−" : "±";
+    const tiny = Math.abs(diff) < (M.shares.includes(measure) ? 0.0005 : 0.5);
+    const better = tiny ? null : (diff < 0) === M.lower_is_better.includes(measure);
+    const known = M.lower_is_better.includes(measure) || measure === "treated";
+    const kind = !known || better === null ? "" : better ? "better" : "worse";
+    return el("td", { class: "num " + kind }, sign + shown, kind ? el("span", { class: "sr-only", text: " (" + t(kind) + ")" }) : null);
+  }
+
+  function render() {
+    const region = $("compare-region").value;
+    const plans = result.columns.filter((c) => c !== "metric" && c !== "region_id");
+    const head = [el("th", { scope: "col", text: t("measure") }), ...plans.map((p) => el("th", { scope: "col", class: "num", text: p }))];
+    for (const p of plans.slice(1)) head.push(el("th", { scope: "col", class: "num", text: t("difference") + ": " + p }));
+    $("compare-table").querySelector("thead").replaceChildren(el("tr", {}, head));
+    // people's measures first; the model's weighted breach-days last
+    const model = (r) => (r.metric === "weighted_breach_days" ? 1 : 0);
+    const rows = result.rows.filter((r) => r.region_id === region).sort((a, b) => model(a) - model(b));
+    $("compare-table").querySelector("tbody").replaceChildren(...rows.map((r) => el("tr", {},
+      el("th", { scope: "row", text: M.labels[r.metric] || r.metric }),
+      plans.map((p) => el("td", { class: "num", text: format(r.metric, r[p]) })),
+      plans.slice(1).map((p) => difference(r.metric, r[plans[0]], r[p])))));
+  }
+
+  async function start() {
+    const status = $("compare-status");
+    try {
+      const runs = (await C.api("/runs?status=done&limit=100")).data;
+      const box = $("compare-runs");
+      if (!runs.length) box.append(el("p", { text: t("none_yet") }));
+      for (const run of runs) {
+        const id = "cmp-" + run.id;
+        box.append(el("div", { class: "check" }, el("input", { type: "checkbox", id, value: run.id }),
+          el("label", { for: id, text: run.scenario_name + " · " + C.when(run.finished_at) })));
+      }
+    } catch (error) {
+      C.showError(status, error);
+    }
+    $("compare-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      chosen = [...document.querySelectorAll("#compare-runs input:checked")].map((i) => i.value);
+      if (chosen.length < 2 || chosen.length > 4) return C.say(status, t("pick_runs"), "bad");
+      try {
+        result = await C.api("/compare", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ runs: chosen }) });
+        const regions = [...new Set(result.rows.map((r) => r.region_id))];
+        $("compare-region").replaceChildren(...regions.map((r) => el("option", { value: r,
+          text: r === "total" ? t("all_regions") : REGIONS[r] || r, selected: r === "total" })));
+        $("compare-csv").disabled = false;
+        status.replaceChildren();
+        render();
+      } catch (error) {
+        C.showError(status, error);
+      }
+    });
+    $("compare-region").addEventListener("change", render);
+    $("compare-csv").addEventListener("click", async () => {
+      try {
+        const response = await fetch(C.root + "/api/v1/compare.csv", { method: "POST",
+          headers: { "X-API-Key": sessionStorage.getItem("capplan-api-key"), "Content-Type": "application/json" },
+          body: JSON.stringify({ runs: chosen }) });
+        if (!response.ok) throw new C.ApiError(response.status, await response.json());
+        const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "comparison.csv" });
+        document.body.append(link); link.click(); link.remove();
+        C.say(status, t("download_started", { name: "comparison.csv" }));
+      } catch (error) {
+        C.showError(status, error);
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { if (sessionStorage.getItem("capplan-api-key")) start(); });
+})();

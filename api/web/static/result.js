@@ -1,0 +1,87 @@
+// One run: live progress (polling GET /runs/{id}) until it is done, then its figures in people's units.
+"use strict";
+(function () {
+  const C = window.CAPPLAN;
+  const { t, el } = C;
+  const FINISHED = ["done", "failed", "cancelled"];
+  const runId = decodeURIComponent(window.location.pathname.split("/").pop()); // /ui/runs/{run_id}
+  const $ = (id) => document.getElementById(id);
+
+  function table(target, columns, rows, numericFrom) {
+    target.querySelector("thead").replaceChildren(el("tr", {}, columns.map((c, i) =>
+      el("th", { scope: "col", class: i >= numericFrom ? "num" : null, text: c }))));
+    target.querySelector("tbody").replaceChildren(...rows.map((row) => el("tr", {}, row.map((cell, i) =>
+      i === 0 ? el("th", { scope: "row", text: cell }) : el("td", { class: i >= numericFrom ? "num" : null, text: cell })))));
+  }
+
+  const seconds = new Intl.NumberFormat(C.lang === "sv" ? "sv-SE" : "en-GB", { maximumFractionDigits: 1 });
+
+  function progress(run) {
+    const busy = !FINISHED.includes(run.status);
+    let text = t("status_" + run.status);
+    if (busy && run.elapsed_seconds) text += " … " + t("seconds", { n: seconds.format(run.elapsed_seconds) });
+    if (!busy) {  // the stages it went through, with their times
+      const stages = (run.stages || []).map((s) => t("status_" + s.stage) + " " + t("seconds", { n: seconds.format(s.seconds) }));
+      if (stages.length) text += " · " + stages.join(" → ");
+    }
+    $("result-status").replaceChildren(el("p", { class: busy ? "busy" : run.status === "done" ? "ok" : "bad" },
+      busy ? el("span", { class: "spinner", "aria-hidden": "true" }) : null, text));
+    if (run.error) {  // why it failed: the message, and the problems or the constraints in conflict
+      const infeasible = run.error.type === "infeasible";
+      const items = (run.error.problems || []).map((p) => [p.file, p.row, p.column, p.message].filter((x) => x !== null && x !== undefined).join(" · "));
+      $("result-status").append(el("div", { class: "error", role: "alert" },
+        el("p", { text: infeasible ? t("infeasible") : t("failed") + ": " + run.error.message }),
+        el("ul", { class: "problems" }, [...items, ...(run.error.conflicts || [])].map((text) => el("li", { text })))));
+    }
+  }
+
+  async function show(run) {
+    const view = await C.data("/runs/" + encodeURIComponent(runId) + "/view");
+    $("result-body").hidden = false; // before plotting: plotly sizes a figure by its visible box
+    $("key-figures").replaceChildren(...view.key_figures.map((f) => el("div", { class: "figure" },
+      el("div", { class: "label", text: f.label }), el("div", { class: "value", text: f.value }),
+      el("div", { class: "note", text: f.note }))));
+    const config = { displaylogo: false, responsive: true };
+    Plotly.newPlot($("waiting-figure"), view.waiting_figure.data, view.waiting_figure.layout, config);
+    Plotly.newPlot($("flows-map"), view.flows_map.data, view.flows_map.layout, config);
+    const plan = view.production_plan;
+    const period = $("plan-period");
+    period.replaceChildren(...plan.periods.map((p, i) => el("option", { value: i, text: p.label })));
+    const showPeriod = () => table($("plan-table"), plan.columns, plan.periods[Number(period.value)].rows, 2);
+    period.addEventListener("change", showPeriod);
+    showPeriod();
+    table($("flows-table"), view.flows.columns, view.flows.rows, 4);
+    const report = document.querySelector("[data-download=report]");
+    report.hidden = !run.results.includes("report");
+  }
+
+  const DOWNLOADS = {
+    workbook: () => [C.root + "/ui/data/runs/" + runId + "/workbook.xlsx", runId + "-plan.xlsx"],
+    csv: () => [C.root + "/api/v1/runs/" + runId + "/specialty-plan.csv", runId + "-specialty_plan.csv"],
+    "plan-csv": () => [C.root + "/api/v1/runs/" + runId + "/integer-plan.csv", runId + "-integer_plan.csv"],
+    report: () => [C.root + "/api/v1/runs/" + runId + "/report", runId + "-report.html"],
+  };
+
+  async function poll() {
+    try {
+      const run = await C.api("/runs/" + encodeURIComponent(runId));
+      $("result-name").textContent = run.scenario_name;
+      progress(run);
+      if (!FINISHED.includes(run.status)) return setTimeout(poll, 700);
+      if (run.status === "done") await show(run);
+    } catch (error) {
+      C.showError($("result-status"), error);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!sessionStorage.getItem("capplan-api-key")) return;
+    for (const button of document.querySelectorAll("[data-download]")) {
+      button.addEventListener("click", async () => {
+        const [url, name] = DOWNLOADS[button.dataset.download]();
+        try { await C.download(url, name, $("download-status")); } catch (error) { C.showError($("download-status"), error); }
+      });
+    }
+    poll();
+  });
+})();

@@ -1,0 +1,159 @@
+"""Re-planning from a previous plan: frozen weeks, the change penalty, stable proposals, what changed.
+
+Hand-solved cases use `agreement_dataset`: region a (hospital ha) and region b (hospital hb, 100 km
+by road from ha); 3 mobile knee patients of a (P000000..P000002) who waited 10 days (no breach in
+one week); 10 theatre days at each hospital; hb charges 50,000 SEK a knee.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from optimizer import changes, evaluate_flows, plan, replan
+from optimizer.replanning import PREVIOUS_COLUMNS, book_frozen, previous_proposals
+from presentation.result_files import write_results
+from tests.factory import RICH_POLICY, agreement_dataset, random_dataset, scenario
+
+pytestmark = pytest.mark.usefixtures("strategy")
+
+#: cost 0.1 per kSEK and 0.01 per km: a knee at hb costs 50 × 0.1 + 100 × 0.01 = 6; a patient left
+#: waiting costs 7 × 1 a week, so everybody is treated (at ha for nothing, at hb for 6).
+COSTS = {"over_90": 1, "over_180": 0, "over_365": 0, "waiting": 1, "cost_per_ksek": 0.1, "travel_per_km": 0.01}
+
+
+def at_hb(patient_id: str = "P000000", week: str = "2025-W14") -> pd.DataFrame:
+    """A previous proposal of one of a's knee patients at hb."""
+    row = dict(zip(PREVIOUS_COLUMNS, [patient_id, "knee", "a", "ha", "mobile", "hb", week], strict=True))
+    return pd.DataFrame([row])
+
+
+@pytest.mark.parametrize(("weight", "objective", "kept"), [(2.0, 2.0, False), (10.0, 6.0, True)])
+def test_the_change_penalty_keeps_a_proposal_only_when_moving_costs_more(weight, objective, kept):
+    # Fresh, all three are treated at ha for 0. Keeping P000000 at hb costs 6 (price and travel);
+    # moving it costs the change weight. Weight 2: move, objective 2. Weight 10: keep, objective 6.
+    sc = scenario(1, weights={**COSTS, "change": weight}, policy={"frozen_weeks": 0})
+    result = replan(sc, at_hb(), dataset=agreement_dataset())
+    assert result.objective == pytest.approx(objective)
+    assert result.lp.terms["changed_proposals"] == pytest.approx(0.0 if kept else 1.0)
+    proposal = result.proposals.set_index("patient_id").loc["P000000"]
+    assert proposal["hospital_id"] == ("hb" if kept else "ha")  # the same patient keeps hb, not another
+    table = changes(result).set_index("patient_id")["change"]  # the other two had no previous proposal
+    assert table.to_dict() == {
+        **({} if kept else {"P000000": "moved hospital"}),
+        "P000001": "newly proposed",
+        "P000002": "newly proposed",
+    }
+    assert result.extra_summary["changes"]["changed"] == (0 if kept else 1)
+
+
+def test_the_evaluator_computes_the_same_change_penalty():
+    sc = scenario(1, weights={**COSTS, "change": 10.0}, policy={"frozen_weeks": 0})
+    result = replan(sc, at_hb(week="2025-W14"), dataset=agreement_dataset())
+    for tables in (result.lp, result.integer):
+        evaluation = evaluate_flows(result.instance.dataset, sc, tables.allocations, previous=result.instance.previous)
+        assert evaluation.changed_proposals == pytest.approx(tables.terms["changed_proposals"])
+        assert evaluation.objective == pytest.approx(tables.objective)
+    assert result.objective == pytest.approx(result.lp.objective)
+
+
+def test_a_proposal_that_is_no_longer_feasible_counts_as_changed_whatever_the_weight():
+    # The previous proposal is at hb in week 2 of a one-week plan: outside the plan, not compared.
+    sc = scenario(1, weights={**COSTS, "change": 10.0}, policy={"frozen_weeks": 0})
+    assert replan(sc, at_hb(week="2025-W15"), dataset=agreement_dataset()).objective == pytest.approx(0.0)
+    # Two weeks, hb has no theatre day in week 2: the proposal cannot be kept. Everybody is treated at
+    # ha in week 1 for nothing, and the proposal counts as changed: 10 × 1.
+    ds = agreement_dataset()
+    capacity = pd.concat([ds.capacity, ds.capacity.assign(week="2025-W15")], ignore_index=True)
+    capacity.loc[(capacity["hospital_id"] == "hb") & (capacity["week"] == "2025-W15"), "theatre_days"] = 0.0
+    sc2 = scenario(2, weights={**COSTS, "change": 10.0}, policy={"frozen_weeks": 0})
+    result = replan(sc2, at_hb(week="2025-W15"), dataset=ds.with_tables(capacity=capacity))
+    assert result.objective == pytest.approx(10.0)
+    assert changes(result).set_index("patient_id").loc["P000000", "change"] == "moved hospital"
+
+
+def test_frozen_weeks_are_booked_exactly_as_the_previous_plan_proposed():
+    ds = random_dataset(5, weeks=4)
+    sc = scenario(4, policy={**RICH_POLICY, "frozen_weeks": 2})
+    first = plan(sc, dataset=ds)
+    cut = ds.with_tables(capacity=ds.capacity.assign(theatre_days=ds.capacity["theatre_days"] * 0.7))
+    result = replan(sc, first, dataset=cut)
+    frozen = first.proposals[first.proposals["week"].isin(result.instance.weeks[:2])]
+    assert len(frozen) > 0
+    now = result.proposals.set_index(["patient_id", "procedure_id"])
+    mine = now.loc[pd.MultiIndex.from_frame(frozen[["patient_id", "procedure_id"]])]
+    assert mine["hospital_id"].tolist() == frozen["hospital_id"].tolist()
+    assert mine["week"].tolist() == frozen["week"].tolist()
+    assert mine["booked"].all()
+    assert result.extra_summary["changes"]["frozen_bookings"] == len(frozen)
+
+
+def test_change_weight_zero_is_a_fresh_plan_of_the_same_data():
+    ds = random_dataset(7, weeks=5)
+    sc = scenario(5, policy={**RICH_POLICY, "frozen_weeks": 1})
+    first = plan(sc, dataset=ds)
+    cut = ds.with_tables(capacity=ds.capacity.assign(theatre_days=ds.capacity["theatre_days"] * 0.8))
+    zero = sc.updated(weights={"change": 0.0})
+    result = replan(zero, first, dataset=cut)
+    booked, _ = book_frozen(cut, previous_proposals(first), zero)
+    assert result.objective == pytest.approx(plan(zero, dataset=booked).objective, rel=1e-6, abs=1e-6)
+
+
+def test_a_large_weight_keeps_every_previous_proposal_when_nothing_changed():
+    # Same data and scenario: the previous whole-patient plan is feasible, so with a large weight
+    # the LP keeps every previous proposal (changed_proposals 0) and no patient's proposal changes.
+    ds = random_dataset(11, weeks=4)
+    sc = scenario(4, policy={"max_travel_km": 250, "frozen_weeks": 0})
+    first = plan(sc, dataset=ds)
+    result = replan(sc.updated(weights={"change": 1000.0}), first, dataset=ds)
+    assert result.lp.terms["changed_proposals"] == pytest.approx(0.0, abs=1e-6)
+    counts = result.extra_summary["changes"]
+    assert counts["moved hospital"] == 0 and counts["no longer proposed"] == 0
+
+
+def test_replan_reads_a_results_folder_like_a_result(tmp_path):
+    sc = scenario(1, weights={**COSTS, "change": 10.0}, policy={"frozen_weeks": 0})
+    first = replan(sc, at_hb(), dataset=agreement_dataset())
+    folder = write_results(first, tmp_path / "week1")
+    from_folder = replan(sc, folder, dataset=agreement_dataset())
+    from_result = replan(sc, first, dataset=agreement_dataset())
+    assert from_folder.objective == pytest.approx(from_result.objective)
+    assert from_folder.proposals["hospital_id"].tolist() == from_result.proposals["hospital_id"].tolist()
+
+
+def test_capplan_replan_writes_changes_and_prints_their_counts(tmp_path):
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from capplan.cli import app
+    from models.loader import save_dataset
+
+    save_dataset(agreement_dataset(), tmp_path / "data")
+    body = scenario(1, weights={**COSTS, "change": 2.0}, policy={"frozen_weeks": 0}).to_yaml_dict()
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({**body, "dataset": str(tmp_path / "data")}))
+    previous = tmp_path / "week1"
+    previous.mkdir()
+    at_hb().to_csv(previous / "proposals.csv", index=False)  # last week's plan had P000000 at hb
+    outcome = CliRunner().invoke(
+        app, ["replan", str(tmp_path / "s.yaml"), "--previous", str(previous), "-o", str(tmp_path / "week2")]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "1 of 1 previous proposals" in " ".join(outcome.output.split())
+    written = pd.read_csv(tmp_path / "week2" / "changes.csv")
+    assert written.set_index("patient_id").loc["P000000", "change"] == "moved hospital"
+    summary = json.loads((tmp_path / "week2" / "summary.json").read_text())
+    assert summary["changes"]["moved hospital"] == 1
+    missing = CliRunner().invoke(app, ["replan", str(tmp_path / "s.yaml"), "--previous", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 1 and "no proposals.csv" in missing.output
+
+
+def test_the_report_of_a_re_plan_says_what_changed(tmp_path):
+    from presentation.html_report import plan_report_html
+
+    sc = scenario(1, weights={**COSTS, "change": 2.0}, policy={"frozen_weeks": 0})
+    page = plan_report_html(replan(sc, at_hb(), dataset=agreement_dataset()), tmp_path / "r.html").read_text()
+    assert "What changed since the previous plan" in page and "1 of the previous plan" in page
+    fresh = plan_report_html(plan(sc, dataset=agreement_dataset()), tmp_path / "f.html").read_text()
+    assert "What changed" not in fresh
