@@ -137,10 +137,24 @@ def test_capplan_replan_writes_changes_and_prints_their_counts(tmp_path):
     previous.mkdir()
     at_hb().to_csv(previous / "proposals.csv", index=False)  # last week's plan had P000000 at hb
     outcome = CliRunner().invoke(
-        app, ["replan", str(tmp_path / "s.yaml"), "--previous", str(previous), "-o", str(tmp_path / "week2")]
+        app,
+        [
+            "replan",
+            str(tmp_path / "s.yaml"),
+            "--previous",
+            str(previous),
+            "-o",
+            str(tmp_path / "week2"),
+            "--lang",
+            "en",
+        ],
     )
     assert outcome.exit_code == 0, outcome.output
     assert "1 of 1 previous proposals" in " ".join(outcome.output.split())
+    swedish = CliRunner().invoke(
+        app, ["replan", str(tmp_path / "s.yaml"), "--previous", str(previous), "-o", str(tmp_path / "sv")]
+    )
+    assert "1 av 1 tidigare förslag" in " ".join(swedish.output.split())
     written = pd.read_csv(tmp_path / "week2" / "changes.csv")
     assert written.set_index("patient_id").loc["P000000", "change"] == "moved hospital"
     summary = json.loads((tmp_path / "week2" / "summary.json").read_text())
@@ -153,7 +167,10 @@ def test_the_report_of_a_re_plan_says_what_changed(tmp_path):
     from presentation.html_report import plan_report_html
 
     sc = scenario(1, weights={**COSTS, "change": 2.0}, policy={"frozen_weeks": 0})
-    page = plan_report_html(replan(sc, at_hb(), dataset=agreement_dataset()), tmp_path / "r.html").read_text()
+    replanned = replan(sc, at_hb(), dataset=agreement_dataset())
+    page = plan_report_html(replanned, tmp_path / "r.html", lang="en").read_text()
     assert "What changed since the previous plan" in page and "1 of the previous plan" in page
-    fresh = plan_report_html(plan(sc, dataset=agreement_dataset()), tmp_path / "f.html").read_text()
+    swedish = plan_report_html(replanned, tmp_path / "sv.html").read_text()
+    assert "Vad som ändrats sedan förra planen" in swedish and "Erbjuds annat sjukhus" in swedish
+    fresh = plan_report_html(plan(sc, dataset=agreement_dataset()), tmp_path / "f.html", lang="en").read_text()
     assert "What changed" not in fresh
