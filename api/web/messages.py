@@ -45,6 +45,7 @@ def _texts(loc: Locale) -> dict[str, str]:
         "status_building": loc._("building the model"),
         "status_solving": loc._("solving"),
         "status_reporting": loc._("writing the results"),
+        "status_simulating": loc._("simulating the draws"),
         "status_done": loc._("done"),
         "status_failed": loc._("failed"),
         "status_cancelled": loc._("cancelled"),
