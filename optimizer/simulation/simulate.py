@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from models.dataset import Dataset
-from optimizer.planning import plan, resolve_scenario
+from optimizer.planning import plan
 from optimizer.results.plan_result import PlanResult
 from optimizer.simulation.bands import bands
 from optimizer.simulation.engine import Engine, TaskProgress, cluster_address, map_tasks, resolve_engine
@@ -91,8 +91,8 @@ def simulate(
         raise ValueError(f"replan must be None or 'weekly', not {replan!r}")
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    scenario, base_dir = resolve_scenario(scenario)
-    result = plan(scenario, dataset=dataset, progress=progress)
+    result = plan(scenario, dataset=dataset, progress=progress)  # a YAML path keeps its folder for the dataset
+    scenario = result.scenario
     seconds["plan"] = time.perf_counter() - clock
     planned = planned_scenario(result)
     sequence = np.random.SeedSequence(seed)
