@@ -32,6 +32,7 @@ from api.errors import ApiError
 from models import Dataset, DatasetError, Problem, load_dataset, save_dataset
 from models.contract import FILES
 from models.plan_weeks import plan_week_problems
+from models.provenance import METADATA_FILE
 from models.summary import region_summary, totals
 
 UPLOAD = "upload"
@@ -108,9 +109,16 @@ def _plan_members(members: list[zipfile.ZipInfo]) -> tuple[dict[str, zipfile.Zip
         if len(parts) == 2:
             tops.add(parts[0])
         name = parts[-1]
-        if not name.lower().endswith(".csv"):
+        if name == METADATA_FILE:  # the dataset's provenance (synthetic or not), read by the loader
+            files[name] = info
+        elif not name.lower().endswith(".csv"):
             problems.append(
-                Problem(shown, None, None, "not a CSV file: the archive may hold only the dataset's CSV files")
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    f"not a CSV file: the archive may hold only the dataset's CSV files and {METADATA_FILE}",
+                )
             )
         elif name not in FILES:
             problems.append(Problem(shown, None, None, f"not a file of the dataset contract ({', '.join(FILES)})"))
@@ -254,6 +262,9 @@ def canonical_files(
         files[name] = compress(data)
         rows[name] = len(dataset.tables()[name.removesuffix(".csv")])
         size += len(data)
+    if (canonical / METADATA_FILE).is_file():  # provenance is stored with the files and loaded back with them
+        files[METADATA_FILE] = compress((canonical / METADATA_FILE).read_bytes())
+        rows[METADATA_FILE] = 0
     return StoredFiles(dataset=dataset, files=files, rows=rows, size_bytes=size, summary=dataset_summary(dataset))
 
 
@@ -267,4 +278,5 @@ def dataset_summary(dataset: Dataset) -> dict:
         "procedures": len(dataset.procedures),
         "specialties": dataset.specialties,
         "capacity_weeks": {"first": weeks[0] if weeks else None, "last": weeks[-1] if weeks else None},
+        "synthetic": dataset.synthetic,
     }

@@ -20,6 +20,7 @@ from models import generate as generator
 from models import load_dataset, summary
 from models.errors import CapplanError
 from models.numbers import write_csv
+from models.provenance import DatasetMetadata, write_metadata
 from models.scenario import SCENARIOS_DIR
 from optimizer import (
     ResultView,
@@ -39,7 +40,7 @@ from presentation.display import for_people, name_maps, whole_numbers
 from presentation.i18n import Locale
 from presentation.labels import column_label
 from presentation.production_plan import procedure_before_after
-from presentation.provenance import is_synthetic, write_metadata
+from presentation.provenance import is_synthetic
 from presentation.result_files import write_results
 
 app = typer.Typer(
@@ -343,7 +344,7 @@ def generate(
     """Regenerate the synthetic Mellansverige dataset (seeded, reproducible)."""
     seed = generator.DEFAULT_SEED if seed is None else seed
     generator.write_dataset(generator.generate(seed), out)
-    write_metadata(out, synthetic=True, generator="models/generate.py", seed=seed)  # the reports' banner
+    write_metadata(out, DatasetMetadata(synthetic=True, generator="models/generate.py", seed=seed))  # the banner
     console.print(f"dataset written to {out}")
 
 

@@ -31,11 +31,13 @@ class Dataset:
     #: priorities.csv (optional in a dataset): priority_id, name_sv, max_wait_days, demand_share.
     #: Without the file there is one priority, `routine`: limit 90 days, all new decisions.
     priorities: pd.DataFrame = field(default_factory=lambda: default_priorities())
+    #: True for a generated dataset (`dataset.yaml`, `models.provenance`): people's pages say so.
+    synthetic: bool = False
 
     @staticmethod
     def table_names() -> list[str]:
         """Names of the table attributes, in contract order (file `<name>.csv`)."""
-        return [f.name for f in fields(Dataset) if f.name not in ("name", "plan_start")]
+        return [f.name for f in fields(Dataset) if f.name not in ("name", "plan_start", "synthetic")]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name."""

@@ -43,6 +43,7 @@ from models.contract import (
 from models.dataset import Dataset
 from models.errors import DatasetError, Problem
 from models.identity import personal_number_mask
+from models.provenance import DatasetMetadata, read_metadata, write_metadata
 from models.weeks import format_iso_week, is_iso_week, parse_iso_week
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def load_dataset(path: str | os.PathLike, plan_start: str | None = None) -> Data
     problems = _Problems()
     if not folder.is_dir():
         raise DatasetError([Problem(str(folder), None, None, "dataset folder does not exist")])
+    metadata = read_metadata(folder)
     given = frozenset(name for name in FILES if (folder / name).is_file())
     expected = [name for name, spec in FILES.items() if name in given or not spec.optional]
     raw: dict[str, pd.DataFrame] = {}
@@ -105,7 +107,7 @@ def load_dataset(path: str | os.PathLike, plan_start: str | None = None) -> Data
         raise DatasetError(problems.items)
     tables = {name.removesuffix(".csv"): frame.reset_index(drop=True) for name, frame in typed.items()}
     log.info("loaded dataset %s: %d waiting-list rows", folder.name, len(tables["waiting_list"]))
-    return Dataset(name=folder.name, plan_start=start, **tables)
+    return Dataset(name=folder.name, plan_start=start, synthetic=metadata.synthetic, **tables)
 
 
 def _default_table(spec: FileSpec) -> pd.DataFrame:
@@ -485,6 +487,8 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike) -> Path:
                 elif column.type == "date":
                     out[column.name] = out[column.name].dt.strftime("%Y-%m-%d")
             out.to_csv(folder / spec.name, index=False, float_format=_format_float, lineterminator="\n")
+        if dataset.synthetic:  # provenance travels with the data (`models.provenance`)
+            write_metadata(folder, DatasetMetadata(synthetic=True))
 
     return replace_folder(path, write_tables)
 

@@ -64,6 +64,7 @@ def workbook_tables(result: PlanResult, lang: str | None = None, synthetic: bool
     loc = Locale.for_lang(lang)
     maps = name_maps(result, loc)
     before, after = band_tables(result)
+    synthetic = synthetic or result.instance.dataset.synthetic  # the dataset says so (`models.provenance`)
     tables = synthetic_sheet(loc) if synthetic else {}
     tables |= {
         "production_plan": production_plan_table(result, loc),

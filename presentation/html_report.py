@@ -398,4 +398,5 @@ def plan_report_html(
     body += _tables(result, loc)
     body += _appendix(result, standalone, names, loc)
     title = "capplan: " + result.scenario.name
+    synthetic = synthetic or result.instance.dataset.synthetic  # the dataset says so (`models.provenance`)
     return replace_text(path, page_html(title, body, loc, synthetic=synthetic))

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from capplan.cli import app
 from models.loader import save_dataset
-from presentation.provenance import is_synthetic, write_metadata
+from models.provenance import DatasetMetadata, write_metadata
+from presentation.provenance import is_synthetic
 from tests.factory import random_dataset
 
 SWEDISH, ENGLISH = {"CAPPLAN_LANG": ""}, {"CAPPLAN_LANG": "en"}
@@ -24,7 +25,7 @@ def scenario_file(tmp_path_factory):
     for name, synthetic in (("synthetic", True), ("real", False)):
         save_dataset(random_dataset(4), tmp / name)
         if synthetic:
-            write_metadata(tmp / name, synthetic=True)
+            write_metadata(tmp / name, DatasetMetadata(synthetic=True))
         definition = {"name": name, "dataset": str(tmp / name), "start_week": "2025-W14", "horizon_weeks": 6}
         paths[name] = tmp / f"{name}.yaml"
         paths[name].write_text(yaml.safe_dump(definition), encoding="utf-8")

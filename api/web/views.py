@@ -285,7 +285,9 @@ def run_view(tables: dict[str, pd.DataFrame], dataset: Dataset, loc: Locale) -> 
     names = DatasetNames.of(dataset, loc)
     hospitals = dataset.hospitals[["hospital_id", "region_id", "lat", "lon"]]
     flows = hospital_flows(tables["integer_plan.csv"])
+    synthetic = loc._("Synthetic data: these figures are estimates, not official statistics.")
     return {
+        "banner": synthetic if dataset.synthetic else None,  # the dataset's own word (`models.provenance`)
         "key_figures": key_figures(tables, totals(dataset), loc),
         "waiting_figure": waiting_figure(tables["integer_region_kpis.csv"], region_summary(dataset), names, loc),
         "production_plan": production_plan(tables["specialty_plan.csv"], names, loc),

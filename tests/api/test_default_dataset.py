@@ -38,6 +38,7 @@ def test_default_dataset_end_to_end(client):
     assert uploaded.status_code == 201, uploaded.text[:2000]
     body = uploaded.json()
     assert body["name"] == "mellansverige" and body["rows"]["regions.csv"] == 7
+    assert body["summary"]["synthetic"] is True  # its dataset.yaml came with the zip
     text = (SCENARIOS_DIR / "default.yaml").read_text(encoding="utf-8")
     text = text.replace("name: default", "name: default-4-weeks").replace("horizon_weeks: 26", "horizon_weeks: 4")
     assert client.post("/api/v1/scenarios", content=text, headers=YAML).status_code == 201
@@ -53,6 +54,7 @@ def test_default_dataset_end_to_end(client):
     report = client.get(f"/api/v1/runs/{run_id}/report", headers=READ)
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
     assert "default-4-weeks" in report.text
+    assert "Syntetiska data" in report.text  # the stored dataset kept its flag: the report's banner
     assert "default-src 'none'" in report.headers["content-security-policy"]
 
     plan = client.get(f"/api/v1/runs/{run_id}/integer-plan?limit=100000", headers=READ).json()["rows"]

@@ -17,6 +17,7 @@ import pytest
 
 from models import save_dataset
 from models.contract import FILES
+from models.provenance import METADATA_FILE, DatasetMetadata, write_metadata
 from tests.browser.conftest import API_KEY, offline_context
 from tests.factory import random_dataset
 
@@ -25,7 +26,7 @@ NBSP = "\u00a0"
 
 def _zip(folder, target):
     with zipfile.ZipFile(target, "w") as archive:
-        for name in FILES:
+        for name in [*FILES, METADATA_FILE]:
             if (folder / name).exists():
                 archive.write(folder / name, name)
     return target
@@ -36,6 +37,7 @@ def dataset_zips(tmp_path_factory):
     """A small random dataset (tests/factory.py) as the coordinator would zip it, and a broken copy."""
     base = tmp_path_factory.mktemp("upload")
     folder = save_dataset(random_dataset(7), base / "smaland")
+    write_metadata(folder, DatasetMetadata(synthetic=True))  # generated data: the results page says so
     good = _zip(folder, base / "smaland.zip")
     hospitals = folder / "hospitals.csv"
     lines = hospitals.read_text(encoding="utf-8").splitlines()
@@ -177,6 +179,7 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     waiting = figures[0].query_selector(".value").inner_text()
     assert re.fullmatch(r"[\d\u00a0 ]+", waiting), f"patients are whole: {waiting!r}"
     assert "MSEK" in figures[5].inner_text()
+    assert page.is_visible("#synthetic-banner") and "Syntetiska data" in page.inner_text("#synthetic-banner")
     plan_rows = page.query_selector_all("#plan-table tbody tr")
     assert plan_rows and "Ortopedi" in page.inner_text("#plan-table")  # Swedish specialty names
     assert page.query_selector("#waiting-figure .main-svg") and page.query_selector("#flows-map .main-svg")

@@ -38,6 +38,8 @@
   async function show(run) {
     const view = await C.data("/runs/" + encodeURIComponent(runId) + "/view");
     $("result-body").hidden = false; // before plotting: plotly sizes a figure by its visible box
+    $("synthetic-banner").textContent = view.banner || "";
+    $("synthetic-banner").hidden = !view.banner;
     $("key-figures").replaceChildren(...view.key_figures.map((f) => el("div", { class: "figure" },
       el("div", { class: "label", text: f.label }), el("div", { class: "value", text: f.value }),
       el("div", { class: "note", text: f.note }))));
