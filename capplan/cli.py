@@ -22,13 +22,20 @@ from models.errors import CapplanError
 from models.numbers import write_csv
 from models.scenario import SCENARIOS_DIR
 from optimizer import (
+    METRICS,
     ResultView,
+    breach_day_prices,
     evaluate_proposal,
+    fewest_extra_days,
     plan,
+    plan_columns,
     plan_standalone,
     plan_variants,
+    rank_purchases,
     read_allocations,
+    read_options,
     resolve_scenario,
+    scenario_options,
 )
 from optimizer import compare as compare_plans
 from presentation.result_files import write_results
@@ -251,9 +258,15 @@ def compare(
     table = compare_plans(views)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(table, out / "comparison.csv")  # plain decimals at full precision
-    shown = table[table["region_id"] == "total"].drop(columns="region_id")
+    shown = table[table["region_id"] == "total"].drop(columns=["region_id", "note"])
+    ratios = shown["metric"].isin([m for m, how in METRICS.items() if how == "ratio"])
+    shown = shown.astype(object)
+    for column in shown.columns[1:]:  # shares as percentages with two decimals, not "0.3" for every plan
+        shown.loc[ratios, column] = [f"{v:.2%}" for v in shown.loc[ratios, column]]
     print_frame(shown, "Comparison (totals; per region in comparison.csv)")
-    _write_comparison_reports(table, views, out)
+    for note in sorted(set(table["note"]) - {""}):
+        console.print(note)
+    _write_comparison_reports(table[["metric", "region_id", *plan_columns(table)]], views, out)
     console.print(f"Comparison written to [bold]{out}[/bold]")
 
 
@@ -393,3 +406,89 @@ def evaluate(
         console.print(f"evaluation written to {folder}")
     if not result.feasible:
         raise typer.Exit(code=1)
+
+
+OptionsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--options",
+        help="CSV of purchase options: hospital_id, specialty, days_per_week, price_per_day_sek (and weeks, "
+        "e.g. 2025-W20..2025-W30). Default: the scenario's extra_capacity offers.",
+    ),
+]
+
+
+@app.command()
+def purchases(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    options: OptionsOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder; default results/<name>-decisions.")] = None,
+) -> None:
+    """Breach-days one more theatre day or bed-day avoids, and purchase options ranked by SEK per breach-day avoided.
+
+    Writes breach_day_prices.csv and purchase_options.csv. Each option is planned as a warm-started variant
+    of the scenario without its own offers, with the option's days bought in full.
+    """
+    try:
+        chosen = read_options(options) if options is not None else None
+        loaded, _ = resolve_scenario(scenario)
+        with console.status("breach-day shadow prices ..."):
+            prices = breach_day_prices(loaded if scenario is None else scenario)
+        ranked = None
+        if chosen or scenario_options(loaded):
+            with console.status("planning purchase options ..."):
+                ranked = rank_purchases(scenario, chosen)
+        else:
+            console.print("[yellow]no purchase options: give --options FILE or extra_capacity in the scenario[/yellow]")
+    except CapplanError as error:
+        _fail(error)
+    folder = out or Path("results") / f"{loaded.name}-decisions"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(prices, folder / "breach_day_prices.csv")
+    print_frame(
+        prices.head(15),
+        "Breach-days over 90 avoided by one more day in every week (theatre days per hospital × specialty, bed-days)",
+    )
+    if ranked is not None:
+        write_csv(ranked, folder / "purchase_options.csv")
+        shown = ranked.drop(columns=["warm_started", "seconds", "weeks"])
+        print_frame(shown, "Purchase options, cheapest per breach-day avoided first", {"sek_per_breach_day": "{:,.0f}"})
+    console.print(f"Written to [bold]{folder}[/bold]")
+
+
+@app.command()
+def target(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    share: Annotated[float, typer.Option("--share", help="Highest share over 90 days, e.g. 0.2.")] = 0.2,
+    by: Annotated[str, typer.Option("--by", help="ISO week by whose end the share must be met, e.g. 2025-W30.")] = "",
+    options: OptionsOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder; default results/<name>-target.")] = None,
+) -> None:
+    """The fewest extra theatre days that bring the share over 90 days to --share by the end of week --by.
+
+    Candidates: --options, else the scenario's extra_capacity offers, else every hospital × specialty with
+    theatre days (unlimited days at each). Exit code 1 when no purchase can reach the target.
+    """
+    try:
+        chosen = read_options(options) if options is not None else None
+        with console.status("solving the target question ..."):
+            answer = fewest_extra_days(scenario, share, by or _last_week(scenario), chosen)
+    except CapplanError as error:
+        _fail(error)
+    folder = out or Path("results") / f"{resolve_scenario(scenario)[0].name}-target"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "target.json").write_text(json.dumps(answer.summary(), indent=2), encoding="utf-8")
+    write_csv(answer.purchases if answer.reachable else answer.candidates, folder / "target_purchases.csv")
+    console.print(answer.message)
+    if answer.reachable:
+        print_frame(answer.purchases, "Theatre days to buy (whole days a week, from the start to the target week)")
+    console.print(f"Written to [bold]{folder}[/bold]")
+    if not answer.reachable:
+        raise typer.Exit(code=1)
+
+
+def _last_week(scenario: Path | None) -> str:
+    loaded, _ = resolve_scenario(scenario)
+    from models.weeks import week_labels
+
+    return week_labels(loaded.start_week, loaded.horizon_weeks)[-1]

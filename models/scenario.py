@@ -178,6 +178,7 @@ class Policy(_Strict):
     budgets_sek: dict[str, Annotated[float, Field(ge=0, le=1e12)]] = Field(default_factory=dict)
     no_region_worse_off: bool = False
     fairness: list[Fairness] = Field(default_factory=list)
+    min_agreement_cases: float = Field(default=10.0, ge=0, le=1e6)  # fewer over the horizon: too small to agree on
 
     @field_validator("share_accepting_travel")
     @classmethod

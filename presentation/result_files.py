@@ -9,7 +9,7 @@ import yaml
 
 from models.atomic import replace_folder
 from models.numbers import write_csv
-from optimizer import PlanResult
+from optimizer import PlanResult, money_tables
 
 #: File name → how to get its table from a result.
 RESULT_TABLES = {
@@ -27,6 +27,8 @@ RESULT_TABLES = {
     "fairness.csv": lambda r: r.lp.fairness,
     "hospitals.csv": lambda r: r.instance.dataset.hospitals[["hospital_id", "name", "region_id", "level"]],
     "proposals.csv": lambda r: r.proposals,
+    "net_balances.csv": lambda r: money_tables(r)["net_balances"],
+    "agreement_proposals.csv": lambda r: money_tables(r)["agreement_proposals"],
 }
 
 
