@@ -19,6 +19,7 @@ from plotly.offline import get_plotlyjs
 from models.atomic import replace_text
 from models.objective import OBJECTIVE_TERMS, objective_contributions, term_weights
 from optimizer import PlanResult, ResultView, collaboration_value
+from presentation import decision_sections
 from presentation.figures import (
     _hospital_labels,
     band_tables,
@@ -229,6 +230,7 @@ def plan_report_html(result: PlanResult, path: str | os.PathLike, standalone: Pl
         _table_html(payments, caption="Payments under the price list (home region pays the treating region)"),
         _table_html(prices, caption="Top 20 shadow prices: objective saved by one more theatre day or bed-day"),
     ]
+    body += decision_sections.report_sections(result)  # money: internal balances, new money, agreements
     if standalone is not None:
         value = _with_names(collaboration_value(result, standalone), names)
         body += [
