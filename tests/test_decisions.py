@@ -148,3 +148,23 @@ def test_an_option_at_an_unknown_hospital_is_an_error_naming_the_option():
         rank_purchases(scenario(2), options, dataset=_three_over_90_one_day_a_week())
     (problem,) = caught.value.problems
     assert (problem.row, problem.column) == (2, "hospital_id") and "nowhere" in problem.message
+
+
+def test_the_target_counts_patients_as_the_tables_serve_them_earliest_deadline_first():
+    # One queue group, two priorities: an urgent patient (limit 30 days) who waited 50 days (not over 90,
+    # deadline 20 days ago) and a routine one (limit 90) who waited 100 days (over 90, deadline 10 days
+    # ago). The tables serve the earliest deadline first: the urgent patient before the routine one.
+    # Share over 90 at the end of week 1 = 0 needs the routine patient treated, so both: 2 days, not 1.
+    ds = single_hospital(
+        capacity=weekly("h", 0, 1),
+        patients=patients("a", 1, 50, priority="urgent") + patients("a", 1, 100),
+        priorities=[
+            {"priority_id": "urgent", "max_wait_days": 30, "demand_share": 0.5},
+            {"priority_id": "routine", "max_wait_days": 90, "demand_share": 0.5},
+        ],
+    )
+    answer = fewest_extra_days(
+        scenario(1), 0.0, "2025-W14", candidates=[PurchaseOption("h", "orthopaedics", 1, 1_000)], dataset=ds
+    )
+    assert answer.lp_days == pytest.approx(2.0)
+    assert answer.lp_share == pytest.approx(0.0) and answer.achieved_share == pytest.approx(0.0)

@@ -5,9 +5,10 @@ The LP is the scenario's own (every queue, flow, capacity, bed-day, agreement an
 
 - d[c] ≥ 0, theatre days a week bought at candidate c (hospital × specialty), from the start to
   week W, with no upper limit; x[c, t] ≤ d[c] links them to the extra days the flows may use;
-- the share at the end of week W: with N_q ≥ B⁹⁰_q(W) − S_q(W), N_q ≥ 0 (patients of queue q over 90
-  days, `Instance.over_days`, the statistics' count), Σ_q N_q ≤ level · Σ_q (A_q(W) − S_q(W)).
-  N may only overstate who is over 90, so a plan that meets this row meets the share.
+- the share at the end of week W: with N_g ≥ f0_g + K_g − S_g(W), N_g ≥ 0 per flow group g (an upper
+  bound on its patients over 90 days as the result tables count them, `over_90_bound`),
+  Σ_g N_g ≤ level · Σ_q (A_q(W) − S_q(W)). N may only overstate who is over 90, so a plan that meets
+  this row meets the share.
 
 Stage 1 minimises Σ_c weeks · d[c], the days bought. Infeasible means that no amount of theatre days
 at the candidates reaches the level by W (patients who do not travel, travel limits, bed-days, the
@@ -34,6 +35,7 @@ from models.scenario import Scenario
 from models.weeks import week_labels
 from optimizer.decisions.options import PurchaseOption, check_options, scenario_options, without_offers
 from optimizer.model.formulation import Formulation, Term, formulate
+from optimizer.model.instance import Instance
 from optimizer.model.matrix import LpMatrix
 from optimizer.planning import dataset_for, plan, prepare, resolve_scenario
 from optimizer.results.plan_result import PlanResult
@@ -120,22 +122,51 @@ def add_purchase_and_share(f: Formulation, level: float, t_target: int, keys: li
         upper=0.0,
     )
     horizon = inst.horizon
-    over = inst.over_days[90][:, t_target - 1]
-    queues = np.nonzero(over > 1e-12)[0]
-    f.add_block("over_90_at_target", len(queues))
-    position = np.full(len(inst.queues), -1)
-    position[queues] = np.arange(len(queues))
-    hinge = [Term("over_90_at_target", np.arange(len(queues)), np.arange(len(queues)), np.ones(len(queues)))]
-    share = [Term("over_90_at_target", np.zeros(len(queues), dtype=int), np.arange(len(queues)), np.ones(len(queues)))]
+    need = over_90_bound(inst, t_target)  # per flow group: f0 + K (see `over_90_bound`)
+    groups = np.nonzero(need > 1e-12)[0]
+    f.add_block("over_90_at_target", len(groups))
+    position = np.full(len(inst.groups), -1)
+    position[groups] = np.arange(len(groups))
+    hinge = [Term("over_90_at_target", np.arange(len(groups)), np.arange(len(groups)), np.ones(len(groups)))]
+    share = [Term("over_90_at_target", np.zeros(len(groups), dtype=int), np.arange(len(groups)), np.ones(len(groups)))]
+    group_of_queue = inst.queues["group"].to_numpy()
     for name, flat in f.segment_index.items():
         at_target = np.nonzero(flat % horizon == t_target - 1)[0]
-        queue = flat[at_target] // horizon
-        with_hinge = position[queue] >= 0
-        hinge.append(Term(name, position[queue[with_hinge]], at_target[with_hinge], np.ones(int(with_hinge.sum()))))
+        group = position[group_of_queue[flat[at_target] // horizon]]
+        with_hinge = group >= 0
+        hinge.append(Term(name, group[with_hinge], at_target[with_hinge], np.ones(int(with_hinge.sum()))))
         share.append(Term(name, np.zeros(len(at_target), dtype=int), at_target, np.full(len(at_target), level)))
-    f.add_family("target_over_90", pd.DataFrame({"queue": queues}), hinge, lower=over[queues])
+    f.add_family("target_over_90", pd.DataFrame({"group": groups}), hinge, lower=need[groups])
     arrived = float(inst.arrived[:, t_target - 1].sum())
     f.add_family("target_share", pd.DataFrame({"t": [t_target]}), share, upper=level * arrived)
+
+
+def over_90_bound(inst: Instance, t: int) -> np.ndarray:
+    """Per flow group g: f0_g + K_g, so that patients of g over 90 days at the end of week t are at most
+    max(0, f0_g + K_g − S_g(t)) whatever the plan, S_g(t) the group's patients treated by then.
+
+    f0_g: patients of g over 90 days at the end of week t (`Instance.over_days`). The result tables
+    treat a group's patients earliest deadline first (decision date + their priority's limit,
+    `optimizer.results.tables.cumulative_treated`), so among the first S_g treated at most K_g are not
+    over 90: K_g = patients of g arrived by t, not over 90 days then, whose deadline comes no later than
+    the latest deadline of one who is. With one priority per group K_g = 0 (first in, first out
+    serves the longest waiting first) and the bound is exact.
+    """
+    cohorts = inst.cohorts
+    queue = cohorts["queue"].to_numpy()
+    group = inst.queues["group"].to_numpy()[queue]
+    offset = cohorts["offset_days"].to_numpy()
+    count = cohorts["count"].to_numpy()
+    over = (np.floor_divide(offset + 90, 7) + 1) <= t  # as `Instance.over_days[90]` counts them
+    arrived = cohorts["arrival_t"].to_numpy() <= t
+    deadline = offset + inst.queues["limit_days"].to_numpy()[queue]
+    latest = np.full(len(inst.groups), -np.inf)
+    np.maximum.at(latest, group[over], deadline[over])
+    early = arrived & ~over & (deadline <= latest[group])
+    need = np.zeros(len(inst.groups))
+    np.add.at(need, group[over], count[over])
+    np.add.at(need, group[early], count[early])
+    return need
 
 
 def _solve(h: highspy.Highs, matrix: LpMatrix) -> np.ndarray | None:
