@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -17,6 +18,7 @@ EXTRA = """changes:
 
 
 def _scenario(tmp_path, extra: str = EXTRA):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     folder = save_dataset(random_dataset(2), tmp_path / "rd2")
     path = tmp_path / "sc.yaml"
     path.write_text(f"name: sc\ndataset: {folder}\nstart_week: 2025-W14\nhorizon_weeks: 4\n{extra}", encoding="utf-8")
@@ -47,3 +49,21 @@ def test_target_writes_the_answer(tmp_path):
     assert outcome.exit_code == 0, outcome.output
     answer = json.loads((out / "target.json").read_text(encoding="utf-8"))
     assert answer["reachable"] and answer["target_met"] and answer["days"] == 0
+
+
+def test_compare_prints_shares_as_percentages_and_the_weights_note(tmp_path):
+    from optimizer import plan
+    from presentation.result_files import write_results
+
+    ds = random_dataset(2)
+    folders = []
+    for name, weights in (("a", {}), ("b", {"over_90": 50.0})):
+        scenario_path = _scenario(tmp_path / name, f"weights: {json.dumps(weights)}\n" if weights else "")
+        folders.append(write_results(plan(scenario_path, dataset=ds), tmp_path / name / "run"))
+    outcome = CliRunner().invoke(app, ["compare", *map(str, folders), "--out", str(tmp_path / "c")])
+    assert outcome.exit_code == 0, outcome.output
+    line = next(row for row in outcome.output.splitlines() if "share_over_90" in row)
+    assert re.search(r"\d+\.\d\d%", line)  # not "0.3" for every plan
+    assert "weighted with the weights of sc" in outcome.output.replace("\n", " ")
+    table = pd.read_csv(tmp_path / "c" / "comparison.csv")
+    assert "sc#2 − sc" in table.columns
