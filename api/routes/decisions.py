@@ -9,7 +9,6 @@ the target question one LP and one re-plan: minutes on the default scenario), at
 from __future__ import annotations
 
 import json
-import math
 
 import pandas as pd
 from fastapi import APIRouter, Request
@@ -152,8 +151,7 @@ async def target(body: TargetCreate, request: Request, session: SessionDep, sett
 
     def work(scenario, dataset):
         answer = fewest_extra_days(scenario, body.share, body.by, _options(body.options), dataset=dataset)
-        summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in answer.summary().items()}
         table = answer.purchases if answer.reachable else answer.candidates
-        return TargetPublic(**summary, purchases=_table(table))
+        return TargetPublic(**answer.summary(), purchases=_table(table))
 
     return await run_in_threadpool(_run, session, settings, request, body.scenario, work)
