@@ -3,7 +3,8 @@ with semi-continuous variables in HiGHS, on the default scenario.
 
 Each charged arc (payer region × provider hospital × procedure) gets z = Σ its flows over the horizon,
 semi-continuous: z = 0 or min ≤ z. The LP becomes a MIP; this script solves the LP and the MIP (with
-a time limit) and prints both objectives and times. Run: `python -m benchmarks.semicontinuous_agreements`.
+a time limit) and prints both objectives and times.
+Run: `python -m benchmarks.semicontinuous_agreements [SECONDS] [LP] [MIP]`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from optimizer.model.matrix import LpMatrix
 from optimizer.solvers.highs import highs_lp, new_highs
 
 
-def main(time_limit: float = 600.0) -> None:
+def main(time_limit: float = 600.0, stages: tuple[str, ...] = ("LP", "MIP")) -> None:
     scenario, base_dir = resolve_scenario(None)
     inst = prepare(scenario, dataset_for(scenario, base_dir))
     f = formulate(inst)
@@ -42,12 +43,14 @@ def main(time_limit: float = 600.0) -> None:
     )
     matrix = LpMatrix.from_formulation(f)
     for name, integral in (("LP", False), ("MIP", True)):
+        if name not in stages:
+            continue
         h = new_highs(scenario.solve)
         h.setOptionValue("time_limit", time_limit)
         lp = highs_lp(matrix, np.arange(matrix.n_cols), np.arange(matrix.n_rows))
         if integral:
             start = matrix.col_offset["arc_total"]
-            lower = lp.col_lower_.copy()
+            lower = np.array(lp.col_lower_, dtype=float)
             lower[start : start + len(arc)] = scenario.policy.min_agreement_cases
             lp.col_lower_ = lower
             kinds = [highspy.HighsVarType.kContinuous] * matrix.n_cols
@@ -67,4 +70,4 @@ def main(time_limit: float = 600.0) -> None:
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 600.0)
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 600.0, tuple(sys.argv[2:]) or ("LP", "MIP"))
