@@ -27,7 +27,7 @@ from api.errors import install_error_handlers
 from api.middleware import BodyLimitMiddleware, NoStoreHeadersMiddleware, UnexpectedErrorMiddleware
 from api.migrate import upgrade_database
 from api.openapi import check_operation_ids, operation_id, type_scenarios
-from api.routes import compare, datasets, evaluate, health, runs, scenarios
+from api.routes import compare, datasets, decisions, evaluate, health, runs, scenarios
 from api.routes.health import capplan_version
 from api.worker import RESTART_REASON, Dispatcher
 
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = sessions
     app.state.dispatcher = None
     install_error_handlers(app)
-    for module in (datasets, scenarios, runs, compare, evaluate, health):
+    for module in (datasets, scenarios, runs, compare, evaluate, decisions, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router, include_in_schema=False)  # /health for load balancers
     app.add_middleware(NoStoreHeadersMiddleware)

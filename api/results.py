@@ -36,6 +36,8 @@ RESULT_TABLES: dict[str, str] = {
     "specialty-plan": "specialty_plan.csv",
     "fairness": "fairness.csv",
     "changes": "changes.csv",
+    "net-balances": "net_balances.csv",
+    "agreement-proposals": "agreement_proposals.csv",
 }
 #: Tables only a simulation run has (`POST /runs` with `simulation`).
 SIMULATION_TABLES: dict[str, str] = {"simulation-bands": "simulation_bands.csv"}
@@ -61,6 +63,10 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "changes": "A re-plan only (previous_run_id): per patient whose proposal changed since the previous plan, "
     "previous and new hospital and week, and the change (moved hospital, moved week, newly proposed, "
     "no longer proposed).",
+    "net-balances": "Per region (whole-patient plan): price-list payments between the regions (paid, received, net = "
+    "paid − received, summing to zero) and new money apart (private purchases, extra theatre days bought).",
+    "agreement-proposals": "Payer region × provider hospital × procedure × quarter, whole patients and SEK; status "
+    "too_small where the arc has fewer patients over the horizon than policy.min_agreement_cases.",
 }
 #: The columns of each result table, as `presentation.result_files.write_results` writes them, and their
 #: JSON type: "text" (ids, labels, weeks), "number", "integer" or "boolean". Every value may be null (an
@@ -209,6 +215,34 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
         "week": "text",
         "change": "text",
     },
+    "net-balances": {
+        "region_id": "text",
+        **dict.fromkeys(
+            [
+                "patients_sent",
+                "patients_received",
+                "paid_internal_sek",
+                "received_internal_sek",
+                "net_internal_sek",
+                "private_purchases_sek",
+                "extra_days_sek",
+                "new_money_sek",
+            ],
+            "number",
+        ),
+    },
+    "agreement-proposals": {
+        "status": "text",
+        "payer_region": "text",
+        "provider_hospital": "text",
+        "provider_region": "text",
+        "private": "boolean",
+        "procedure_id": "text",
+        "quarter": "text",
+        "patients": "number",
+        "amount_sek": "number",
+        "patients_over_horizon": "number",
+    },
 }
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
@@ -229,6 +263,8 @@ _TEXT_COLUMNS = {
     "key",
     "family",
     "message",
+    "quarter",
+    "provider_hospital",
 }
 #: Rows of a JSON page when the client gives no limit.
 DEFAULT_JSON_LIMIT = 1000

@@ -24,13 +24,19 @@ from models.provenance import DatasetMetadata, write_metadata
 from models.scenario import SCENARIOS_DIR
 from optimizer import (
     ResultView,
+    breach_day_prices,
     evaluate_proposal,
+    fewest_extra_days,
     plan,
+    plan_columns,
     plan_standalone,
     plan_sweep,
     plan_variants,
+    rank_purchases,
     read_allocations,
+    read_options,
     resolve_scenario,
+    scenario_options,
     simulate,
 )
 from optimizer import changes as plan_changes
@@ -426,12 +432,16 @@ def compare(
     _banner(synthetic, loc)
     from presentation.comparison_report import comparison_table, comparison_text
 
-    totals = table[table["region_id"] == "total"].reset_index(drop=True)
+    plans = table[["metric", "region_id", *plan_columns(table)]]  # the report makes its own differences
+    totals = plans[plans["region_id"] == "total"].reset_index(drop=True)
     shown = comparison_text(totals, comparison_table(totals, {}, loc), loc).drop(columns=loc._("Region"))
     title = loc._("Comparison (totals; per region in comparison.csv)")
     print_people(shown, title, loc, right=tuple(shown.columns[1:]))
+    first = plan_columns(table)[0]
+    weights = loc._("Weighted breach-days of every plan use the weights of {plan}.").format(plan=first)
+    console.print(weights)
     scenarios = [_scenario_of(source) for source in sources]
-    _write_comparison_reports(table, views, out, loc, scenarios, synthetic)
+    _write_comparison_reports(plans, views, out, loc, scenarios, synthetic)
     console.print(loc._("Comparison written to {out}").format(out=f"[bold]{out}[/bold]"))
 
 
@@ -675,3 +685,89 @@ def simulate_command(
         f"plan {s['plan']:.1f}s, draws {s['draws']:.1f}s"
     )
     console.print(f"Result files written to [bold]{folder}[/bold]")
+
+
+OptionsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--options",
+        help="CSV of purchase options: hospital_id, specialty, days_per_week, price_per_day_sek (and weeks, "
+        "e.g. 2025-W20..2025-W30). Default: the scenario's extra_capacity offers.",
+    ),
+]
+
+
+@app.command()
+def purchases(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    options: OptionsOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder; default results/<name>-decisions.")] = None,
+) -> None:
+    """Breach-days one more theatre day or bed-day avoids, and purchase options ranked by SEK per breach-day avoided.
+
+    Writes breach_day_prices.csv and purchase_options.csv. Each option is planned as a warm-started variant
+    of the scenario without its own offers, with the option's days bought in full.
+    """
+    try:
+        chosen = read_options(options) if options is not None else None
+        loaded, _ = resolve_scenario(scenario)
+        with console.status("breach-day shadow prices ..."):
+            prices = breach_day_prices(loaded if scenario is None else scenario)
+        ranked = None
+        if chosen or scenario_options(loaded):
+            with console.status("planning purchase options ..."):
+                ranked = rank_purchases(scenario, chosen)
+        else:
+            console.print("[yellow]no purchase options: give --options FILE or extra_capacity in the scenario[/yellow]")
+    except CapplanError as error:
+        _fail(error)
+    folder = out or Path("results") / f"{loaded.name}-decisions"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(prices, folder / "breach_day_prices.csv")
+    print_frame(
+        prices.head(15),
+        "Breach-days over 90 avoided by one more day in every week (theatre days per hospital × specialty, bed-days)",
+    )
+    if ranked is not None:
+        write_csv(ranked, folder / "purchase_options.csv")
+        shown = ranked.drop(columns=["warm_started", "seconds", "weeks"])
+        print_frame(shown, "Purchase options, cheapest per breach-day avoided first", {"sek_per_breach_day": "{:,.0f}"})
+    console.print(f"Written to [bold]{folder}[/bold]")
+
+
+@app.command()
+def target(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario YAML; default scenarios/default.yaml.")] = None,
+    share: Annotated[float, typer.Option("--share", help="Highest share over 90 days, e.g. 0.2.")] = 0.2,
+    by: Annotated[str, typer.Option("--by", help="ISO week by whose end the share must be met, e.g. 2025-W30.")] = "",
+    options: OptionsOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder; default results/<name>-target.")] = None,
+) -> None:
+    """The fewest extra theatre days that bring the share over 90 days to --share by the end of week --by.
+
+    Candidates: --options, else the scenario's extra_capacity offers, else every hospital × specialty with
+    theatre days (unlimited days at each). Exit code 1 when no purchase can reach the target.
+    """
+    try:
+        chosen = read_options(options) if options is not None else None
+        with console.status("solving the target question ..."):
+            answer = fewest_extra_days(scenario, share, by or _last_week(scenario), chosen)
+    except CapplanError as error:
+        _fail(error)
+    folder = out or Path("results") / f"{resolve_scenario(scenario)[0].name}-target"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "target.json").write_text(json.dumps(answer.summary(), indent=2), encoding="utf-8")
+    write_csv(answer.purchases if answer.reachable else answer.candidates, folder / "target_purchases.csv")
+    console.print(answer.message)
+    if answer.reachable:
+        print_frame(answer.purchases, "Theatre days to buy (whole days a week, from the start to the target week)")
+    console.print(f"Written to [bold]{folder}[/bold]")
+    if not answer.reachable:
+        raise typer.Exit(code=1)
+
+
+def _last_week(scenario: Path | None) -> str:
+    loaded, _ = resolve_scenario(scenario)
+    from models.weeks import week_labels
+
+    return week_labels(loaded.start_week, loaded.horizon_weeks)[-1]

@@ -182,6 +182,7 @@ class Policy(_Strict):
     no_region_worse_off: bool = False
     fairness: list[Fairness] = Field(default_factory=list)
     frozen_weeks: int = Field(default=1, ge=0, le=104)
+    min_agreement_cases: float = Field(default=10.0, ge=0, le=1e6)  # fewer over the horizon: too small to agree on
 
     @field_validator("share_accepting_travel")
     @classmethod

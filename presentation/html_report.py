@@ -17,6 +17,7 @@ import pandas as pd
 from models.atomic import replace_text
 from models.objective import OBJECTIVE_TERMS, objective_contributions, term_weights
 from optimizer import PlanResult, SimulationResult, collaboration_value
+from presentation import decision_sections
 from presentation.capacity_pressure import bed_pressure, theatre_pressure
 from presentation.comparison_report import comparison_report_html
 from presentation.display import for_people, name_maps, whole_numbers
@@ -396,6 +397,7 @@ def plan_report_html(
         body += _winners_and_losers(result, standalone, names, loc)
     body += _figures(result, names, loc)
     body += _tables(result, loc)
+    body += decision_sections.report_sections(result, loc)  # money: internal balances, new money, agreements
     body += _appendix(result, standalone, names, loc)
     title = "capplan: " + result.scenario.name
     synthetic = synthetic or result.instance.dataset.synthetic  # the dataset says so (`models.provenance`)

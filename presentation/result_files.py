@@ -9,7 +9,7 @@ import yaml
 
 from models.atomic import replace_folder
 from models.numbers import write_csv
-from optimizer import PlanResult, changes
+from optimizer import PlanResult, changes, money_tables
 
 #: File name → how to get its table from a result.
 RESULT_TABLES = {
@@ -28,6 +28,8 @@ RESULT_TABLES = {
     "hospitals.csv": lambda r: r.instance.dataset.hospitals[["hospital_id", "name", "region_id", "level"]],
     "proposals.csv": lambda r: r.proposals,
     "changes.csv": lambda r: changes(r) if r.instance.previous is not None else None,  # re-plans only
+    "net_balances.csv": lambda r: money_tables(r)["net_balances"],
+    "agreement_proposals.csv": lambda r: money_tables(r)["agreement_proposals"],
 }
 
 

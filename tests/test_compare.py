@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from optimizer import METRICS, ResultView, compare, plan
 from optimizer.evaluation import evaluate_flows
+from optimizer.results.comparison import plan_columns
 from presentation.result_files import write_results
 from tests.factory import random_dataset, scenario
 
@@ -33,7 +35,7 @@ def test_totals_add_up_and_ratios_lie_between_the_regions(plans, tmp_path):
     write_results(plans[1], tmp_path / "second")
     table = compare([ResultView.from_plan(plans[0]), ResultView.from_folder(tmp_path / "second")])
     assert list(table["metric"].unique()) == list(METRICS)
-    for column in table.columns[2:]:
+    for column in table.columns[2:-1]:  # plans and differences; the last column is the note
         assert table[column].dtype == float
         for metric, how in METRICS.items():
             rows = table[table["metric"] == metric].set_index("region_id")[column]
@@ -83,3 +85,30 @@ def test_compare_cli_writes_plain_decimals(plans, tmp_path):
     text = (out / "comparison.csv").read_text(encoding="utf-8")
     assert not re.search(r"\d[eE][+-]?\d", text)
     assert "treatment_cost_sek" in text and "extra_capacity_sek" in text
+
+
+def test_every_plan_is_weighted_with_the_first_plans_weights_and_differences_are_against_it(plans):
+    default, heavy = plans  # heavy weighs a breach-day over 90 fifty times
+    table = compare([ResultView.from_plan(default), ResultView.from_plan(heavy)])
+    assert plan_columns(table) == ["test", "test#2"]
+    total = table[table["region_id"] == "total"].set_index("metric")
+    w = default.scenario.weights
+    breach = {theta: heavy.lp.terms[f"breach_days_{theta}"] for theta in (90, 180, 365)}
+    expected = w.over_90 * breach[90] + w.over_180 * breach[180] + w.over_365 * breach[365]
+    assert total.loc["weighted_breach_days", "test#2"] == pytest.approx(expected)
+    assert heavy.scenario.weights.over_90 == 50 and expected < heavy.lp.region_totals["weighted_breach_days"].sum()
+    assert "weights of test" in total.loc["weighted_breach_days", "note"]
+    difference = table["test#2 − test"]
+    assert np.allclose(difference, table["test#2"] - table["test"])
+    # the other way round the heavy weights apply to both
+    swapped = compare([ResultView.from_plan(heavy), ResultView.from_plan(default)])
+    swapped_total = swapped[swapped["region_id"] == "total"].set_index("metric")
+    assert swapped_total.loc["weighted_breach_days", "test"] == pytest.approx(
+        50 * breach[90] + breach[180] + 2 * breach[365]
+    )
+
+
+def test_weights_are_read_back_from_a_result_folder(plans, tmp_path):
+    write_results(plans[1], tmp_path / "heavy")
+    view = ResultView.from_folder(tmp_path / "heavy")
+    assert view.weights == plans[1].scenario.weights

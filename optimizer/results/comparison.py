@@ -2,6 +2,11 @@
 
 A plan can be an in-memory `PlanResult` or a result folder written by `capplan run` (so proposals
 made elsewhere, or runs from last week, compare the same way). Both become a `ResultView`.
+
+Every plan is measured with one set of weights, the first plan's: a plan's weighted breach-days are
+recomputed from its unweighted breach-days per tier, so a scenario that weighs waits over a year
+more heavily does not look worse for its own weights. Difference columns give each plan minus the
+first one.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from models.numbers import clean_noise
+from models.scenario import Scenario, Weights
 from models.shares import share
 from optimizer.results.plan_result import PlanResult
 
@@ -48,6 +55,7 @@ class ResultView:
     theatre_use: pd.DataFrame
     payments: pd.DataFrame
     hospitals: pd.DataFrame  # hospital_id, region_id
+    weights: Weights | None = None  # the plan's own objective weights (None: a folder without scenario.yaml)
 
     @classmethod
     def from_plan(cls, result: PlanResult) -> ResultView:
@@ -59,6 +67,7 @@ class ResultView:
             theatre_use=result.lp.theatre_use,
             payments=result.lp.payments,
             hospitals=result.instance.dataset.hospitals[["hospital_id", "region_id"]],
+            weights=result.scenario.weights,
         )
 
     @classmethod
@@ -73,11 +82,18 @@ class ResultView:
             theatre_use=pd.read_csv(folder / "theatre_use.csv"),
             payments=pd.read_csv(folder / "payments.csv"),
             hospitals=pd.read_csv(folder / "hospitals.csv"),
+            weights=_folder_weights(folder),
         )
 
-    def region_metrics(self) -> pd.DataFrame:
-        """One row per region and a 'total' row, one column per metric."""
+    def region_metrics(self, weights: Weights | None = None) -> pd.DataFrame:
+        """One row per region and a 'total' row, one column per metric.
+
+        `weights` (default: the plan's own) weigh the breach-days per tier into `weighted_breach_days`.
+        """
         table = self.region_totals.set_index("region_id").copy()
+        weights = weights or self.weights
+        if weights is not None:
+            table["weighted_breach_days"] = weighted_breach_days(table, weights)
         if "treatment_cost_sek" not in table:  # a folder written before the costs had one name each
             table["treatment_cost_sek"] = table["cost_sek"]
             table["cost_sek"] = table["treatment_cost_sek"] + table["extra_capacity_sek"]
@@ -96,12 +112,46 @@ class ResultView:
         return table[list(METRICS)]
 
 
+def weighted_breach_days(table: pd.DataFrame, weights: Weights) -> pd.Series:
+    """w90·breach_days_90 + w180·breach_days_180 + w365·breach_days_365 per row of `table`."""
+    return (
+        weights.over_90 * table["breach_days_90"]
+        + weights.over_180 * table["breach_days_180"]
+        + weights.over_365 * table["breach_days_365"]
+    )
+
+
+def _folder_weights(folder: Path) -> Weights | None:
+    path = folder / "scenario.yaml"
+    if not path.exists():
+        return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return Scenario.model_validate(data).weights if isinstance(data, dict) else None
+
+
+def difference_name(plan: str, first: str) -> str:
+    """The name of the column `plan` − `first`."""
+    return f"{plan} − {first}"
+
+
+def plan_columns(table: pd.DataFrame) -> list[str]:
+    """The plan columns of a `compare` table (without the difference and note columns)."""
+    return list(table.attrs.get("plans", [c for c in table.columns[2:] if c != "note" and " − " not in str(c)]))
+
+
 def compare(views: list[ResultView]) -> pd.DataFrame:
-    """Long table: metric, region_id, one column per plan (names made unique), in METRICS order."""
+    """Long table: metric, region_id, one column per plan (names made unique), in METRICS order; then one
+    difference column per later plan (`<plan> − <first>`) and a `note`.
+
+    `weighted_breach_days` of every plan is computed with the first plan's weights (the note of its
+    rows says which), so the plans are measured on one scale. `table.attrs["plans"]` names the plan
+    columns (`plan_columns`).
+    """
     names = _unique([v.name for v in views])
+    weights = views[0].weights if views else None
     columns = {}
     for name, view in zip(names, views, strict=True):
-        columns[name] = view.region_metrics().stack()
+        columns[name] = view.region_metrics(weights).stack()
     table = pd.DataFrame(columns)
     table.index.names = ["region_id", "metric"]
     table = table.reset_index()
@@ -111,7 +161,18 @@ def compare(views: list[ResultView]) -> pd.DataFrame:
     table = table.sort_values(["metric", "region_id"]).reset_index(drop=True)
     table["metric"] = table["metric"].astype(str)
     table["region_id"] = table["region_id"].astype(str)
-    return clean_noise(table[["metric", "region_id", *names]])  # 7e-15 patients is 0 to a reader
+    for name in names[1:]:
+        table[difference_name(name, names[0])] = table[name] - table[names[0]]
+    table["note"] = ""
+    if weights is not None:
+        note = (
+            f"weighted with the weights of {names[0]}: over_90 {weights.over_90:g}, "
+            f"over_180 {weights.over_180:g}, over_365 {weights.over_365:g}"
+        )
+        table.loc[table["metric"] == "weighted_breach_days", "note"] = note
+    table = clean_noise(table)  # 7e-15 patients is 0 to a reader
+    table.attrs["plans"] = names
+    return table
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -13,6 +13,8 @@ from api.results import RESULT_TABLES, SIMULATION_TABLES, TABLE_COLUMNS
 from tests.api.helpers import READ
 
 EXPECTED_IDS = {
+    "rank_purchases",
+    "target_question",
     "create_dataset",
     "list_datasets",
     "get_dataset",
