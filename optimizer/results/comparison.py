@@ -161,6 +161,7 @@ def compare(views: list[ResultView]) -> pd.DataFrame:
     table = table.sort_values(["metric", "region_id"]).reset_index(drop=True)
     table["metric"] = table["metric"].astype(str)
     table["region_id"] = table["region_id"].astype(str)
+    table = table[["metric", "region_id", *names]]
     for name in names[1:]:
         table[difference_name(name, names[0])] = table[name] - table[names[0]]
     table["note"] = ""

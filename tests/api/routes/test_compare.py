@@ -15,7 +15,7 @@ def test_two_runs_side_by_side(service):
     response = service.client.post("/api/v1/compare", json={"runs": [base, closed]}, headers=READ)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["columns"] == ["metric", "region_id", "base", "closed"]
+    assert body["columns"] == ["metric", "region_id", "base", "closed", "closed − base", "note"]
     assert body["runs"] == {"base": base, "closed": closed}
     table = pd.DataFrame(body["rows"])
     assert list(dict.fromkeys(table["metric"])) == list(METRICS)
@@ -30,13 +30,13 @@ def test_compare_as_csv_with_labels(service):
     )
     assert response.status_code == 200
     table = pd.read_csv(io.StringIO(response.text))
-    assert list(table.columns) == ["metric", "region_id", "A", "B"]
+    assert list(table.columns) == ["metric", "region_id", "A", "B", "B − A", "note"]
 
 
 def test_the_same_run_twice_gets_unique_columns(service):
     base = service.runs["base"]["id"]
     body = service.client.post("/api/v1/compare", json={"runs": [base, base]}, headers=READ).json()
-    assert len(set(body["columns"])) == 4
+    assert len(set(body["columns"])) == 6  # metric, region_id, two plans, their difference, note
 
 
 def test_only_finished_runs_can_be_compared(service):
