@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from models.simulation_settings import OfferAcceptance, SimulationSettings
-from optimizer import evaluate_flows, simulate
+from optimizer import evaluate_flows, plan, simulate
 from optimizer.simulation.draws import answer_offers, cancel_theatre_days, draw_demand
 from optimizer.simulation.plan_replay import planned_scenario, replay_draw
 from tests.factory import random_dataset, scenario
@@ -169,3 +169,27 @@ def test_weekly_replanning_keeps_every_patient_accounted_for():
     start = float((dataset.waiting_list["status"] == "waiting").sum())
     expected = start + (arrivals - total["treated"]).cumsum()
     assert np.allclose(total["waiting"].to_numpy(), expected.to_numpy())
+
+
+def test_each_weekly_re_plan_starts_from_the_previous_weeks_proposals(monkeypatch):
+    # `replan_week` calls `optimizer.replan` with the proposals of the plan made the week before:
+    # week 2 with the scenario's own plan's, week 3 with week 2's re-plan's, and so on.
+    from optimizer.simulation import weekly
+
+    calls = []
+    real_replan = weekly.replan
+
+    def recording_replan(scenario, previous, *, dataset):
+        result = real_replan(scenario, previous, dataset=dataset)
+        calls.append((scenario.start_week, scenario.policy.frozen_weeks, previous.copy(), result.proposals.copy()))
+        return result
+
+    monkeypatch.setattr(weekly, "replan", recording_replan)
+    dataset = random_dataset(3, weeks=6)
+    simulate(_scenario(3), dataset=dataset, draws=1, seed=2, engine="local", replan="weekly")
+    plan_weeks = ["2025-W15", "2025-W16"]  # weeks 2 and 3 of a plan from 2025-W14
+    assert [week for week, *_ in calls] == plan_weeks and all(frozen == 0 for _, frozen, *_ in calls)
+    first_plan = planned_scenario(plan(_scenario(3), dataset=dataset)).proposals
+    pd.testing.assert_frame_equal(calls[0][2].reset_index(drop=True), first_plan)
+    week2 = calls[0][3][calls[1][2].columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(calls[1][2].reset_index(drop=True), week2)

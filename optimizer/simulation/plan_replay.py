@@ -17,6 +17,7 @@ import pandas as pd
 from models.dataset import Dataset
 from models.scenario import Scenario
 from optimizer.evaluation import FLOW_COLUMNS, evaluate_flows
+from optimizer.replanning import PREVIOUS_COLUMNS
 from optimizer.results.plan_result import PlanResult
 from optimizer.simulation.counts import backlog_days, by_level, evaluation_counts
 from optimizer.simulation.draws import answer_offers, cancel_theatre_days, draw_demand
@@ -42,6 +43,7 @@ class PlannedScenario:
     flows: pd.DataFrame
     theatre_days: pd.DataFrame
     backlog: pd.DataFrame
+    proposals: pd.DataFrame  # the plan's patient proposals (`PREVIOUS_COLUMNS`): weekly re-plans start from them
 
 
 def planned_scenario(result: PlanResult) -> PlannedScenario:
@@ -65,6 +67,7 @@ def planned_scenario(result: PlanResult) -> PlannedScenario:
         flows=flows[[*FLOW_COLUMNS, *FLOW_ATTRIBUTES]].reset_index(drop=True),
         theatre_days=theatre_days,
         backlog=backlog_days(inst.dataset, base, list(inst.weeks)),
+        proposals=result.proposals[PREVIOUS_COLUMNS].reset_index(drop=True),
     )
 
 

@@ -3,8 +3,8 @@ week of the plan happens.
 
 Week w (the scenario's plan weeks, in order):
 1. the plan: week 1 of the scenario's plan for w = 1, else `replan_week` of the updated list
-   (the same scenario with the rolling horizon from week w: as many weeks as the scenario's horizon,
-   or as the dataset describes), warm-started from the previous week's solver model;
+   (`optimizer.replan` from last week's proposals, with the rolling horizon from week w: as many
+   weeks as the scenario's horizon, or as the dataset describes);
 2. theatre days lost to cancellations take patients off that week's flows (`draws.cancel_theatre_days`);
 3. the independent evaluator (`optimizer.evaluation`) replays the week's flows on the list and names
    the patients treated and where, earliest deadline first;
@@ -18,10 +18,9 @@ Week w (the scenario's plan weeks, in order):
    forecast. They arrive after the week's treatment (not treated in their first week);
 6. counts at the end of the week, from the list itself (patient by patient).
 
-`replan_week` is the one place that makes a week's plan: the lead may point it at `optimizer.replan`
-(bookings, frozen weeks, change penalty) once that exists. Until then a re-plan is a fresh plan, so
-with `policy.transfer_lead_weeks` > 0 no patient is ever moved away (the plan's first week offers only
-listed hospitals, and nothing books the later weeks' offers).
+`replan_week` is the one place that makes a week's plan. With `policy.transfer_lead_weeks` > 0 a
+re-plan's first week offers only listed hospitals; offers elsewhere made in earlier weeks' plans are
+kept by the change penalty where the re-plan allows.
 """
 
 from __future__ import annotations
@@ -39,18 +38,23 @@ from models.simulation_settings import SimulationSettings
 from models.weeks import parse_iso_week, week_labels
 from optimizer.evaluation import FLOW_COLUMNS, evaluate_flows
 from optimizer.model.scenario_changes import apply_changes
-from optimizer.planning import plan
+from optimizer.replanning import PREVIOUS_COLUMNS, replan
 from optimizer.simulation.counts import by_level
 from optimizer.simulation.draws import cancel_theatre_days, draw_demand
 from optimizer.simulation.plan_replay import PlannedScenario, planned_scenario
-from optimizer.solvers.strategy import WarmStart
 
 
-def replan_week(scenario: Scenario, dataset: Dataset, week: str, warm: WarmStart) -> pd.DataFrame:
-    """The whole-patient flows of `week` in a plan of `dataset`'s list from `week` on (rolling horizon).
+def replan_week(
+    scenario: Scenario, dataset: Dataset, week: str, previous: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Week `week`'s whole-patient flows in a re-plan of `dataset`'s list from `week` on, and the re-plan's
+    patient proposals (for next week's re-plan).
 
-    The horizon is the scenario's, cut where the dataset's capacity or demand weeks end. This is the
-    hook for `optimizer.replan`: replace the `plan` call to keep last week's promises.
+    A rolling horizon: the scenario's, cut where the dataset's capacity or demand weeks end. The re-plan
+    is `optimizer.replan` from last week's proposals `previous`: the change penalty
+    (`weights.change`) keeps each patient's previous offer unless moving them is clearly better. No
+    week is frozen here (`policy.frozen_weeks: 0`): only the plan's first week happens before the
+    next re-plan, and last week's plan of this week is what the penalty anchors to.
     """
     known = set(dataset.capacity["week"]) & (set(dataset.demand["week"]) or set(dataset.capacity["week"]))
     horizon = 0
@@ -58,9 +62,11 @@ def replan_week(scenario: Scenario, dataset: Dataset, week: str, warm: WarmStart
         if label not in known:
             break
         horizon += 1
-    rolling = scenario.model_copy(update={"start_week": week, "horizon_weeks": max(horizon, 1)})
-    flows = planned_scenario(plan(rolling, dataset=dataset, warm=warm)).flows
-    return flows[flows["week"] == week].reset_index(drop=True)
+    policy = scenario.policy.model_copy(update={"frozen_weeks": 0})
+    rolling = scenario.model_copy(update={"start_week": week, "horizon_weeks": max(horizon, 1), "policy": policy})
+    result = replan(rolling, previous, dataset=dataset)
+    flows = planned_scenario(result).flows
+    return flows[flows["week"] == week].reset_index(drop=True), result.proposals[PREVIOUS_COLUMNS]
 
 
 def weekly_draw(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.DataFrame:
@@ -69,7 +75,7 @@ def weekly_draw(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.Da
     settings = scenario.simulation
     rng = np.random.default_rng(seed)
     dataset = planned.base
-    warm = WarmStart()
+    proposals = planned.proposals
     outcomes = []
     for w, week in enumerate(planned.weeks):
         monday = parse_iso_week(week)
@@ -77,7 +83,7 @@ def weekly_draw(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.Da
         if w == 0:  # the list is the scenario's own: its plan is the one already made
             flows = planned.flows[planned.flows["week"] == week].reset_index(drop=True)
         else:
-            flows = replan_week(scenario, dataset, week, warm)
+            flows, proposals = replan_week(scenario, dataset, week, proposals)
         one_week = scenario.model_copy(update={"start_week": week, "horizon_weeks": 1})
         changed = apply_changes(dataset, one_week)
         capacity = changed.capacity[changed.capacity["week"] == week]
