@@ -17,6 +17,7 @@ import pandas as pd
 from api.db import compress, decompress
 from api.logs import safe_traceback
 from models.numbers import NOISE, plain
+from optimizer import BALANCE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ RESULT_TABLES: dict[str, str] = {
     "net-balances": "net_balances.csv",
     "agreement-proposals": "agreement_proposals.csv",
 }
+#: Tables of RESULT_TABLES only a re-plan has (`POST /runs` with `previous_run_id`); other runs answer 404.
+REPLAN_TABLES = frozenset({"changes"})
 #: Tables only a simulation run has (`POST /runs` with `simulation`).
 SIMULATION_TABLES: dict[str, str] = {"simulation-bands": "simulation_bands.csv"}
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -217,19 +220,7 @@ TABLE_COLUMNS: dict[str, dict[str, str]] = {
     },
     "net-balances": {
         "region_id": "text",
-        **dict.fromkeys(
-            [
-                "patients_sent",
-                "patients_received",
-                "paid_internal_sek",
-                "received_internal_sek",
-                "net_internal_sek",
-                "private_purchases_sek",
-                "extra_days_sek",
-                "new_money_sek",
-            ],
-            "number",
-        ),
+        **dict.fromkeys(BALANCE_COLUMNS[1:], "number"),
     },
     "agreement-proposals": {
         "status": "text",

@@ -529,7 +529,7 @@ def national_tables(
     }
     waiting = tables["waiting_list.csv"]  # priorities drawn last, as in `models.generate.generate`
     tables["waiting_list.csv"] = waiting.assign(priority=g.draw_priorities(waiting, tables["priorities.csv"], rng))
-    return {name: frame[FILES[name].column_names].reset_index(drop=True) for name, frame in tables.items()}
+    return {name: frame[FILES[name].columns_in(frame.columns)].reset_index(drop=True) for name, frame in tables.items()}
 
 
 def to_dataset(tables: dict[str, pd.DataFrame], name: str, start_week: str = START_WEEK) -> Dataset:
@@ -537,7 +537,13 @@ def to_dataset(tables: dict[str, pd.DataFrame], name: str, start_week: str = STA
     typed = {}
     for file, spec in FILES.items():
         frame = tables[file].reset_index(drop=True)
-        typed[file.removesuffix(".csv")] = pd.DataFrame({c.name: _typed(frame[c.name], c.type) for c in spec.columns})
+        columns = {
+            c.name: frame[c.name] if c.name in frame else pd.Series([c.default] * len(frame), dtype=object)
+            for c in spec.columns  # a column left out (bookings) holds its default, as the loader reads it
+        }
+        typed[file.removesuffix(".csv")] = pd.DataFrame(
+            {n: _typed(v, c.type) for (n, v), c in zip(columns.items(), spec.columns, strict=True)}
+        )
     return Dataset(name=name, plan_start=parse_iso_week(start_week), **typed)
 
 

@@ -155,6 +155,12 @@ class FileSpec:
         """The column names, in order."""
         return [c.name for c in self.columns]
 
+    def columns_in(self, frame_columns) -> list[str]:
+        """The contract's columns, in order, that a table with `frame_columns` writes: every column that
+        must be there, and those that may be left out (a default) only where the table has them."""
+        present = set(frame_columns)
+        return [c.name for c in self.columns if not c.may_be_left_out or c.name in present]
+
     def column(self, name: str) -> Column:
         """The column called `name`."""
         return next(c for c in self.columns if c.name == name)

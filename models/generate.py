@@ -1290,7 +1290,7 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     waiting = tables["waiting_list.csv"]
     tables["waiting_list.csv"] = waiting.assign(priority=draw_priorities(waiting, tables["priorities.csv"], rng))
     log_capacity_balance(tables, cal)
-    return {name: frame[FILES[name].column_names] for name, frame in tables.items()}
+    return {name: frame[FILES[name].columns_in(frame.columns)] for name, frame in tables.items()}
 
 
 def log_capacity_balance(tables: dict[str, pd.DataFrame], cal: pd.DataFrame) -> None:

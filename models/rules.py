@@ -14,6 +14,9 @@ from models.dataset import Dataset
 
 #: Breach thresholds in days: the care guarantee (90) and the national statistic's further tiers.
 THRESHOLDS = (90, 180, 365)
+#: Tier offsets τ_j: a patient of priority k is over tier j when waiting longer than L_k + τ_j days
+#: (a routine patient, L = 90: over 90, 180 and 365 days).
+TIER_OFFSETS = {90: 0, 180: 90, 365: 275}
 #: Road distance = this factor × great-circle distance between hospitals.
 ROAD_FACTOR = 1.25
 EARTH_RADIUS_KM = 6371.0

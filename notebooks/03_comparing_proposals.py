@@ -40,7 +40,7 @@ import plotly.express as px
 from IPython.display import display
 
 from models.scenario import SCENARIOS_DIR, load_scenario
-from optimizer import ResultView, compare, dataset_for, evaluate_proposal, plan
+from optimizer import ResultView, compare, dataset_for, evaluate_proposal, plan, plan_columns
 from presentation.labels import PLAN_PALETTE, region_names, swedish_key
 
 results = {}
@@ -68,10 +68,12 @@ def by_region_name(table):  # rows renamed from region ids to names, Swedish ord
 #
 # One column per scenario, totals for the whole health-care region. Breach-days count days spent beyond a
 # threshold (7 per patient and week). The scenarios weigh the thresholds differently (`clear-365` puts far
-# more weight on waits over a year), so compare the unweighted rows, not the weighted one.
+# more weight on waits over a year); `compare` weighs every plan with the first plan's weights, so the
+# weighted row is on one scale. It also adds difference columns and a note: keep the plans' own columns.
 
 # %%
 comparison = compare([ResultView.from_plan(r) for r in results.values()])
+comparison = comparison[["metric", "region_id", *plan_columns(comparison)]]
 totals = comparison[comparison["region_id"] == "total"].set_index("metric").drop(columns="region_id").astype(float)
 rows = {
     "breach_days_90": "breach-days over 90",

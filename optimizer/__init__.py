@@ -41,7 +41,7 @@ from optimizer.planning import (
 from optimizer.proposal_evaluation import ALLOCATION_COLUMNS, ProposalEvaluation, evaluate_proposal, read_allocations
 from optimizer.replanning import changes, replan
 from optimizer.results.comparison import METRICS, ResultView, compare, plan_columns
-from optimizer.results.money import agreement_proposals, money_tables, net_balances
+from optimizer.results.money import BALANCE_COLUMNS, agreement_proposals, money_tables, net_balances
 from optimizer.results.plan_result import PlanResult
 from optimizer.results.tables import PlanTables, cumulative_treated, waiting_bands
 from optimizer.simulation import BAND_COLUMNS, SimulationResult, plan_sweep, simulate
@@ -49,6 +49,7 @@ from optimizer.solvers.strategy import Progress, WarmStart
 
 __all__ = [
     "ALLOCATION_COLUMNS",
+    "BALANCE_COLUMNS",
     "BAND_COLUMNS",
     "METRICS",
     "Evaluation",

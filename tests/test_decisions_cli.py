@@ -60,10 +60,13 @@ def test_compare_prints_shares_as_percentages_and_the_weights_note(tmp_path):
     for name, weights in (("a", {}), ("b", {"over_90": 50.0})):
         scenario_path = _scenario(tmp_path / name, f"weights: {json.dumps(weights)}\n" if weights else "")
         folders.append(write_results(plan(scenario_path, dataset=ds), tmp_path / name / "run"))
-    outcome = CliRunner().invoke(app, ["compare", *map(str, folders), "--out", str(tmp_path / "c")])
+    outcome = CliRunner().invoke(app, ["compare", *map(str, folders), "--out", str(tmp_path / "c"), "--lang", "en"])
     assert outcome.exit_code == 0, outcome.output
-    line = next(row for row in outcome.output.splitlines() if "share_over_90" in row)
+    line = next(row for row in outcome.output.splitlines() if "Share over 90 days at end" in row)
     assert re.search(r"\d+\.\d\d%", line)  # not "0.3" for every plan
-    assert "weighted with the weights of sc" in outcome.output.replace("\n", " ")
+    assert "Weighted breach-days of every plan use the weights of sc." in " ".join(outcome.output.split())
+    swedish = CliRunner().invoke(app, ["compare", *map(str, folders), "--out", str(tmp_path / "sv")])
+    line = next(row for row in swedish.output.splitlines() if "Andel över 90 dagar vid slut" in row)
+    assert re.search(r"\d+,\d\d\u00a0%", line)  # Swedish: decimal comma, space before the sign
     table = pd.read_csv(tmp_path / "c" / "comparison.csv")
     assert "sc#2 − sc" in table.columns

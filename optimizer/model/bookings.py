@@ -21,11 +21,9 @@ import pandas as pd
 from models.bookings import booked_mask, late_booking_problems
 from models.dataset import DEFAULT_PRIORITY, Dataset
 from models.errors import DatasetError
-from models.rules import THRESHOLDS, fallback_hospitals
+from models.rules import THRESHOLDS, TIER_OFFSETS, fallback_hospitals
 from models.weeks import parse_iso_week
 
-#: Tier offsets τ_j (as `optimizer.model.instance.TIER_OFFSETS`).
-_TIER_OFFSETS = {90: 0, 180: 90, 365: 275}
 BOOKING_COLUMNS = [
     "patient_id",
     "region_id",
@@ -118,5 +116,5 @@ def booking_counts(bookings: pd.DataFrame, horizon: int) -> dict[str, np.ndarray
     counts = {"waiting": untreated, "treated": (t == booked_t).astype(float)}
     for theta in THRESHOLDS:
         counts[f"over_{theta}_days"] = untreated * (offset + theta < end)
-        counts[f"over_{theta}"] = untreated * (offset + limit + _TIER_OFFSETS[theta] < end)
+        counts[f"over_{theta}"] = untreated * (offset + limit + TIER_OFFSETS[theta] < end)
     return counts

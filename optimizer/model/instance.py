@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from models.dataset import DEFAULT_PRIORITY, Dataset
-from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, fallback_hospitals, road_km
+from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, TIER_OFFSETS, fallback_hospitals, road_km
 from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
 from optimizer.model.anchor import anchor_cells
@@ -40,8 +40,6 @@ from optimizer.model.bookings import booking_rows, net_of_bookings
 
 log = logging.getLogger(__name__)
 
-#: Tier offsets τ_j: a patient of priority k is over tier j when waiting longer than L_k + τ_j days.
-TIER_OFFSETS = {90: 0, 180: 90, 365: 275}
 GROUP_KEYS = ["region_id", "listed_hospital_id", "procedure_id", "class"]
 QUEUE_KEYS = [*GROUP_KEYS, "priority"]
 

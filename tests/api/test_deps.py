@@ -14,7 +14,15 @@ from api.main import create_app
 from tests.api.helpers import READ, READ_KEY, WRITE, WRITE_KEY, make_settings
 
 #: POST endpoints that only read: comparing and evaluating store nothing.
-READING_POSTS = {"/api/v1/compare", "/api/v1/compare.csv", "/api/v1/evaluate", "/api/v1/evaluate/csv"}
+# computations that store nothing: a read key may ask for them
+READING_POSTS = {
+    "/api/v1/compare",
+    "/api/v1/compare.csv",
+    "/api/v1/evaluate",
+    "/api/v1/evaluate/csv",
+    "/api/v1/decisions/purchases",
+    "/api/v1/decisions/target",
+}
 
 
 def _operations(client) -> list[tuple[str, str]]:

@@ -168,7 +168,8 @@ def test_uvicorn_serves_plans_and_survives_a_kill(tmp_path, small_zip):
             "region_id,listed_hospital_id,procedure_id,class,priority"
         )
         comparison = client.post("/api/v1/compare", json={"runs": [base, closed]}, headers=READ)
-        assert comparison.status_code == 200 and comparison.json()["columns"][2:] == ["base", "closed"]
+        assert comparison.status_code == 200
+        assert comparison.json()["columns"][2:] == ["base", "closed", "closed − base", "note"]
         plan = client.get(f"/api/v1/runs/{base}/integer-plan?limit=100000", headers=READ).json()["rows"]
         evaluation = client.post(
             "/api/v1/evaluate", json={"scenario": "base", "allocations": plan, "optimum_run": base}, headers=READ

@@ -46,7 +46,15 @@ from tests.reliability.support import running_app
 PUBLIC = {"/health", "/api/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 PUBLIC |= set(WEB_PAGES)  # the web page's pages hold no data: it calls the API with the user's key
 #: POST operations that only read: comparing and evaluating store nothing.
-READING_POSTS = {"/api/v1/compare", "/api/v1/compare.csv", "/api/v1/evaluate", "/api/v1/evaluate/csv"}
+# computations that store nothing: a read key may ask for them
+READING_POSTS = {
+    "/api/v1/compare",
+    "/api/v1/compare.csv",
+    "/api/v1/evaluate",
+    "/api/v1/evaluate/csv",
+    "/api/v1/decisions/purchases",
+    "/api/v1/decisions/target",
+}
 
 
 @pytest.fixture(scope="module")
