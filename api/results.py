@@ -47,22 +47,24 @@ SIMULATION_TABLES: dict[str, str] = {"simulation-bands": "simulation_bands.csv"}
 TABLE_DESCRIPTIONS: dict[str, str] = {
     "simulation-bands": "A simulation run's P10/P50/P90 (and mean) over its draws per level (region, procedure, "
     "total), member, week and metric (waiting, over_90, breach_days, treated).",
-    "kpis": "Per region × week: waiting, over 90/180/365, share over 90 (excl. MoV/PvV), MoV/PvV.",
-    "region-totals": "Per region: breach-days, patients over θ at the end, treated, treated elsewhere, SEK, km.",
+    "kpis": "Per region × week (the LP, fractional): waiting, over 90/180/365, share over 90 (excl. MoV/PvV), MoV/PvV.",
+    "region-totals": "Per region (whole-patient plan): breach-days, patients over θ at the end, treated, "
+    "treated elsewhere, SEK, km.",
     "allocations": "The LP's flows: region_id, procedure_id, class, hospital_id, week, patients (fractional).",
     "integer-plan": "The integer plan: the same flows in whole patients, keeping every constraint.",
     "integer-kpis": "Region KPIs of the integer plan.",
-    "payments": "Payer region × provider region: patients and SEK under the price list.",
+    "payments": "Payer region × provider region (whole-patient plan): patients and SEK under the price list.",
     "shadow-prices": "Objective saved by one more theatre day or bed-day per hospital and week.",
-    "theatre-use": "Per hospital × specialty × week: theatre days, extra days used, used, utilisation.",
-    "bed-use": "Per hospital × week: bed-days available, used, utilisation.",
+    "theatre-use": "Per hospital × specialty × week (whole-patient plan): theatre days, extra days used, used, "
+    "utilisation.",
+    "bed-use": "Per hospital × week (whole-patient plan): bed-days available, used, utilisation.",
     "proposals": "Patient-level proposals: which waiting patient (pseudonymous id) to offer which hospital "
     "in which week, oldest first.",
-    "procedure-totals": "Per procedure: patients, treated, weighted breach-days (per patient), over 90 and waiting "
-    "at the end, median wait at treatment.",
-    "specialty-plan": "Per specialty × hospital × week: patients waiting, theatre days available and used, "
-    "bed-days used.",
-    "fairness": "Per fairness entry and procedure or region: target, treated, shortfall.",
+    "procedure-totals": "Per procedure (whole-patient plan): patients, treated, weighted breach-days (per "
+    "patient), over 90 and waiting at the end, median wait at treatment.",
+    "specialty-plan": "Per specialty × hospital × week (whole-patient plan): patients waiting, theatre days "
+    "available and used, bed-days used.",
+    "fairness": "Per fairness entry and procedure or region (whole-patient plan): target, treated, shortfall.",
     "changes": "A re-plan only (previous_run_id): per patient whose proposal changed since the previous plan, "
     "previous and new hospital and week, and the change (moved hospital, moved week, newly proposed, "
     "no longer proposed).",

@@ -11,20 +11,23 @@ from models.atomic import replace_folder
 from models.numbers import write_csv
 from optimizer import PlanResult, changes, money_tables
 
-#: File name → how to get its table from a result.
+#: File name → how to get its table from a result. The tables people read (totals, use of theatre
+#: days and beds, payments, procedure and specialty tables) are the whole-patient plan's, the plan that
+#: is handed out; the LP's fractional flows and weekly KPIs are kept beside them (allocations.csv,
+#: region_kpis.csv) with their whole-patient counterparts (integer_plan.csv, integer_region_kpis.csv).
 RESULT_TABLES = {
     "allocations.csv": lambda r: r.lp.allocations,
     "integer_plan.csv": lambda r: r.integer.allocations,
     "region_kpis.csv": lambda r: r.lp.region_kpis,
     "integer_region_kpis.csv": lambda r: r.integer.region_kpis,
-    "theatre_use.csv": lambda r: r.lp.theatre_use,
-    "bed_use.csv": lambda r: r.lp.bed_use,
-    "payments.csv": lambda r: r.lp.payments,
+    "theatre_use.csv": lambda r: r.integer.theatre_use,
+    "bed_use.csv": lambda r: r.integer.bed_use,
+    "payments.csv": lambda r: r.integer.payments,
     "shadow_prices.csv": lambda r: r.shadow_prices,
-    "region_totals.csv": lambda r: r.lp.region_totals,
-    "procedure_totals.csv": lambda r: r.lp.procedure_totals,
-    "specialty_plan.csv": lambda r: r.lp.specialty_plan,
-    "fairness.csv": lambda r: r.lp.fairness,
+    "region_totals.csv": lambda r: r.integer.region_totals,
+    "procedure_totals.csv": lambda r: r.integer.procedure_totals,
+    "specialty_plan.csv": lambda r: r.integer.specialty_plan,
+    "fairness.csv": lambda r: r.integer.fairness,
     "hospitals.csv": lambda r: r.instance.dataset.hospitals[["hospital_id", "name", "region_id", "level"]],
     "proposals.csv": lambda r: r.proposals,
     "changes.csv": lambda r: changes(r) if r.instance.previous is not None else None,  # re-plans only

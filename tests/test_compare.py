@@ -50,10 +50,10 @@ def test_cost_of_extra_theatre_days_is_in_the_comparison(plans):
     _, with_extra = plans
     table = compare([ResultView.from_plan(with_extra)])
     total = table[(table["metric"] == "extra_capacity_sek") & (table["region_id"] == "total")].iloc[0, 2]
-    # Independently of the result tables: the evaluator replays the plan's flows and buys extra days
-    # only where a week's own theatre days fall short (the LP, paying for each day, buys no more).
-    sc = with_extra.scenario
-    bought = evaluate_flows(with_extra.instance.dataset, sc, with_extra.lp.allocations, base=with_extra.instance.base)
+    # Independently of the result tables: the evaluator replays the whole-patient plan's flows (the plan
+    # a comparison shows) and buys extra days only where a week's own theatre days fall short.
+    sc, whole = with_extra.scenario, with_extra.integer
+    bought = evaluate_flows(with_extra.instance.dataset, sc, whole.allocations, base=with_extra.instance.base)
     assert bought.extra_capacity_cost_sek > 0
     assert total == pytest.approx(bought.extra_capacity_cost_sek, rel=1e-6)
 
@@ -61,14 +61,14 @@ def test_cost_of_extra_theatre_days_is_in_the_comparison(plans):
         return table[(table["metric"] == name) & (table["region_id"] == "total")].iloc[0, 2]
 
     # one meaning per name, in the comparison as in the summary's terms and the evaluator's
-    terms = with_extra.lp.terms
+    terms = whole.terms
     assert metric("treatment_cost_sek") == pytest.approx(terms["treatment_cost_sek"])
     assert metric("treatment_cost_sek") == pytest.approx(bought.purchase_cost_sek)
     assert metric("extra_capacity_sek") == pytest.approx(terms["extra_capacity_sek"])
     assert metric("cost_sek") == pytest.approx(terms["cost_sek"])
     assert metric("cost_sek") == pytest.approx(metric("treatment_cost_sek") + total)
     assert bought.objective_terms()["cost_sek"] == pytest.approx(terms["cost_sek"], rel=1e-6)
-    regions = with_extra.lp.region_totals
+    regions = whole.region_totals
     assert regions["cost_sek"].sum() == pytest.approx(terms["cost_sek"])
 
 
@@ -93,7 +93,7 @@ def test_every_plan_is_weighted_with_the_first_plans_weights_and_differences_are
     assert plan_columns(table) == ["test", "test#2"]
     total = table[table["region_id"] == "total"].set_index("metric")
     w = default.scenario.weights
-    breach = {theta: heavy.lp.terms[f"breach_days_{theta}"] for theta in (90, 180, 365)}
+    breach = {theta: heavy.integer.terms[f"breach_days_{theta}"] for theta in (90, 180, 365)}  # whole patients
     expected = w.over_90 * breach[90] + w.over_180 * breach[180] + w.over_365 * breach[365]
     assert total.loc["weighted_breach_days", "test#2"] == pytest.approx(expected)
     assert heavy.scenario.weights.over_90 == 50 and expected < heavy.lp.region_totals["weighted_breach_days"].sum()

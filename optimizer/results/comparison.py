@@ -59,26 +59,29 @@ class ResultView:
 
     @classmethod
     def from_plan(cls, result: PlanResult) -> ResultView:
+        """The whole-patient plan's tables (the plan handed out, whose figures people read)."""
         return cls(
             name=result.scenario.name,
             summary=result.summary(),
-            region_totals=result.lp.region_totals,
-            region_kpis=result.lp.region_kpis,
-            theatre_use=result.lp.theatre_use,
-            payments=result.lp.payments,
+            region_totals=result.integer.region_totals,
+            region_kpis=result.integer.region_kpis,
+            theatre_use=result.integer.theatre_use,
+            payments=result.integer.payments,
             hospitals=result.instance.dataset.hospitals[["hospital_id", "region_id"]],
             weights=result.scenario.weights,
         )
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> ResultView:
+        """A result folder's tables (`capplan run`'s files: the whole-patient plan's; a folder written
+        before they were has the LP's, and those are read)."""
         folder = Path(folder)
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         return cls(
             name=summary.get("scenario", folder.name),
             summary=summary,
             region_totals=pd.read_csv(folder / "region_totals.csv"),
-            region_kpis=pd.read_csv(folder / "region_kpis.csv"),
+            region_kpis=pd.read_csv(_first_file(folder, "integer_region_kpis.csv", "region_kpis.csv")),
             theatre_use=pd.read_csv(folder / "theatre_use.csv"),
             payments=pd.read_csv(folder / "payments.csv"),
             hospitals=pd.read_csv(folder / "hospitals.csv"),
@@ -119,6 +122,11 @@ def weighted_breach_days(table: pd.DataFrame, weights: Weights) -> pd.Series:
         + weights.over_180 * table["breach_days_180"]
         + weights.over_365 * table["breach_days_365"]
     )
+
+
+def _first_file(folder: Path, *names: str) -> Path:
+    """The first of `names` that exists in `folder` (else the last, for the error to name)."""
+    return next((folder / n for n in names if (folder / n).is_file()), folder / names[-1])
 
 
 def _folder_weights(folder: Path) -> Weights | None:
