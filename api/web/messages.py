@@ -63,6 +63,15 @@ def _texts(loc: Locale) -> dict[str, str]:
         "field_cost_per_day_sek": loc._("Cost per day (SEK)"),
         "any": loc._("(all)"),
         "new_scenario": loc._("New scenario"),
+        "draws_done": loc._("{done} of {draws} draws done"),
+        "simulation_of": loc._("Simulation, {draws} draws"),
+        "seed_random": loc._("random seed"),
+        "seed_is": loc._("seed {seed}"),
+        "replanned_weekly": loc._("re-planned every week"),
+        "plan_kept": loc._("the plan kept as made"),
+        "open_with_fairness": loc._("New run with fairness between regions"),
+        "open_with_no_worse": loc._("New run with no region worse off"),
+        "fairness_set": loc._("A copy of {name} with the fairness setting switched on: check it, then save and run."),
     }
 
 

@@ -18,7 +18,7 @@
 
   function progress(run) {
     const busy = !FINISHED.includes(run.status);
-    let text = t("status_" + run.status);
+    let text = C.runStatus(run);
     if (busy && run.elapsed_seconds) text += " … " + t("seconds", { n: seconds.format(run.elapsed_seconds) });
     if (!busy) {  // the stages it went through, with their times
       const stages = (run.stages || []).map((s) => t("status_" + s.stage) + " " + t("seconds", { n: seconds.format(s.seconds) }));
@@ -55,6 +55,28 @@
     table($("flows-table"), view.flows.columns, view.flows.rows, 4);
     const report = document.querySelector("[data-download=report]");
     report.hidden = !run.results.includes("report");
+    if (run.results.includes("simulation-bands")) await showSimulation(run, config);
+  }
+
+  /** A simulation run's bands: a figure for all regions or the region chosen, and how to read them. */
+  async function showSimulation(run, config) {
+    const sim = await C.data("/runs/" + encodeURIComponent(runId) + "/simulation");
+    const request = run.simulation || {};
+    $("simulation").hidden = false;
+    document.querySelector("[data-download=bands]").hidden = false;
+    const settings = [t("simulation_of", { draws: C.whole(sim.draws) }),
+      request.seed === null || request.seed === undefined ? t("seed_random") : t("seed_is", { seed: String(request.seed) }),
+      request.replan === "weekly" ? t("replanned_weekly") : t("plan_kept")];
+    $("sim-settings").textContent = settings.join(" · ");
+    $("sim-read").textContent = sim.how_to_read;
+    const region = $("sim-region");
+    region.replaceChildren(...sim.choices.map((c) => el("option", { value: c.id, text: c.name })));
+    const draw = () => {
+      const figure = sim.figures[region.value];
+      Plotly.react($("sim-figure"), figure.data, figure.layout, config);
+    };
+    region.addEventListener("change", draw);
+    draw();
   }
 
   const DOWNLOADS = {
@@ -62,6 +84,7 @@
     csv: () => [C.root + "/api/v1/runs/" + runId + "/specialty-plan.csv", runId + "-specialty_plan.csv"],
     "plan-csv": () => [C.root + "/api/v1/runs/" + runId + "/integer-plan.csv", runId + "-integer_plan.csv"],
     report: () => [C.root + "/api/v1/runs/" + runId + "/report", runId + "-report.html"],
+    bands: () => [C.root + "/api/v1/runs/" + runId + "/simulation-bands.csv", runId + "-simulation_bands.csv"],
   };
 
   async function poll() {
