@@ -336,9 +336,32 @@ def _simulation_run(page, screenshots) -> None:
     page.select_option("#sim-region", "r1")  # the figure follows the region chosen
     page.wait_for_function("document.querySelector('#sim-figure .gtitle').textContent.startsWith('r1')")
     page.select_option("#sim-region", "total")
+    _target_question(page)
     assert page.is_visible("[data-download=bands]")
     with page.expect_download() as download:
         press(page, "[data-download=bands]")
     assert download.value.path().read_text(encoding="utf-8").startswith("level,key,week,metric,p10,p50,p90")
     assert_labelled(page)
     page.screenshot(path=screenshots / "16-simulation-bands.png", full_page=True)
+
+
+def _target_question(page) -> None:
+    """The target question on the results page: 5 % over 90 days by the end of the first week."""
+    page.fill("#target-share", "5")
+    page.select_option("#target-week", "2025-W14")
+    assert page.eval_on_selector("#target-week option:checked", "o => o.textContent") == "v. 14 2025"
+    press(page, "#target-form button[type=submit]")
+    answer = page.wait_for_selector("#target-answer p:not(.busy)", timeout=60_000).inner_text()
+    text = page.inner_text("#target-answer")
+    if "Inget köp" in answer:  # the proof that no purchase can: no table
+        assert page.is_hidden("#target-table")
+        return
+    days = int(re.match(r"(\d+) extra salsdagar från planens start till v. 14 2025", text).group(1))
+    assert "(mål 5\u00a0%)" in text and "Scenariot omplanerat med dem når" in text
+    bought = page.query_selector_all("#target-table tbody tr")
+    assert (len(bought) > 0) == (days > 0), "the days bought are listed per hospital and specialty"
+    # one week planned to the target (v. 14 only): each row's theatre days equal its days a week
+    for row in bought:
+        cells = [c.inner_text() for c in row.query_selector_all("th, td")]
+        assert cells[2] == cells[3]
+    assert sum(int(r.query_selector_all("td")[2].inner_text()) for r in bought) == days
