@@ -94,6 +94,7 @@ def comparison_outcomes(table: pd.DataFrame, compared: list[dict], names: Datase
                 "label": run["label"],
                 "settings": settings,
                 "fairness_on": bool(scenario.policy.fairness),
+                "fairness_by": [rule.by for rule in scenario.policy.fairness],
                 "no_region_worse_off": scenario.policy.no_region_worse_off,
                 "links": fairness_links(run["scenario_id"]),
             }

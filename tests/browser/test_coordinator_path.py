@@ -305,8 +305,9 @@ def _winners_and_losers(page, screenshots) -> None:
     page.wait_for_function("document.getElementById('sc-name').value === 'grund-fair'")
     assert page.is_checked("#fair-region") and not page.is_checked("#fair-procedure")
     assert "by: region" in page.input_value("#scenario-yaml")
+    assert "En kopia av grund" in page.inner_text("#scenario-status .hint")
     press(page, "#check-scenario")
-    page.wait_for_selector("#scenario-status .ok")
+    assert "Scenariot är giltigt" in page.wait_for_selector("#scenario-status .ok").inner_text()
     assert_labelled(page)
     page.screenshot(path=screenshots / "14-fairness-in-the-editor.png", full_page=True)
 

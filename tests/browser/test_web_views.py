@@ -184,7 +184,7 @@ def test_winners_and_losers_carry_a_sign_and_a_word_and_the_fairness_links_name_
     assert (tre[7]["text"], tre[7]["kind"]) == ("+1", "worse")  # 1 − 0
     assert total[0]["total"] and (total[3]["text"], total[-1]["text"]) == ("\u221210", "bättre")  # 180.4 − 190
     base, plan = view["fairness"]
-    assert not base["fairness_on"] and plan["fairness_on"]
+    assert not base["fairness_on"] and plan["fairness_on"] and plan["fairness_by"] == ["region"]
     assert base["links"]["region"] == "?from=s1&fairness=region"
     assert any("Rättvisa är på" in line for line in plan["settings"])
     assert not any("policy:" in line for line in base["settings"])  # the YAML hint gives way to the links

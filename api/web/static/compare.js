@@ -20,8 +20,8 @@
     if (base === null || value === null || base === undefined || value === undefined) return el("td", {});
     const diff = value - base;
     const shown = M.shares.includes(measure) ? C.percent(Math.abs(diff)) : format(measure, Math.abs(diff));
-    const sign = diff > 0 ? "+" : diff < 0 ? "−" : "±";
     const tiny = Math.abs(diff) < (M.shares.includes(measure) ? 0.0005 : 0.5);
+    const sign = tiny ? "±" : diff > 0 ? "+" : "−"; // a difference that rounds to nothing is no "−0"
     const better = tiny ? null : (diff < 0) === M.lower_is_better.includes(measure);
     const known = M.lower_is_better.includes(measure) || measure === "treated";
     const kind = !known || better === null ? "" : better ? "better" : "worse";
@@ -58,7 +58,7 @@
     $("fairness-runs").replaceChildren(...outcomes.fairness.map((run) => el("li", {},
       el("strong", { text: run.label }),
       el("ul", {}, run.settings.map((line) => el("li", { text: line }))),
-      el("a", { href: C.root + "/ui/scenario" + run.links.region, text: t("open_with_fairness") }), el("br"),
+      run.fairness_by.includes("region") ? null : el("a", { href: C.root + "/ui/scenario" + run.links.region, text: t("open_with_fairness") }), el("br"),
       run.no_region_worse_off ? null : el("a", { href: C.root + "/ui/scenario" + run.links.no_region_worse_off, text: t("open_with_no_worse") }))));
     $("outcomes").hidden = false;
   }

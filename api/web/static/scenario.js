@@ -192,7 +192,7 @@
     $("sc-dataset").value = definition.dataset;
     await loadChoices(definition.dataset);
     fill(definition);
-    C.say($("scenario-status"), t("fairness_set", { name: stored.name }));
+    C.say($("scenario-status"), t("fairness_set", { name: stored.name }), "hint"); // not yet checked: no "ok"
     (by ? $("fair-" + by) : $("pol-no-worse")).focus();
   }
 
