@@ -58,8 +58,8 @@
     $("fairness-runs").replaceChildren(...outcomes.fairness.map((run) => el("li", {},
       el("strong", { text: run.label }),
       el("ul", {}, run.settings.map((line) => el("li", { text: line }))),
-      run.fairness_by.includes("region") ? null : el("a", { href: C.root + "/ui/scenario" + run.links.region, text: t("open_with_fairness") }), el("br"),
-      run.no_region_worse_off ? null : el("a", { href: C.root + "/ui/scenario" + run.links.no_region_worse_off, text: t("open_with_no_worse") }))));
+      run.fairness_by.includes("region") ? null : el("div", {}, el("a", { href: C.root + "/ui/scenario" + run.links.region, text: t("open_with_fairness") })),
+      run.no_region_worse_off ? null : el("div", {}, el("a", { href: C.root + "/ui/scenario" + run.links.no_region_worse_off, text: t("open_with_no_worse") })))));
     $("outcomes").hidden = false;
   }
 
