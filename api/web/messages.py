@@ -63,6 +63,34 @@ def _texts(loc: Locale) -> dict[str, str]:
         "field_cost_per_day_sek": loc._("Cost per day (SEK)"),
         "any": loc._("(all)"),
         "new_scenario": loc._("New scenario"),
+        "draws_done": loc._("{done} of {draws} draws done"),
+        "simulation_of": loc._("Simulation, {draws} draws"),
+        "seed_random": loc._("random seed"),
+        "seed_is": loc._("seed {seed}"),
+        "replanned_weekly": loc._("re-planned every week"),
+        "plan_kept": loc._("the plan kept as made"),
+        "open_with_fairness": loc._("New run with fairness between regions"),
+        "open_with_no_worse": loc._("New run with no region worse off"),
+        "target_busy": loc._("Planning the scenario with the target…"),
+        "target_unreachable": loc._(
+            "No purchase at the candidate hospitals can bring the share over 90 days to {level} by the end of "
+            "{week}, not even unlimited theatre days: patients who do not travel, travel limits, bed-days or "
+            "the calendar stand in the way."
+        ),
+        "target_days": loc._(
+            "{days} extra theatre days from the start of the plan to {week} bring the share over 90 days to "
+            "{share} at the end of {week} in the target's plan (target {level})."
+        ),
+        "target_met": loc._("The scenario re-planned with them reaches {share}: the target is met."),
+        "target_not_met": loc._(
+            "The scenario re-planned with them reaches {share}: above the target (its own weights plan them otherwise)."
+        ),
+        "target_cost": loc._("Cost at the offers' prices: {cost}."),
+        "target_price_unknown": loc._("The price is unknown: the scenario has no offers of extra theatre days."),
+        "days_a_week": loc._("Days a week"),
+        "theatre_days": loc._("Theatre days (salsdagar)"),
+        "cost": loc._("Cost"),
+        "fairness_set": loc._("A copy of {name} with the fairness setting switched on: check it, then save and run."),
     }
 
 

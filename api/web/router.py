@@ -6,12 +6,14 @@ The language is `?lang=` (kept in a cookie), else the cookie, else the browser's
 
 Helpers under `/ui/data/` need the same `X-API-Key` as the JSON API (`api.deps.ReadKey`):
 a dataset's choices for the scenario editor (ids with names), a finished run's view in people's units
-(`api.web.views.run_view`) and the run's tables as an Excel workbook.
+(`api.web.views.run_view`), a simulation run's bands (`api.web.simulation`), the winners and losers of a
+comparison with each run's fairness settings (`api.web.outcomes`), and the run's tables as an Excel workbook.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -26,15 +28,20 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api import crud
 from api.core.config import Settings
-from api.db import DONE, DatasetRow, ScenarioRow
+from api.db import DONE, DatasetRow, ScenarioRow, decompress
 from api.deps import ReadKey, SessionDep, SettingsDep
 from api.errors import ApiError, not_found
 from api.results import REPORT_FILE, restore_folder
+from api.schemas import ComparisonPublic
 from api.stored import stored_dataset
 from api.web.labels import DatasetNames
 from api.web.messages import js_messages
+from api.web.outcomes import comparison_outcomes
+from api.web.simulation import simulation_view
 from api.web.views import run_view
+from models.scenario import parse_scenario
 from presentation.i18n import SUPPORTED_LANGS, Locale, negotiate_lang, translations
+from presentation.simulation_files import BANDS_FILE
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -216,3 +223,62 @@ async def run_workbook(run_id: str, session: SessionDep, settings: SettingsDep, 
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = f'attachment; filename="{run_id}-plan.xlsx"'
     return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+
+
+def _simulation(session, settings: Settings, run_id: str, lang: str) -> dict:
+    run = crud.get_run(session, run_id=run_id)
+    if run is None:
+        raise not_found("run", run_id)
+    if run.status != DONE:
+        raise ApiError(409, f"run {run_id} is {run.status}; results exist once it is done")
+    content = crud.get_result(session, run_id=run_id, name=BANDS_FILE)
+    if content is None:
+        raise ApiError(404, f"run {run_id} is not a simulation run: it has no bands")
+    bands = pd.read_csv(io.BytesIO(decompress(content)), dtype={"key": str, "week": str})
+    scenario = crud.get_scenario(session, ref=run.scenario_id)
+    start_week = scenario.definition["start_week"]
+    dataset = stored_dataset(session, _dataset_or_404(session, scenario.dataset_id), settings, start_week)
+    loc = Locale.for_lang(lang)
+    return simulation_view(bands, DatasetNames.of(dataset, loc), loc)
+
+
+@router.get("/ui/data/runs/{run_id}/simulation")
+async def run_simulation_data(
+    run_id: str, session: SessionDep, settings: SettingsDep, _: ReadKey, lang: LangQuery = None
+) -> dict:
+    """A simulation run's P10/P50/P90 bands of waiting and over 90 days, all regions and each region."""
+    chosen = lang if lang in SUPPORTED_LANGS else "sv"
+    return await run_in_threadpool(_simulation, session, settings, run_id, chosen)
+
+
+def _outcomes(session, settings: Settings, comparison: ComparisonPublic, lang: str) -> dict:
+    labels = [c for c in comparison.columns if c in comparison.runs]  # the runs, in the comparison's order
+    if len(labels) < 2:
+        raise ApiError(422, "a comparison of at least two runs is needed (as POST /api/v1/compare returns it)")
+    scenarios = []
+    for label in labels:
+        run = crud.get_run(session, run_id=comparison.runs[label])
+        if run is None:
+            raise not_found("run", comparison.runs[label])
+        scenarios.append(crud.get_scenario(session, ref=run.scenario_id))
+    first = scenarios[0]  # region names from the first run's dataset (the base of the comparison)
+    start_week = first.definition["start_week"]
+    dataset = stored_dataset(session, _dataset_or_404(session, first.dataset_id), settings, start_week)
+    loc = Locale.for_lang(lang)
+    compared = [
+        {"label": label, "scenario_id": row.id, "scenario": parse_scenario(row.definition, "scenario")}
+        for label, row in zip(labels, scenarios, strict=True)
+    ]
+    table = pd.DataFrame(comparison.rows, columns=comparison.columns)
+    return comparison_outcomes(table, compared, DatasetNames.of(dataset, loc), loc)
+
+
+@router.post("/ui/data/outcomes")
+async def outcomes_data(
+    comparison: ComparisonPublic, session: SessionDep, settings: SettingsDep, _: ReadKey, lang: LangQuery = None
+) -> dict:
+    """Winners and losers of each later run against the first, from the comparison `POST /api/v1/compare`
+    returned (sent back as it came: nothing is computed twice), and each run's fairness settings with
+    the scenario editor's address that sets fairness for a new run."""
+    chosen = lang if lang in SUPPORTED_LANGS else "sv"
+    return await run_in_threadpool(_outcomes, session, settings, comparison, chosen)

@@ -293,4 +293,7 @@ def run_view(tables: dict[str, pd.DataFrame], dataset: Dataset, loc: Locale) -> 
         "production_plan": production_plan(tables["specialty_plan.csv"], names, loc),
         "flows": flows_table(flows, hospitals, names, loc),
         "flows_map": flows_map(flows, hospitals, names, loc),
+        # for the target question's form and answer: the plan's weeks, and names of hospitals and specialties
+        "weeks": [{"id": w, "label": loc.week(w)} for w in sorted(tables["integer_region_kpis.csv"]["week"].unique())],
+        "names": {"hospitals": names.hospitals, "specialties": names.specialties},
     }

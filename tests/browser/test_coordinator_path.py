@@ -220,6 +220,8 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     page.wait_for_selector("#compare-table tbody tr")
     text = page.inner_text("#compare-table")
     assert "Skillnad: stangt-sjukhus" in text and "Patienter över 90 dagar vid slutet" in text
+    headers = page.eval_on_selector_all("#compare-table thead th", "cells => cells.map(c => c.textContent)")
+    assert headers == ["Mått", "grund", "stangt-sjukhus", "Skillnad: stangt-sjukhus"], "the plans, then differences"
     assert page.input_value("#compare-region") == "total"
     assert page.query_selector("#compare-table td.better, #compare-table td.worse"), "differences are coloured"
     assert_labelled(page)
@@ -227,6 +229,8 @@ def test_the_coordinators_path(page, service_url, dataset_zips, screenshots, tmp
     with page.expect_download() as download:
         press(page, "#compare-csv")
     assert download.value.path().read_text(encoding="utf-8").startswith("metric,region_id,")
+    _winners_and_losers(page, screenshots)
+    _simulation_run(page, screenshots)
 
     # --- a plan that cannot be: the run says why (agreements only in the YAML, kept by the form) -----------
     _write_scenario(page, service_url, "omojligt-avtal", "smaland")
@@ -269,3 +273,96 @@ def test_api_docs_work_offline(browser, service_url, screenshots):
     page.screenshot(path=screenshots / "10-api-docs.png")
     assert context.blocked == [], f"/docs tried to reach the internet: {context.blocked}"
     context.close()
+
+
+def _winners_and_losers(page, screenshots) -> None:
+    """The comparison's winners and losers per region (sign and word, not colour alone), the fairness
+    settings of both runs, and the link that opens the scenario editor with fairness for a new run."""
+    page.wait_for_selector("#outcomes:not([hidden]) table.outcome tbody tr")
+    table = page.inner_text("#outcomes table.outcome")
+    assert "stangt-sjukhus jämfört med grund" in page.inner_text("#outcome-tables")
+    rows = page.query_selector_all("#outcomes table.outcome tbody tr")
+    assert len(rows) == 3 + 1, "the three regions of the small dataset and the total"
+    assert rows[-1].query_selector("th").inner_text() == "Totalt"
+    for row in rows:  # each row: a verdict in words, and the colour of the days' change agrees with it
+        cells = row.query_selector_all("td")
+        word = cells[-1].inner_text()
+        assert word in ("bättre", "sämre", "oförändrat")
+        kind = {"bättre": "better", "sämre": "worse", "oförändrat": "unchanged"}[word]
+        assert kind in cells[2].get_attribute("class")
+        change = cells[2].inner_text()
+        assert change[0] in "+\u2212±", f"a change carries its sign: {change!r}"
+        assert (change[0] == "+") == (kind == "worse") and (change[0] == "\u2212") == (kind == "better")
+    assert "bättre" in table or "sämre" in table or "oförändrat" in table
+    fairness = page.inner_text("#fairness-runs")
+    assert "Rättvisa är på" in fairness  # stangt-sjukhus: fairness by procedure was ticked in the form
+    assert "Rättvisa (policy.fairness) är av" in fairness  # grund: off
+    page.screenshot(path=screenshots / "13-compare-winners-losers.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366, "no sideways scrolling at 1366 px"
+    # one click: the base's scenario in the editor, fairness between regions ticked, ready to run
+    press(page, "#fairness-runs > li:first-child a[href*='fairness=region']")
+    page.wait_for_selector("#scenario-form[data-ready]")
+    page.wait_for_function("document.getElementById('sc-name').value === 'grund-fair'")
+    assert page.is_checked("#fair-region") and not page.is_checked("#fair-procedure")
+    assert "by: region" in page.input_value("#scenario-yaml")
+    assert "En kopia av grund" in page.inner_text("#scenario-status .hint")
+    press(page, "#check-scenario")
+    assert "Scenariot är giltigt" in page.wait_for_selector("#scenario-status .ok").inner_text()
+    assert_labelled(page)
+    page.screenshot(path=screenshots / "14-fairness-in-the-editor.png", full_page=True)
+
+
+def _simulation_run(page, screenshots) -> None:
+    """A simulation of 3 draws from the runs form: draws done while it simulates, then the P10–P90 bands
+    for all regions and each region, with how to read them."""
+    press(page, "nav a[href$='/ui/runs']")
+    page.wait_for_selector("#run-scenario option", state="attached")
+    page.select_option("#run-scenario", label="grund (smaland)")
+    page.check("#sim-on")
+    page.fill("#sim-draws", "3")
+    page.fill("#sim-seed", "11")
+    assert_labelled(page)
+    press(page, "#start-run button[type=submit]")
+    page.wait_for_url(re.compile(r"/ui/runs/[0-9a-f]+$"))
+    progress = page.wait_for_selector("#result-status:has-text('dragningar klara')", timeout=90_000)
+    assert re.search(r"simulerar .*: [0-3] av 3 dragningar klara", progress.inner_text())
+    page.screenshot(path=screenshots / "15-simulation-progress.png")
+    page.wait_for_selector("#sim-figure .main-svg", timeout=90_000)
+    assert "3 dragningar" in page.inner_text("#sim-settings") and "frö 11" in page.inner_text("#sim-settings")
+    assert "P10" in page.inner_text("#sim-read") and "medianen" in page.inner_text("#sim-read")
+    choices = page.eval_on_selector_all("#sim-region option", "options => options.map(o => o.value)")
+    assert choices[0] == "total" and sorted(choices[1:]) == ["r0", "r1", "r2"]
+    legend = page.text_content("#sim-figure .legend")
+    assert "P10–P90" in legend and "Median" in legend
+    page.select_option("#sim-region", "r1")  # the figure follows the region chosen
+    page.wait_for_function("document.querySelector('#sim-figure .gtitle').textContent.startsWith('r1')")
+    page.select_option("#sim-region", "total")
+    _target_question(page)
+    assert page.is_visible("[data-download=bands]")
+    with page.expect_download() as download:
+        press(page, "[data-download=bands]")
+    assert download.value.path().read_text(encoding="utf-8").startswith("level,key,week,metric,p10,p50,p90")
+    assert_labelled(page)
+    page.screenshot(path=screenshots / "16-simulation-bands.png", full_page=True)
+
+
+def _target_question(page) -> None:
+    """The target question on the results page: 5 % over 90 days by the end of the first week."""
+    page.fill("#target-share", "5")
+    page.select_option("#target-week", "2025-W14")
+    assert page.eval_on_selector("#target-week option:checked", "o => o.textContent") == "v. 14 2025"
+    press(page, "#target-form button[type=submit]")
+    answer = page.wait_for_selector("#target-answer p:not(.busy)", timeout=60_000).inner_text()
+    text = page.inner_text("#target-answer")
+    if "Inget köp" in answer:  # the proof that no purchase can: no table
+        assert page.is_hidden("#target-table")
+        return
+    days = int(re.match(r"(\d+) extra salsdagar från planens start till v. 14 2025", text).group(1))
+    assert "(mål 5\u00a0%)" in text and "Scenariot omplanerat med dem når" in text
+    bought = page.query_selector_all("#target-table tbody tr")
+    assert (len(bought) > 0) == (days > 0), "the days bought are listed per hospital and specialty"
+    # one week planned to the target (v. 14 only): each row's theatre days equal its days a week
+    for row in bought:
+        cells = [c.inner_text() for c in row.query_selector_all("th, td")]
+        assert cells[2] == cells[3]
+    assert sum(int(r.query_selector_all("td")[2].inner_text()) for r in bought) == days

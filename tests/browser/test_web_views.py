@@ -142,3 +142,87 @@ def test_waiting_over_time_starts_from_the_list_as_it_is():
     assert values(total_waiting) == [12 + 8, 9 + 6, 7 + 5]
     assert values(total_over_90) == [6 + 3, 4 + 2, 2 + 1]
     assert r1_over_90["name"] == "Över 90 dagar: Region Ett" and values(r1_over_90) == [6, 4, 2]
+
+
+def _comparison() -> pd.DataFrame:
+    """A comparison as `POST /api/v1/compare` returns it: two plans, their difference, the note."""
+    rows = []
+    for metric, values in {
+        # region: (base, plan): r1 gains 30 days beyond 90, r2 loses 40, r3 within half a day
+        "breach_days_90": {"r1": (100.0, 130.0), "r2": (80.0, 40.0), "r3": (10.0, 10.4), "total": (190.0, 180.4)},
+        "over_90_end": {"r1": (5.0, 3.0), "r2": (4.0, 4.0), "r3": (0.0, 1.0), "total": (9.0, 8.0)},
+    }.items():
+        for region, (base, plan) in values.items():
+            row = {"metric": metric, "region_id": region, "base": base, "plan": plan}
+            rows.append({**row, "plan − base": plan - base, "note": ""})
+    return pd.DataFrame(rows)
+
+
+def test_winners_and_losers_carry_a_sign_and_a_word_and_the_fairness_links_name_the_scenario():
+    from api.web.labels import DatasetNames
+    from api.web.outcomes import comparison_outcomes
+    from models.scenario import parse_scenario
+
+    names = DatasetNames(regions={"r1": "Ett", "r2": "Två", "r3": "Tre"}, hospitals={}, procedures={}, specialties={})
+    definition = {"name": "x", "dataset": "d", "start_week": "2025-W14", "horizon_weeks": 4}
+    fair = parse_scenario({**definition, "policy": {"fairness": [{"by": "region"}]}}, "scenario")
+    compared = [
+        {"label": "base", "scenario_id": "s1", "scenario": parse_scenario(definition, "scenario")},
+        {"label": "plan", "scenario_id": "s2", "scenario": fair},
+    ]
+    view = comparison_outcomes(_comparison(), compared, names, Locale.for_lang("sv"))
+    (table,) = view["against"]
+    assert table["title"] == "plan jämfört med base"
+    by_region = {row[0]["text"]: row for row in table["rows"]}
+    assert list(by_region) == ["Ett", "Tre", "Två", "Totalt"]  # Swedish order, the total last
+    # days change (column 3), its kind, patients change (column 7) and the verdict (last)
+    ett, tva, tre, total = by_region["Ett"], by_region["Två"], by_region["Tre"], by_region["Totalt"]
+    assert (ett[3]["text"], ett[3]["kind"], ett[-1]["text"]) == ("+30", "worse", "sämre")  # 130 − 100
+    assert (tva[3]["text"], tva[3]["kind"], tva[-1]["text"]) == ("\u221240", "better", "bättre")  # 40 − 80
+    assert (tre[3]["text"], tre[3]["kind"], tre[-1]["text"]) == ("±0", "unchanged", "oförändrat")  # +0.4 < ½
+    assert (ett[7]["text"], ett[7]["kind"]) == ("\u22122", "better")  # over 90 at the end: 3 − 5
+    assert (tre[7]["text"], tre[7]["kind"]) == ("+1", "worse")  # 1 − 0
+    assert total[0]["total"] and (total[3]["text"], total[-1]["text"]) == ("\u221210", "bättre")  # 180.4 − 190
+    base, plan = view["fairness"]
+    assert not base["fairness_on"] and plan["fairness_on"] and plan["fairness_by"] == ["region"]
+    assert base["links"]["region"] == "?from=s1&fairness=region"
+    assert any("Rättvisa är på" in line for line in plan["settings"])
+    assert not any("policy:" in line for line in base["settings"])  # the YAML hint gives way to the links
+
+
+def test_simulation_bands_become_one_figure_per_region_choice_in_whole_patients():
+    from api.web.labels import DatasetNames
+    from api.web.simulation import simulation_view
+
+    rows = []
+    for level, key in (("total", "all"), ("region", "r2"), ("region", "r1")):
+        for week in ("2025-W14", "2025-W15"):
+            for metric in ("waiting", "over_90", "treated"):
+                rows.append(
+                    {"level": level, "key": key, "week": week, "metric": metric, "p10": 9.6, "p50": 12.4, "p90": 20.5}
+                )
+    bands = pd.DataFrame(rows).assign(mean=12.0, draws=3)
+    names = DatasetNames(regions={"r1": "Örebro", "r2": "Dalarna"}, hospitals={}, procedures={}, specialties={})
+    view = simulation_view(bands, names, Locale.for_lang("sv"))
+    assert view["draws"] == 3
+    assert [c["id"] for c in view["choices"]] == ["total", "r2", "r1"]  # Dalarna before Örebro
+    assert "3 dragningar" in view["how_to_read"] and "P10" in view["how_to_read"]
+    figure = view["figures"]["r1"]
+    assert figure["layout"]["title"]["text"] == "Örebro: simulerade veckor i 3 dragningar"
+    # per metric shown (waiting, over 90; not treated): the P90 edge, the P10 edge filled to it, the median
+    assert len(figure["data"]) == 2 * 3
+    p90, p10, p50 = figure["data"][:3]
+    assert p10["fill"] == "tonexty" and p10["x"] == ["v. 14 2025", "v. 15 2025"]
+
+    def values(trace) -> list[float]:
+        import base64
+
+        import numpy as np
+
+        y = trace["y"]
+        if isinstance(y, dict):
+            return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+        return list(y)
+
+    # whole patients, half up as everywhere people read patients: 20.5 → 21, 9.6 → 10, 12.4 → 12
+    assert values(p90) == [21, 21] and values(p10) == [10, 10] and values(p50) == [12, 12]

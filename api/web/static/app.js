@@ -38,10 +38,11 @@
     return response.status === 204 ? null : response.json();
   }
 
-  /** A call to the page's read-only helpers (/ui/data/...), in the page's language. */
-  async function data(path) {
+  /** A call to the page's read-only helpers (/ui/data/...), in the page's language; `body`: POSTed as JSON. */
+  async function data(path, body) {
     const sep = path.includes("?") ? "&" : "?";
-    return (await call(root + "/ui/data" + path + sep + "lang=" + lang)).json();
+    const options = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+    return (await call(root + "/ui/data" + path + sep + "lang=" + lang, options)).json();
   }
 
   function el(tag, attrs, ...children) {
@@ -100,6 +101,14 @@
     if (statusTarget) say(statusTarget, t("download_started", { name: filename }));
   }
 
+  /** A run's status in words; a simulation's draws done while it simulates ("3 of 10 draws done"). */
+  function runStatus(run) {
+    let text = t("status_" + run.status);
+    const sim = run.simulation;
+    if (sim && run.status === "simulating") text += ": " + t("draws_done", { done: whole(sim.done || 0), draws: whole(sim.draws) });
+    return text;
+  }
+
   function signedIn() { return Boolean(sessionStorage.getItem(KEY)); }
 
   function guard() {
@@ -134,7 +143,7 @@
     }
   }
 
-  window.CAPPLAN = { t, api, data, el, showError, say, whole, percent, msek, when, download, root, lang, messages, ApiError };
+  window.CAPPLAN = { t, api, data, el, runStatus, showError, say, whole, percent, msek, when, download, root, lang, messages, ApiError };
 
   document.addEventListener("DOMContentLoaded", () => {
     const ok = guard();

@@ -20,8 +20,8 @@
     if (base === null || value === null || base === undefined || value === undefined) return el("td", {});
     const diff = value - base;
     const shown = M.shares.includes(measure) ? C.percent(Math.abs(diff)) : format(measure, Math.abs(diff));
-    const sign = diff > 0 ? "+" : diff < 0 ? "−" : "±";
     const tiny = Math.abs(diff) < (M.shares.includes(measure) ? 0.0005 : 0.5);
+    const sign = tiny ? "±" : diff > 0 ? "+" : "−"; // a difference that rounds to nothing is no "−0"
     const better = tiny ? null : (diff < 0) === M.lower_is_better.includes(measure);
     const known = M.lower_is_better.includes(measure) || measure === "treated";
     const kind = !known || better === null ? "" : better ? "better" : "worse";
@@ -30,7 +30,8 @@
 
   function render() {
     const region = $("compare-region").value;
-    const plans = result.columns.filter((c) => c !== "metric" && c !== "region_id");
+    // the plans only (the API's own difference columns and note are left out: the page shows its own, coloured)
+    const plans = result.columns.filter((c) => c in result.runs);
     const head = [el("th", { scope: "col", text: t("measure") }), ...plans.map((p) => el("th", { scope: "col", class: "num", text: p }))];
     for (const p of plans.slice(1)) head.push(el("th", { scope: "col", class: "num", text: t("difference") + ": " + p }));
     $("compare-table").querySelector("thead").replaceChildren(el("tr", {}, head));
@@ -41,6 +42,25 @@
       el("th", { scope: "row", text: M.labels[r.metric] || r.metric }),
       plans.map((p) => el("td", { class: "num", text: format(r.metric, r[p]) })),
       plans.slice(1).map((p) => difference(r.metric, r[plans[0]], r[p])))));
+  }
+
+  /** Winners and losers of each later run against the first, and every run's fairness settings. */
+  async function showOutcomes(comparison) {
+    const outcomes = await C.data("/outcomes", comparison);
+    const cell = (c, j) => (j === 0 ? el("th", { scope: "row", text: c.text }) : el("td", { class: "num " + (c.kind || ""), text: c.text }));
+    $("outcome-tables").replaceChildren(...outcomes.against.map((table, i) => {
+      const titleId = "outcome-title-" + i;
+      const head = el("tr", {}, table.columns.map((c, j) => el("th", { scope: "col", class: j ? "num" : null, text: c })));
+      const body = table.rows.map((row) => el("tr", { class: row[0].total ? "total" : null }, row.map(cell)));
+      const grid = el("table", { class: "outcome", "aria-labelledby": titleId }, el("thead", {}, head), el("tbody", {}, body));
+      return el("div", {}, el("h3", { id: titleId, text: table.title }), el("div", { class: "scroll" }, grid));
+    }));
+    $("fairness-runs").replaceChildren(...outcomes.fairness.map((run) => el("li", {},
+      el("strong", { text: run.label }),
+      el("ul", {}, run.settings.map((line) => el("li", { text: line }))),
+      run.fairness_by.includes("region") ? null : el("div", {}, el("a", { href: C.root + "/ui/scenario" + run.links.region, text: t("open_with_fairness") })),
+      run.no_region_worse_off ? null : el("div", {}, el("a", { href: C.root + "/ui/scenario" + run.links.no_region_worse_off, text: t("open_with_no_worse") })))));
+    $("outcomes").hidden = false;
   }
 
   async function start() {
@@ -70,6 +90,7 @@
         $("compare-csv").disabled = false;
         status.replaceChildren();
         render();
+        await showOutcomes(result);
       } catch (error) {
         C.showError(status, error);
       }

@@ -18,7 +18,7 @@
 
   function progress(run) {
     const busy = !FINISHED.includes(run.status);
-    let text = t("status_" + run.status);
+    let text = C.runStatus(run);
     if (busy && run.elapsed_seconds) text += " … " + t("seconds", { n: seconds.format(run.elapsed_seconds) });
     if (!busy) {  // the stages it went through, with their times
       const stages = (run.stages || []).map((s) => t("status_" + s.stage) + " " + t("seconds", { n: seconds.format(s.seconds) }));
@@ -55,6 +55,61 @@
     table($("flows-table"), view.flows.columns, view.flows.rows, 4);
     const report = document.querySelector("[data-download=report]");
     report.hidden = !run.results.includes("report");
+    targetForm(run, view);
+    if (run.results.includes("simulation-bands")) await showSimulation(run, config);
+  }
+
+  /** The target question (POST /decisions/target on the run's scenario), answered in people's words. */
+  function targetForm(run, view) {
+    const week = $("target-week");
+    week.replaceChildren(...view.weeks.map((w) => el("option", { value: w.id, text: w.label })));
+    week.value = view.weeks[view.weeks.length - 1].id;
+    const label = (id) => (view.weeks.find((w) => w.id === id) || { label: id }).label;
+    const answer = $("target-answer");
+    $("target-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      $("target-table").hidden = true;
+      answer.replaceChildren(el("p", { class: "busy" }, el("span", { class: "spinner", "aria-hidden": "true" }), t("target_busy")));
+      try {
+        const level = Number($("target-share").value) / 100;
+        const a = await C.api("/decisions/target", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ scenario: run.scenario_id, share: level, by: week.value }) });
+        const vars = { level: C.percent(level), week: label(a.week) };
+        if (!a.reachable) return C.say(answer, t("target_unreachable", vars), "bad");
+        const lines = [t("target_days", { ...vars, days: C.whole(a.days), share: C.percent(a.lp_share) }),
+          t(a.target_met ? "target_met" : "target_not_met", { share: C.percent(a.achieved_share) }),
+          a.cost_sek === null ? t("target_price_unknown") : t("target_cost", { cost: C.msek(a.cost_sek) })];
+        answer.replaceChildren(...lines.map((line, i) => el("p", { class: i === 1 ? (a.target_met ? "ok" : "bad") : null, text: line })));
+        const columns = [t("field_hospital_id"), t("field_specialty"), t("days_a_week"), t("theatre_days"), t("cost")];
+        const rows = a.purchases.rows.map((r) => [view.names.hospitals[r.hospital_id] || r.hospital_id,
+          view.names.specialties[r.specialty] || r.specialty, C.whole(r.days_per_week), C.whole(r.days),
+          r.cost_sek === null ? "–" : C.msek(r.cost_sek)]);
+        if (rows.length) { table($("target-table"), columns, rows, 2); $("target-table").hidden = false; }
+      } catch (error) {
+        C.showError(answer, error);
+      }
+    });
+  }
+
+  /** A simulation run's bands: a figure for all regions or the region chosen, and how to read them. */
+  async function showSimulation(run, config) {
+    const sim = await C.data("/runs/" + encodeURIComponent(runId) + "/simulation");
+    const request = run.simulation || {};
+    $("simulation").hidden = false;
+    document.querySelector("[data-download=bands]").hidden = false;
+    const settings = [t("simulation_of", { draws: C.whole(sim.draws) }),
+      request.seed === null || request.seed === undefined ? t("seed_random") : t("seed_is", { seed: String(request.seed) }),
+      request.replan === "weekly" ? t("replanned_weekly") : t("plan_kept")];
+    $("sim-settings").textContent = settings.join(" · ");
+    $("sim-read").textContent = sim.how_to_read;
+    const region = $("sim-region");
+    region.replaceChildren(...sim.choices.map((c) => el("option", { value: c.id, text: c.name })));
+    const draw = () => {
+      const figure = sim.figures[region.value];
+      Plotly.react($("sim-figure"), figure.data, figure.layout, config);
+    };
+    region.addEventListener("change", draw);
+    draw();
   }
 
   const DOWNLOADS = {
@@ -62,6 +117,7 @@
     csv: () => [C.root + "/api/v1/runs/" + runId + "/specialty-plan.csv", runId + "-specialty_plan.csv"],
     "plan-csv": () => [C.root + "/api/v1/runs/" + runId + "/integer-plan.csv", runId + "-integer_plan.csv"],
     report: () => [C.root + "/api/v1/runs/" + runId + "/report", runId + "-report.html"],
+    bands: () => [C.root + "/api/v1/runs/" + runId + "/simulation-bands.csv", runId + "-simulation_bands.csv"],
   };
 
   async function poll() {

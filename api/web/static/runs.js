@@ -7,7 +7,18 @@
   let timer = null;
 
   function statusText(run) {
-    return t("status_" + run.status);
+    return C.runStatus(run);
+  }
+
+  /** The request's simulation part, or null when the box is not ticked. */
+  function simulation() {
+    if (!document.getElementById("sim-on").checked) return null;
+    const seed = document.getElementById("sim-seed").value.trim();
+    return {
+      draws: Number(document.getElementById("sim-draws").value || 20),
+      seed: seed === "" ? null : Number(seed),
+      replan: document.getElementById("sim-replan").checked ? "weekly" : null,
+    };
   }
 
   async function refresh() {
@@ -22,7 +33,8 @@
         busy ? el("span", { class: "spinner", "aria-hidden": "true" }) : null, statusText(run),
         run.error ? el("div", { class: "small", text: run.error.message }) : null);
       body.append(el("tr", {},
-        el("th", { scope: "row", text: run.scenario_name }),
+        el("th", { scope: "row" }, run.scenario_name,
+          run.simulation ? el("div", { class: "small-note", text: t("simulation_of", { draws: C.whole(run.simulation.draws) }) }) : null),
         el("td", { text: C.when(run.created_at) }),
         status,
         el("td", { class: "num", text: seconds }),
@@ -45,10 +57,13 @@
     document.getElementById("start-run").addEventListener("submit", async (event) => {
       event.preventDefault();
       try {
-        await C.api("/runs", { method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ scenario: document.getElementById("run-scenario").value }) });
+        const body = { scenario: document.getElementById("run-scenario").value };
+        const sim = simulation();
+        if (sim) body.simulation = sim;
+        const run = await C.api("/runs", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body) });
         C.say(status, t("run_started"));
-        await refresh();
+        window.location.href = C.root + "/ui/runs/" + encodeURIComponent(run.id); // its live progress
       } catch (error) {
         C.showError(status, error);
       }

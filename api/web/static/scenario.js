@@ -102,6 +102,7 @@
       .filter((row) => row.querySelector("input[type=checkbox]").checked)
       .map((row) => ({ by: row.dataset.by, share: numberOrNull(`fair-${row.dataset.by}-share`) ?? 1,
         weight: numberOrNull(`fair-${row.dataset.by}-weight`) ?? 1 }));
+    if ($("pol-no-worse").checked) policy.no_region_worse_off = true; else delete policy.no_region_worse_off;
     state.policy = policy;
     $("scenario-yaml").value = toYaml(state);
   }
@@ -124,6 +125,7 @@
     $("pol-max-travel").value = policy.max_travel_km ?? "";
     $("pol-local").value = policy.local_max_km ?? 0;
     $("pol-util").value = policy.planned_utilisation ?? 1;
+    $("pol-no-worse").checked = Boolean(policy.no_region_worse_off);
     for (const row of document.querySelectorAll(".fairness")) {
       const entry = (policy.fairness || []).find((f) => f.by === row.dataset.by);
       row.querySelector("input[type=checkbox]").checked = Boolean(entry);
@@ -175,18 +177,41 @@
     }
   }
 
+  /** `?from=SCENARIO&fairness=region` or `&no_region_worse_off=true` (the comparison page's links): that
+   * scenario under a new name, with the setting switched on, ready to check and run. */
+  async function openWithFairness(params) {
+    const stored = await C.api("/scenarios/" + encodeURIComponent(params.get("from")));
+    const definition = structuredClone(stored.definition);
+    definition.name = (stored.name + "-fair").slice(0, 100);
+    const policy = (definition.policy = definition.policy || {});
+    const by = params.get("fairness");
+    if (by === "region" || by === "procedure") {
+      policy.fairness = (policy.fairness || []).filter((f) => f.by !== by).concat([{ by, share: 1, weight: 1 }]);
+    }
+    if (params.get("no_region_worse_off") === "true") policy.no_region_worse_off = true;
+    $("sc-dataset").value = definition.dataset;
+    await loadChoices(definition.dataset);
+    fill(definition);
+    C.say($("scenario-status"), t("fairness_set", { name: stored.name }), "hint"); // not yet checked: no "ok"
+    (by ? $("fair-" + by) : $("pol-no-worse")).focus();
+  }
+
   async function start() {
     const status = $("scenario-status");
     try {
       const datasets = (await C.api("/datasets")).data;
       const select = $("sc-dataset");
       for (const d of datasets) select.append(el("option", { value: d.name, text: d.name }));
-      const wanted = new URLSearchParams(window.location.search).get("dataset");
+      const params = new URLSearchParams(window.location.search);
+      const wanted = params.get("dataset");
       const dataset = datasets.find((d) => d.name === wanted) || datasets[0];
       if (!dataset) return C.say(status, t("none_yet"), "bad");
-      await loadChoices(dataset.name);
-      fill({ name: "", dataset: dataset.name, start_week: choices.weeks ? choices.weeks.first : "",
-        horizon_weeks: 13, changes: [], policy: { local_max_km: 0, planned_utilisation: 1, fairness: [] } });
+      if (params.get("from")) await openWithFairness(params);
+      else {
+        await loadChoices(dataset.name);
+        fill({ name: "", dataset: dataset.name, start_week: choices.weeks ? choices.weeks.first : "",
+          horizon_weeks: 13, changes: [], policy: { local_max_km: 0, planned_utilisation: 1, fairness: [] } });
+      }
     } catch (error) {
       C.showError(status, error);
     }
