@@ -35,7 +35,10 @@ def signed_percent(change: float, base: float, loc: Locale) -> str:
     """A change as a signed percentage of its base ("+84,0 %"); empty when the base is zero."""
     if abs(base) < TOLERANCE:
         return ""
-    text = loc.percent(change / base)
+    share = round(change / base, 3)  # the shown precision (one decimal of a per cent): no "−0,0 %"
+    if share == 0:
+        return "\u00b1" + loc.percent(0.0)
+    text = loc.percent(share)
     return text if text.startswith(("-", "\u2212")) else "+" + text
 
 

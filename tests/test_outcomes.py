@@ -85,3 +85,15 @@ def test_fairness_settings_are_named_with_how_to_switch_them_on():
     lines = fairness_settings(fair, SV)
     assert lines[0] == "Rättvisa är påslagen: per region (andel 1,00, vikt 2,00)."
     assert lines[1] == "Ingen region sämre (policy.no_region_worse_off) är påslagen."
+
+
+def test_a_change_too_small_to_show_is_plus_minus_zero_not_minus_zero():
+    from presentation.i18n import Locale
+    from presentation.outcomes import signed_percent
+
+    sv = Locale.for_lang("sv")
+    # −20 of 197,049 days is −0.01 %: shown to one decimal it is no change, not "−0,0 %"
+    assert signed_percent(-20, 197_049, sv) == "±0,0\u00a0%"
+    assert signed_percent(84, 100, sv) == "+84,0\u00a0%"
+    assert signed_percent(-3, 100, sv) == "-3,0\u00a0%"
+    assert signed_percent(5, 0, sv) == ""  # no base, no share
