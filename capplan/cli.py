@@ -478,11 +478,21 @@ def report(
                 status.update("baseline (each region alone) ...")
                 standalone = plan_standalone(result.scenario, dataset=result.instance.dataset)
                 result.standalone = standalone
+            status.update("value of one more theatre day, in breach-days ...")
+            base = result.instance.base if result.instance.base is not None else result.instance.dataset
+            prices = breach_day_prices(result.scenario, dataset=base)
     except CapplanError as error:
         _fail(error)
     folder = write_results(result, out or Path("results") / result.scenario.name)
     synthetic = _synthetic(scenario)
-    plan_report_html(result, folder / "report.html", standalone=standalone, lang=loc.lang, synthetic=synthetic)
+    plan_report_html(
+        result,
+        folder / "report.html",
+        standalone=standalone,
+        lang=loc.lang,
+        synthetic=synthetic,
+        breach_day_prices=prices,
+    )
     excel_export(workbook_tables(result, lang=loc.lang, synthetic=synthetic), folder / "tables.xlsx")
     _banner(synthetic, loc)
     _print_plan(result, loc)

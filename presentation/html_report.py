@@ -374,6 +374,7 @@ def plan_report_html(
     lang: str | None = None,
     synthetic: bool = False,
     simulation: SimulationResult | None = None,
+    breach_day_prices: pd.DataFrame | None = None,
 ) -> Path:
     """Write one self-contained HTML report of a plan and return its path.
 
@@ -398,6 +399,10 @@ def plan_report_html(
     body += _figures(result, names, loc)
     body += _tables(result, loc)
     body += decision_sections.report_sections(result, loc)  # money: internal balances, new money, agreements
+    if breach_day_prices is not None:  # `optimizer.breach_day_prices`: the value of one more day, in breach-days
+        hospitals = result.instance.dataset.hospitals
+        hospital_names = dict(zip(hospitals["hospital_id"], hospitals["name"], strict=True))
+        body.append(decision_sections.shadow_price_section(breach_day_prices, loc, hospital_names))
     body += _appendix(result, standalone, names, loc)
     title = "capplan: " + result.scenario.name
     synthetic = synthetic or result.instance.dataset.synthetic  # the dataset says so (`models.provenance`)

@@ -46,6 +46,8 @@ def test_report_is_swedish_by_default_with_the_banner(scenario_file):
     assert "Per behandlingsgrupp (plan i hela patienter)" in outcome.output
     text = (out / "report.html").read_text(encoding="utf-8")
     assert "<html lang='sv'>" in text and "class='banner'" in text
+    # the value of one more day in days over the guarantee (not objective units), in the report's body
+    assert "<h2>Värdet av en dag till</h2>" in text
     sheets = load_workbook(out / "tables.xlsx", read_only=True).sheetnames
     assert sheets[:3] == ["Läs först", "Produktionsplan", "Behandlingsgrupper"]
 
