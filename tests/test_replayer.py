@@ -1,0 +1,120 @@
+"""The Replayer (draw-invariant parts of the evaluator prepared once) gives exactly evaluate_flows' replay."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.simulation_settings import OfferAcceptance, SimulationSettings
+from optimizer import evaluate_flows, plan
+from optimizer.evaluation import FLOW_COLUMNS, Replayer
+from optimizer.simulation.draws import draw_demand
+from optimizer.simulation.plan_replay import planned_scenario, replay_draw
+from tests.factory import random_dataset, scenario
+
+#: Every source of randomness on, offers declined often enough to matter in a 6-week plan.
+RANDOM = SimulationSettings(
+    acceptance=OfferAcceptance(midpoint_km=30), cancellation_rate={"orthopaedics": 0.2}
+).model_dump()
+
+
+def _with_priorities(dataset, seed: int):
+    """The dataset with two priorities (urgent 30 days, 30 % of demand; routine 90 days), drawn per patient:
+    queues of one group then differ in limit, so the FIFO order mixes them by deadline."""
+    priorities = pd.DataFrame(
+        {
+            "priority_id": ["urgent", "routine"],
+            "name_sv": ["Akut", "Rutin"],
+            "max_wait_days": [30.0, 90.0],
+            "demand_share": [0.3, 0.7],
+        }
+    )
+    rng = np.random.default_rng(seed)
+    waiting = dataset.waiting_list.assign(
+        priority=np.where(rng.random(len(dataset.waiting_list)) < 0.3, "urgent", "routine").astype(object)
+    )
+    return dataset.with_tables(priorities=priorities, waiting_list=waiting)
+
+
+def _planned(seed: int, priorities: bool = False, **simulation):
+    dataset = random_dataset(seed, weeks=6)
+    if priorities:
+        dataset = _with_priorities(dataset, seed)
+    sc = scenario(6, policy={"max_travel_km": 300}, simulation=simulation or RANDOM)
+    result = plan(sc, dataset=dataset)
+    return result, planned_scenario(result)
+
+
+@pytest.mark.parametrize(("seed", "priorities"), [(3, False), (11, False), (5, True)])
+def test_a_draw_through_the_replayer_equals_the_draw_through_evaluate_flows_exactly(seed, priorities):
+    _, planned = _planned(seed, priorities)
+    for draw in np.random.SeedSequence(seed).spawn(4):
+        new = replay_draw(planned, draw)
+        old = replay_draw(planned, draw, evaluator="evaluate_flows")
+        pd.testing.assert_frame_equal(new, old, check_exact=True)
+        assert new["treated"].sum() > 0  # a replay that treats nobody would prove nothing
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_the_replay_equals_evaluate_flows_queues_for_lp_flows_and_drawn_demand(seed):
+    result, planned = _planned(seed, priorities=True)
+    inst = result.instance
+    replayer = Replayer(inst.dataset, inst.scenario, base=inst.base)
+    rng = np.random.default_rng(seed)
+    demand = draw_demand(inst.dataset.demand, SimulationSettings(), rng)
+    assert not demand["expected_decisions"].equals(inst.dataset.demand["expected_decisions"])
+    # the LP's fractional flows and the whole-patient flows, each with the forecast and a drawn demand
+    for flows in (result.lp.allocations, result.integer.allocations):
+        for table in (inst.dataset.demand, demand):
+            replay = replayer.replay(flows[FLOW_COLUMNS], table)
+            evaluation = evaluate_flows(inst.dataset.with_tables(demand=table), inst.scenario, flows, base=inst.base)
+            pd.testing.assert_frame_equal(replay.queues, evaluation.queues, check_exact=True)
+            expected = evaluation.violations[evaluation.violations["family"] == "queue"].reset_index(drop=True)
+            pd.testing.assert_frame_equal(replay.violations, expected, check_dtype=False)
+
+
+def test_flows_beyond_the_arrived_patients_are_the_same_queue_violations():
+    result, _ = _planned(3)
+    inst = result.instance
+    # three times the plan: more than has arrived somewhere, so evaluate_flows reports `queue` rows
+    tripled = result.integer.allocations.assign(patients=lambda f: 3 * f["patients"])
+    replay = Replayer(inst.dataset, inst.scenario, base=inst.base).replay(tripled[FLOW_COLUMNS], inst.dataset.demand)
+    evaluation = evaluate_flows(inst.dataset, inst.scenario, tripled, base=inst.base)
+    expected = evaluation.violations[evaluation.violations["family"] == "queue"].reset_index(drop=True)
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(replay.violations, expected, check_dtype=False)
+    pd.testing.assert_frame_equal(replay.queues, evaluation.queues, check_exact=True)
+
+
+def test_a_pickled_replayer_replays_the_same():
+    result, _ = _planned(11)
+    inst = result.instance
+    replayer = Replayer(inst.dataset, inst.scenario, base=inst.base)
+    flows = result.integer.allocations[FLOW_COLUMNS]
+    again = pickle.loads(pickle.dumps(replayer))
+    pd.testing.assert_frame_equal(
+        again.replay(flows, inst.dataset.demand).queues, replayer.replay(flows, inst.dataset.demand).queues
+    )
+
+
+def test_flows_and_demand_the_replayer_cannot_place_are_errors_naming_the_row():
+    result, _ = _planned(3)
+    inst = result.instance
+    replayer = Replayer(inst.dataset, inst.scenario, base=inst.base)
+    flows = result.integer.allocations[FLOW_COLUMNS].reset_index(drop=True)
+    unknown = flows.copy()
+    unknown.loc[2, "listed_hospital_id"] = "nowhere"
+    with pytest.raises(ValueError, match="flows row 2: no patient of this group"):
+        replayer.replay(unknown, inst.dataset.demand)
+    late = flows.copy()
+    late.loc[0, "week"] = "2030-W01"
+    with pytest.raises(ValueError, match="flows row 0: week outside the plan"):
+        replayer.replay(late, inst.dataset.demand)
+    negative = flows.assign(patients=flows["patients"].where(flows.index != 1, -1.0))
+    with pytest.raises(ValueError, match="flows row 1: patients must be"):
+        replayer.replay(negative, inst.dataset.demand)
+    with pytest.raises(ValueError, match="demand"):
+        replayer.replay(flows, inst.dataset.demand.iloc[1:])
