@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import numpy as np
@@ -118,3 +119,20 @@ def test_flows_and_demand_the_replayer_cannot_place_are_errors_naming_the_row():
         replayer.replay(negative, inst.dataset.demand)
     with pytest.raises(ValueError, match="demand"):
         replayer.replay(flows, inst.dataset.demand.iloc[1:])
+
+
+def test_a_plan_unpickles_once_per_process_and_replays_the_same():
+    _, planned = _planned(3)
+    blob = pickle.dumps(planned)
+    first, second = pickle.loads(blob), pickle.loads(blob)
+    assert second is first  # what a Ray worker's next task gets: no second unpickling
+    assert first.token == planned.token
+    for name in ("flows", "theatre_days", "backlog", "proposals"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(planned, name))
+    pd.testing.assert_frame_equal(first.dataset.waiting_list, planned.dataset.waiting_list)
+    seed = np.random.SeedSequence(4)
+    pd.testing.assert_frame_equal(replay_draw(first, seed), replay_draw(planned, seed), check_exact=True)
+    # another plan (a changed copy) has its own token, so it never takes the cached one's place
+    other = dataclasses.replace(planned, flows=planned.flows.iloc[:0])
+    assert other.token != planned.token
+    assert pickle.loads(pickle.dumps(other)).flows.empty

@@ -9,8 +9,9 @@ refills what a draw takes away: without re-planning the list is served as planne
 
 from __future__ import annotations
 
+import pickle
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import numpy as np
@@ -46,21 +47,41 @@ class PlannedScenario:
     theatre_days: pd.DataFrame
     backlog: pd.DataFrame
     proposals: pd.DataFrame  # the plan's patient proposals (`PREVIOUS_COLUMNS`): weekly re-plans start from them
-    #: names this plan in a process's cache of replayers (`replayer_of`), which outlives one Ray task
-    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: names this plan in a process's caches (`_unpickled_plan`, `replayer_of`), which outlive one Ray
+    #: task; not an argument, so that `dataclasses.replace` makes a new one
+    token: str = field(init=False, default_factory=lambda: uuid.uuid4().hex)
+
+    def __reduce__(self):
+        # Pickled as its token and its fields pickled into bytes: Ray hands every task its own copy of
+        # the arguments, and unpickling 40,000 patients took 0.15 s a draw; a worker that has this
+        # plan already (`_unpickled_plan`) copies the bytes only.
+        state = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        return (_unpickled_plan, (self.token, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
-#: Per process: the Replayer of the last plan replayed here (token → Replayer). A Ray worker runs
-#: many draws of one plan and each task unpickles its own copy of the plan, so this is what keeps
-#: the replay's preparation to once per worker rather than once per draw.
+#: Per process: the plan unpickled last (token → plan) and the Replayer of the plan replayed last. A
+#: Ray worker runs many draws of one plan: these keep unpickling the plan and preparing its replay to
+#: once per worker rather than once per draw. One plan at a time: a sweep's next plan replaces it.
+_PLANS: dict[str, PlannedScenario] = {}
 _REPLAYERS: dict[str, Replayer] = {}
+
+
+def _unpickled_plan(token: str, state: bytes) -> PlannedScenario:
+    """The plan named `token`: the one this process unpickled already, else `state` unpickled."""
+    planned = _PLANS.get(token)
+    if planned is None:
+        planned = PlannedScenario(**pickle.loads(state))
+        object.__setattr__(planned, "token", token)  # the same plan as the one pickled
+        _PLANS.clear()
+        _PLANS[token] = planned
+    return planned
 
 
 def replayer_of(planned: PlannedScenario) -> Replayer:
     """The Replayer of `planned`'s dataset and scenario, prepared once per process."""
     replayer = _REPLAYERS.get(planned.token)
     if replayer is None:
-        _REPLAYERS.clear()  # one plan at a time: a sweep's next plan replaces it
+        _REPLAYERS.clear()
         replayer = _REPLAYERS[planned.token] = Replayer(planned.dataset, planned.scenario, base=planned.base)
     return replayer
 
