@@ -47,6 +47,7 @@ def simulate(items: pd.DataFrame, weight: np.ndarray, planned: np.ndarray, n_que
     limit = items["limit"].to_numpy(dtype=np.int64)
     arrival = items["arrival"].to_numpy(dtype=np.int64)
     starts = np.searchsorted(g, g)
+    deadline = {theta: day + limit + TIER_OFFSETS[theta] for theta in THRESHOLDS}
     remaining = weight.copy()
     shape = (n_queues, n_weeks)
     arrived, treated, waiting = np.zeros(shape), np.zeros(shape), np.zeros(shape)
@@ -58,28 +59,38 @@ def simulate(items: pd.DataFrame, weight: np.ndarray, planned: np.ndarray, n_que
     done_at = np.zeros(len(items))  # where in the group-week's flow the item is completed
     for t in range(n_weeks):
         present = arrival <= t + 1
-        available = np.where(present, remaining, 0.0)
-        before = np.cumsum(available) - available
-        if len(before):
-            before -= before[starts]
-        take = np.clip(planned[g, t] - before, 0.0, available)
-        supply = np.bincount(g, weights=available, minlength=n_groups)
+        arrived[:, t] = np.bincount(q, weights=np.where(present, weight, 0.0), minlength=n_queues)
+        # Only the items with something left to treat take part: the others add exact zeros to every
+        # sum below (x + 0.0 = x), so leaving them out changes no bit and saves most of the work late
+        # in the horizon, when most of the list has been treated.
+        active = np.flatnonzero(present & (remaining > 0.0))
+        available = remaining[active]
+        ga, qa = g[active], q[active]
+        total = np.cumsum(available)
+        before = total - available  # the global running sum up to the item, as over all items
+        if len(active):
+            # subtract the running sum at the group's first item; when that item is not active here
+            # its value is the running sum of the active items before it (0 before the first)
+            first = np.flatnonzero(np.r_[True, ga[1:] != ga[:-1]])
+            own_start = active[first] == starts[active[first]]
+            previous = np.where(first > 0, total[np.maximum(first - 1, 0)], 0.0)
+            base = np.where(own_start, before[first], previous)
+            before -= np.repeat(base, np.diff(np.r_[first, len(active)]))
+        take = np.clip(planned[ga, t] - before, 0.0, available)
+        supply = np.bincount(ga, weights=available, minlength=n_groups)
         available_before[:, t] = supply
         excess[:, t] = np.maximum(planned[:, t] - supply, 0.0)
-        remaining -= take
-        finished = (done_week < 0) & present & (remaining <= POSITION_EPS) & (take > 0)
-        done_week[finished] = t
-        done_at[finished] = (before + take)[finished]
-        arrived[:, t] = np.bincount(q, weights=np.where(present, weight, 0.0), minlength=n_queues)
-        treated[:, t] = np.bincount(q, weights=take, minlength=n_queues)
-        untreated = np.where(present, remaining, 0.0)
-        waiting[:, t] = np.bincount(q, weights=untreated, minlength=n_queues)
+        left = available - take
+        remaining[active] = left
+        finished = (done_week[active] < 0) & (left <= POSITION_EPS) & (take > 0)
+        done_week[active[finished]] = t
+        done_at[active[finished]] = (before + take)[finished]
+        treated[:, t] = np.bincount(qa, weights=take, minlength=n_queues)
+        waiting[:, t] = np.bincount(qa, weights=left, minlength=n_queues)
         end = 7 * (t + 1)
         for theta in THRESHOLDS:
-            over[theta][:, t] = np.bincount(
-                q, weights=untreated * (day + limit + TIER_OFFSETS[theta] < end), minlength=n_queues
-            )
-            over_days[theta][:, t] = np.bincount(q, weights=untreated * (day + theta < end), minlength=n_queues)
+            over[theta][:, t] = np.bincount(qa, weights=left * (deadline[theta][active] < end), minlength=n_queues)
+            over_days[theta][:, t] = np.bincount(qa, weights=left * (day[active] + theta < end), minlength=n_queues)
     return {
         "items": items,
         "arrived": arrived,
