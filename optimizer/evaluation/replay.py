@@ -44,6 +44,10 @@ the plan patient by patient:
   `changed_proposals` = Σ over (group, hospital, week) of max(0, previous proposals − patients planned),
   over the previous proposals of patients still `waiting`.
 
+Many draws of one scenario (the Monte Carlo simulation) replay through `Replayer` (replayer.py),
+which prepares the patients, cohorts and FIFO order once and shares `patients.py` and `fifo.py`
+with this function.
+
 Rules chosen where the model is silent (documented here, tested in tests/test_evaluate.py):
 
 * Rows with an unknown id or class are `eligibility` violations, rows with a week outside the plan
