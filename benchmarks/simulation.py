@@ -3,8 +3,9 @@
 Measures (written as JSON to --out, and printed):
   draws      N draws without re-planning, end to end (plan once + Ray start + draws + bands), Ray on
              this machine with all cores: the issue's target is 100 draws in ≤ 60 s on 2 cores
-  throughput draws per second (after the plan) in this process, and with 1 and with 2 Ray workers
-             (timed after the Ray session has started and warmed up)
+  throughput the draw's replay before and after the Replayer (`evaluate_flows` / `replayer`), back to
+             back on one plan: seconds per draw in this process, and N draws end to end (Ray's start +
+             draws + bands) with 1 and with 2 Ray workers
   weekly     one draw with weekly re-planning, in this process under cProfile: seconds per draw
              and the functions that dominate it (cumulative time)
 Select parts with --parts (default: all three); --draws, --throughput-draws and --weekly-draws set sizes.
@@ -22,13 +23,23 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from optimizer import simulate
 from optimizer.planning import plan, resolve_scenario
+from optimizer.simulation.bands import bands
 from optimizer.simulation.engine import map_tasks, ray_session
-from optimizer.simulation.plan_replay import planned_scenario, replay_draw
+from optimizer.simulation.plan_replay import PlannedScenario, planned_scenario, replay_draw
 from optimizer.simulation.weekly import weekly_draw
 
+
+def replay_draw_evaluating_flows(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.DataFrame:
+    """A draw as before the Replayer: `evaluate_flows` re-derives everything (a function, for Ray)."""
+    return replay_draw(planned, seed, evaluator="evaluate_flows")
+
+
+#: The draw's replay before (`evaluate_flows`) and after (`replayer`) the Replayer.
+EVALUATORS = {"evaluate_flows": replay_draw_evaluating_flows, "replayer": replay_draw}
 #: Functions whose cumulative time the weekly profile reports (by name, as cProfile sees them).
 PROFILED = [
     "replan_week",
@@ -48,41 +59,58 @@ PROFILED = [
 
 
 def measure_draws(draws: int, seed: int) -> dict:
-    """N draws end to end, Ray on all local cores."""
+    """N draws end to end (`simulate`: plan + Ray start + draws + bands), Ray on all local cores."""
+    load = os.getloadavg()
     clock = time.perf_counter()
     result = simulate(None, draws=draws, seed=seed, engine="ray")
     total = time.perf_counter() - clock
-    return {"draws": draws, "wall_seconds": total, "stages": result.seconds, "cores": os.cpu_count()}
+    return {
+        "draws": draws,
+        "wall_seconds": total,
+        "stages": result.seconds,
+        "cores": os.cpu_count(),
+        "load_before": load,
+        "load_after": os.getloadavg(),
+    }
 
 
-def measure_throughput(draws: int, seed: int) -> dict:
-    """Draws per second in this process, and as Ray tasks with 1 and 2 workers.
+def measure_throughput(draws: int, seed: int, in_process_draws: int = 5) -> dict:
+    """The replay before and after the Replayer, back to back on one plan: seconds per draw in this
+    process, and `draws` draws end to end as Ray tasks with 1 and with 2 workers.
 
-    The plan is made once, outside the timing. Each Ray session is started and warmed up (one draw
-    per worker: workers start and import the engine) before the timed draws, so that the rate is
-    the draws' own; the session's start is reported beside it.
+    The plan is made once, outside the timing (its seconds are reported). `evaluate_flows` is the
+    old path (every draw re-derives patients, arcs and checks), `replayer` the new one (prepared once
+    per worker). A Ray run's `seconds` = Ray's start + the draws (workers start, unpickle the plan and
+    prepare the replay in their first task) + the bands: everything `simulate` does after the plan.
     """
     scenario, _ = resolve_scenario(None)
-    planned = planned_scenario(plan(scenario))
-    seeds = np.random.SeedSequence(seed).spawn(draws)
     clock = time.perf_counter()
-    map_tasks(replay_draw, planned, seeds[:5], engine="local")
-    local = time.perf_counter() - clock
-    out = {"in_process": {"draws": 5, "seconds": local, "draws_per_second": 5 / local}}
-    for workers in (1, 2):
+    planned = planned_scenario(plan(scenario))
+    out: dict = {"plan_seconds": time.perf_counter() - clock, "load_before": os.getloadavg()}
+    seeds = np.random.SeedSequence(seed).spawn(draws)
+    for evaluator, replay in EVALUATORS.items():
+        replay(planned, seeds[-1])  # the replayer's preparation (once per process) is timed apart
         clock = time.perf_counter()
-        with ray_session(None, workers):
-            started = time.perf_counter() - clock
-            map_tasks(replay_draw, planned, seeds[:workers], engine="ray")  # warm-up
+        map_tasks(replay, planned, seeds[:in_process_draws], engine="local")
+        seconds = time.perf_counter() - clock
+        out[f"in_process_{evaluator}"] = {"draws": in_process_draws, "seconds_per_draw": seconds / in_process_draws}
+    for workers in (1, 2):
+        for evaluator, replay in EVALUATORS.items():
             clock = time.perf_counter()
-            map_tasks(replay_draw, planned, seeds, engine="ray")
+            with ray_session(None, workers):
+                started = time.perf_counter() - clock
+                outcomes = map_tasks(replay, planned, seeds, engine="ray")
+                bands(outcomes)
             seconds = time.perf_counter() - clock
-        out[f"{workers}_workers"] = {
-            "draws": draws,
-            "seconds": seconds,
-            "draws_per_second": draws / seconds,
-            "ray_start_and_warm_up_seconds": started,
-        }
+            name = f"ray_{workers}_workers_{evaluator}"
+            out[name] = {
+                "draws": draws,
+                "seconds": seconds,
+                "ray_start_seconds": started,
+                "draws_per_second": draws / (seconds - started),
+            }
+            print(json.dumps({name: out[name]}), flush=True)  # progress: the whole run takes minutes
+    out["load_after"] = os.getloadavg()
     return out
 
 
@@ -115,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.simulation", description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="draws,throughput,weekly")
     parser.add_argument("--draws", type=int, default=100)
-    parser.add_argument("--throughput-draws", type=int, default=20)
+    parser.add_argument("--throughput-draws", type=int, default=100)
     parser.add_argument("--weekly-draws", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--out", type=Path, default=Path("results") / "simulation.json")

@@ -44,6 +44,10 @@ the plan patient by patient:
   `changed_proposals` = Σ over (group, hospital, week) of max(0, previous proposals − patients planned),
   over the previous proposals of patients still `waiting`.
 
+Many draws of one scenario (the Monte Carlo simulation) replay through `Replayer` (replayer.py),
+which prepares the patients, cohorts and FIFO order once and shares `patients.py` and `fifo.py`
+with this function.
+
 Rules chosen where the model is silent (documented here, tested in tests/test_evaluate.py):
 
 * Rows with an unknown id or class are `eligibility` violations, rows with a week outside the plan
@@ -72,12 +76,21 @@ import pandas as pd
 
 from models.dataset import Dataset
 from models.objective import objective_value
-from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, TIER_OFFSETS, fallback_hospitals
+from models.rules import THRESHOLDS
 from models.scenario import Scenario
 from models.weeks import parse_iso_week, week_labels
 from optimizer.evaluation.bookings import booked_patients, changed_proposals
 from optimizer.evaluation.capacity import agreement_violations, bed_use, budget_violations, theatre_use
 from optimizer.evaluation.fairness import fairness_shortfalls
+from optimizer.evaluation.fifo import (
+    POSITION_EPS,
+    QUEUE_KEYS,
+    planned_patients,
+    queue_table,
+    queue_violations,
+    replay_order,
+    simulate,
+)
 from optimizer.evaluation.flows import (
     GROUP_KEYS,
     REQUIRED_FLOW_COLUMNS,
@@ -88,12 +101,9 @@ from optimizer.evaluation.flows import (
     violation_frame,
     with_arcs,
 )
+from optimizer.evaluation.patients import queue_items
 
 log = logging.getLogger(__name__)
-
-#: Slack below a patient's FIFO position within which the cumulative flow counts as covering them.
-
-POSITION_EPS = 1e-6
 
 
 @dataclass
@@ -156,9 +166,6 @@ class Evaluation:
         }
 
 
-QUEUE_KEYS = [*GROUP_KEYS, "priority"]
-
-
 def evaluate_flows(
     dataset: Dataset,
     scenario: Scenario,
@@ -185,7 +192,7 @@ def evaluate_flows(
     n_weeks = len(labels)
     violations: list[pd.DataFrame] = []
 
-    items = _queue_items(dataset, dataset if base is None else base, scenario, d0, labels)
+    items, _ = queue_items(dataset, dataset if base is None else base, scenario, d0, labels)
     flows = checked_flows(dataset, allocations, labels, tolerance, violations)
     flows = fill_listed_hospitals(flows, items[GROUP_KEYS].drop_duplicates(), violations)
     flows = with_arcs(dataset, scenario, flows)
@@ -197,9 +204,17 @@ def evaluate_flows(
     items = items.merge(groups, on=GROUP_KEYS, how="left").merge(queues, on=QUEUE_KEYS, how="left")
     flows = flows.merge(groups, on=GROUP_KEYS, how="left")
 
-    sim = _simulate(items, flows, len(groups), len(queues), n_weeks, tolerance)
-    _queue_violations(sim, groups, labels, violations)
-    queue_weeks = _queue_table(sim, queues, labels)
+    items = replay_order(items)
+    planned = planned_patients(
+        flows["g"].to_numpy(dtype=np.int64),
+        flows["t"].to_numpy(dtype=np.int64),
+        flows["patients"].to_numpy(dtype=float),
+        len(groups),
+        n_weeks,
+    )
+    sim = simulate(items, items["weight"].to_numpy(dtype=float), planned, len(queues), tolerance)
+    queue_violations(sim, groups, labels, violations)
+    queue_weeks = queue_table(sim, queues, labels)
     booked = booked_patients(dataset, d0, labels)
     kpis = _kpis(sim, queues, dataset, labels, booked)
 
@@ -266,203 +281,7 @@ def evaluate_flows(
     return result
 
 
-# --- patients, groups and the weekly replay --------------------------------------------------------
-
-
-def _mobile_share(waiting: pd.DataFrame, scenario: Scenario, pairs: pd.DataFrame) -> np.ndarray:
-    setting = scenario.policy.share_accepting_travel
-    if setting != "from_data":
-        return np.full(len(pairs), float(setting))
-    overall = float(waiting["accepts_travel"].astype(float).mean()) if len(waiting) else 0.5
-    by_pair = (
-        waiting.assign(share=waiting["accepts_travel"].astype(float))
-        .groupby(["region_id", "procedure_id"], as_index=False)["share"]
-        .mean()
-    )
-    return pairs.merge(by_pair, on=["region_id", "procedure_id"], how="left")["share"].fillna(overall).to_numpy()
-
-
-def _queue_items(dataset: Dataset, base: Dataset, scenario: Scenario, d0: dt.date, labels: list[str]) -> pd.DataFrame:
-    """Backlog patients (weight 1, arrival week 0) and forecast cohorts (weight, arrival week s ≥ 1).
-
-    `day` is the decision date in days after D0, `limit` the priority's limit in whole days; `kind`
-    0 = patient, 1 = cohort (the tie-break).
-    """
-    waiting = dataset.waiting_list[dataset.waiting_list["status"] == "waiting"]
-    # new decisions are split as the list is, booked patients included (a booking changes no split)
-    on_list = dataset.waiting_list[dataset.waiting_list["status"].isin(("waiting", "booked"))]
-    limits = dataset.priorities.set_index("priority_id")["max_wait_days"]
-    fallback = fallback_hospitals(dataset, base, labels).set_index(["region_id", "procedure_id"])["hospital_id"]
-
-    def listed_at(rows: pd.DataFrame) -> np.ndarray:
-        listed = rows["listed_hospital_id"].astype(object).where(rows["listed_hospital_id"].notna(), "")
-        listed = listed.to_numpy(dtype=object).copy()
-        unlisted = listed == ""
-        if unlisted.any():
-            keys = pd.MultiIndex.from_frame(rows.loc[unlisted, ["region_id", "procedure_id"]])
-            listed[unlisted] = fallback.reindex(keys).to_numpy()
-        return listed
-
-    listed = listed_at(waiting)
-    backlog = pd.DataFrame(
-        {
-            "region_id": waiting["region_id"].to_numpy(dtype=object),
-            "listed_hospital_id": np.asarray(listed, dtype=object),
-            "procedure_id": waiting["procedure_id"].to_numpy(dtype=object),
-            "class": np.where(waiting["accepts_travel"].to_numpy(dtype=bool), "mobile", "local").astype(object),
-            "priority": waiting["priority"].to_numpy(dtype=object),
-            "day": (waiting["decision_date"] - pd.Timestamp(d0)).dt.days.to_numpy(dtype=np.int64),
-            "weight": 1.0,
-            "arrival": 0,
-            "kind": 0,
-            "patient_id": waiting["patient_id"].to_numpy(dtype=object),
-            "decision_date": waiting["decision_date"].to_numpy(),
-        }
-    )
-    week_of = {label: t for t, label in enumerate(labels, start=1)}
-    demand = dataset.demand.assign(s=dataset.demand["week"].map(week_of)).dropna(subset=["s"])
-    demand = demand.groupby(["region_id", "procedure_id", "s"], as_index=False)["expected_decisions"].sum()
-    whole_list = on_list[["region_id", "procedure_id"]].assign(listed_hospital_id=listed_at(on_list))
-    counts = whole_list.groupby(["region_id", "procedure_id", "listed_hospital_id"], as_index=False).size()
-    counts["share_l"] = counts["size"] / counts.groupby(["region_id", "procedure_id"])["size"].transform("sum")
-    spread = demand.merge(counts[["region_id", "procedure_id", "listed_hospital_id", "share_l"]], how="left")
-    alone = spread["share_l"].isna().to_numpy()
-    if alone.any():
-        keys = pd.MultiIndex.from_frame(spread.loc[alone, ["region_id", "procedure_id"]])
-        spread.loc[alone, "listed_hospital_id"] = fallback.reindex(keys).to_numpy()
-        spread.loc[alone, "share_l"] = 1.0
-    share = _mobile_share(on_list, scenario, spread[["region_id", "procedure_id"]])
-    s = spread["s"].to_numpy(dtype=np.int64)
-    cohorts = [
-        pd.DataFrame(
-            {
-                "region_id": spread["region_id"].to_numpy(dtype=object),
-                "listed_hospital_id": spread["listed_hospital_id"].to_numpy(dtype=object),
-                "procedure_id": spread["procedure_id"].to_numpy(dtype=object),
-                "class": cls,
-                "priority": priority,
-                "day": 7 * (s - 1) + FORECAST_DAY_OFFSET,
-                "weight": spread["expected_decisions"].to_numpy(dtype=float)
-                * spread["share_l"].to_numpy()
-                * part
-                * k_share,
-                "arrival": s,
-                "kind": 1,
-                "patient_id": None,
-                "decision_date": pd.Timestamp(d0) + pd.to_timedelta(7 * (s - 1) + FORECAST_DAY_OFFSET, unit="D"),
-            }
-        )
-        for cls, part in (("mobile", share), ("local", 1.0 - share))
-        for priority, k_share in zip(dataset.priorities["priority_id"], dataset.priorities["demand_share"], strict=True)
-    ]
-    items = pd.concat([backlog, *cohorts], ignore_index=True)
-    items["limit"] = np.floor(items["priority"].map(limits).to_numpy(dtype=float)).astype(np.int64)
-    return items
-
-
-def _simulate(
-    items: pd.DataFrame, flows: pd.DataFrame, n_groups: int, n_queues: int, n_weeks: int, tolerance: float
-) -> dict:
-    """Week-by-week replay of every group at once, earliest deadline first; arrays are queue × week.
-
-    Items are in one fixed order, (group, deadline, day, kind, patient_id); each week a group's flow
-    takes the arrived, untreated weight in that order (a cumulative sum within the group).
-    """
-    items = items.assign(deadline=items["day"] + items["limit"])
-    items = items.sort_values(["g", "deadline", "day", "kind", "patient_id"], na_position="last", ignore_index=True)
-    g = items["g"].to_numpy(dtype=np.int64)
-    q = items["q"].to_numpy(dtype=np.int64)
-    day = items["day"].to_numpy(dtype=np.int64)
-    limit = items["limit"].to_numpy(dtype=np.int64)
-    weight = items["weight"].to_numpy(dtype=float)
-    arrival = items["arrival"].to_numpy(dtype=np.int64)
-    planned = np.zeros((n_groups, n_weeks))
-    np.add.at(
-        planned,
-        (flows["g"].to_numpy(dtype=np.int64), flows["t"].to_numpy(dtype=np.int64) - 1),
-        flows["patients"].to_numpy(dtype=float),
-    )
-    starts = np.searchsorted(g, g)
-    remaining = weight.copy()
-    shape = (n_queues, n_weeks)
-    arrived, treated, waiting = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    over = {theta: np.zeros(shape) for theta in THRESHOLDS}
-    over_days = {theta: np.zeros(shape) for theta in THRESHOLDS}
-    excess = np.zeros((n_groups, n_weeks))
-    available_before = np.zeros((n_groups, n_weeks))
-    done_week = np.full(len(items), -1)
-    done_at = np.zeros(len(items))  # where in the group-week's flow the item is completed
-    for t in range(n_weeks):
-        present = arrival <= t + 1
-        available = np.where(present, remaining, 0.0)
-        before = np.cumsum(available) - available
-        if len(before):
-            before -= before[starts]
-        take = np.clip(planned[g, t] - before, 0.0, available)
-        supply = np.bincount(g, weights=available, minlength=n_groups)
-        available_before[:, t] = supply
-        excess[:, t] = np.maximum(planned[:, t] - supply, 0.0)
-        remaining -= take
-        finished = (done_week < 0) & present & (remaining <= POSITION_EPS) & (take > 0)
-        done_week[finished] = t
-        done_at[finished] = (before + take)[finished]
-        arrived[:, t] = np.bincount(q, weights=np.where(present, weight, 0.0), minlength=n_queues)
-        treated[:, t] = np.bincount(q, weights=take, minlength=n_queues)
-        untreated = np.where(present, remaining, 0.0)
-        waiting[:, t] = np.bincount(q, weights=untreated, minlength=n_queues)
-        end = 7 * (t + 1)
-        for theta in THRESHOLDS:
-            over[theta][:, t] = np.bincount(
-                q, weights=untreated * (day + limit + TIER_OFFSETS[theta] < end), minlength=n_queues
-            )
-            over_days[theta][:, t] = np.bincount(q, weights=untreated * (day + theta < end), minlength=n_queues)
-    return {
-        "items": items,
-        "arrived": arrived,
-        "treated": treated,
-        "waiting": waiting,
-        "over": over,
-        "over_days": over_days,
-        "planned": planned,
-        "excess": excess,
-        "available": available_before,
-        "done_week": done_week,
-        "done_at": done_at,
-        "tolerance": tolerance,
-    }
-
-
-def _queue_violations(sim: dict, groups: pd.DataFrame, labels: list[str], out: list[pd.DataFrame]) -> None:
-    excess, available = sim["excess"], sim["available"]
-    gi, ti = np.nonzero(excess > sim["tolerance"] * np.maximum(1.0, available))
-    if len(gi) == 0:
-        return
-    rows = groups.iloc[gi]
-    keys = (
-        (
-            rows["region_id"] + "/" + rows["listed_hospital_id"] + "/" + rows["procedure_id"] + "/" + rows["class"]
-        ).to_numpy()
-        + "/"
-        + np.array(labels, dtype=object)[ti]
-    )
-    messages = [
-        f"{sim['planned'][a, b]:.6g} patients planned but only {available[a, b]:.6g} arrived and untreated"
-        for a, b in zip(gi, ti, strict=True)
-    ]
-    out.append(violation_frame("queue", pd.Series(keys), pd.Series(excess[gi, ti]), pd.Series(messages)))
-
-
-def _queue_table(sim: dict, queues: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
-    n_queues, n_weeks = sim["arrived"].shape
-    table = queues.loc[np.repeat(np.arange(n_queues), n_weeks), QUEUE_KEYS].reset_index(drop=True)
-    table["week"] = np.tile(np.array(labels, dtype=object), n_queues)
-    table["arrived"] = sim["arrived"].ravel()
-    table["treated"] = sim["treated"].ravel()
-    table["treated_cumulative"] = np.cumsum(sim["treated"], axis=1).ravel()
-    table["waiting"] = sim["waiting"].ravel()
-    for theta in THRESHOLDS:
-        table[f"over_{theta}"] = sim["over"][theta].ravel()
-    return table
+# --- the tables of one evaluation ------------------------------------------------------------------
 
 
 def _kpis(sim: dict, queues: pd.DataFrame, dataset: Dataset, labels: list[str], booked: dict) -> pd.DataFrame:

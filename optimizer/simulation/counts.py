@@ -15,7 +15,7 @@ import pandas as pd
 
 from models.dataset import Dataset
 from models.rules import FORECAST_DAY_OFFSET
-from optimizer.evaluation import Evaluation
+from optimizer.evaluation import Evaluation, Replay
 from optimizer.model.instance import backlog
 
 #: The levels of the outcome table and the column that names the member at each.
@@ -43,7 +43,7 @@ def backlog_days(dataset: Dataset, base: Dataset, weeks: list[str]) -> pd.DataFr
     return patients[[*QUEUE_KEYS, "day"]]
 
 
-def evaluation_counts(evaluation: Evaluation, patients: pd.DataFrame, weeks: list[str]) -> pd.DataFrame:
+def evaluation_counts(evaluation: Evaluation | Replay, patients: pd.DataFrame, weeks: list[str]) -> pd.DataFrame:
     """METRICS per queue's region, procedure and week of a replay by the evaluator (`by_level` sums them).
 
     `patients`: the replayed backlog (`backlog_days`; the same in every draw of a plan).

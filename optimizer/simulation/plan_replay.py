@@ -9,14 +9,17 @@ refills what a draw takes away: without re-planning the list is served as planne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import pickle
+import uuid
+from dataclasses import dataclass, field, fields
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from models.dataset import Dataset
 from models.scenario import Scenario
-from optimizer.evaluation import FLOW_COLUMNS, evaluate_flows
+from optimizer.evaluation import FLOW_COLUMNS, Replayer, evaluate_flows
 from optimizer.replanning import PREVIOUS_COLUMNS
 from optimizer.results.plan_result import PlanResult
 from optimizer.simulation.counts import backlog_days, by_level, evaluation_counts
@@ -44,6 +47,43 @@ class PlannedScenario:
     theatre_days: pd.DataFrame
     backlog: pd.DataFrame
     proposals: pd.DataFrame  # the plan's patient proposals (`PREVIOUS_COLUMNS`): weekly re-plans start from them
+    #: names this plan in a process's caches (`_unpickled_plan`, `replayer_of`), which outlive one Ray
+    #: task; not an argument, so that `dataclasses.replace` makes a new one
+    token: str = field(init=False, default_factory=lambda: uuid.uuid4().hex)
+
+    def __reduce__(self):
+        # Pickled as its token and its fields pickled into bytes: Ray hands every task its own copy of
+        # the arguments, and unpickling 40,000 patients took 0.15 s a draw; a worker that has this
+        # plan already (`_unpickled_plan`) copies the bytes only.
+        state = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        return (_unpickled_plan, (self.token, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)))
+
+
+#: Per process: the plan unpickled last (token → plan) and the Replayer of the plan replayed last. A
+#: Ray worker runs many draws of one plan: these keep unpickling the plan and preparing its replay to
+#: once per worker rather than once per draw. One plan at a time: a sweep's next plan replaces it.
+_PLANS: dict[str, PlannedScenario] = {}
+_REPLAYERS: dict[str, Replayer] = {}
+
+
+def _unpickled_plan(token: str, state: bytes) -> PlannedScenario:
+    """The plan named `token`: the one this process unpickled already, else `state` unpickled."""
+    planned = _PLANS.get(token)
+    if planned is None:
+        planned = PlannedScenario(**pickle.loads(state))
+        object.__setattr__(planned, "token", token)  # the same plan as the one pickled
+        _PLANS.clear()
+        _PLANS[token] = planned
+    return planned
+
+
+def replayer_of(planned: PlannedScenario) -> Replayer:
+    """The Replayer of `planned`'s dataset and scenario, prepared once per process."""
+    replayer = _REPLAYERS.get(planned.token)
+    if replayer is None:
+        _REPLAYERS.clear()
+        replayer = _REPLAYERS[planned.token] = Replayer(planned.dataset, planned.scenario, base=planned.base)
+    return replayer
 
 
 def planned_scenario(result: PlanResult) -> PlannedScenario:
@@ -71,8 +111,18 @@ def planned_scenario(result: PlanResult) -> PlannedScenario:
     )
 
 
-def replay_draw(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.DataFrame:
-    """The outcome table (`counts.OUTCOME_COLUMNS`) of one draw of `planned`, from its own seed."""
+def replay_draw(
+    planned: PlannedScenario,
+    seed: np.random.SeedSequence,
+    *,
+    evaluator: Literal["replayer", "evaluate_flows"] = "replayer",
+) -> pd.DataFrame:
+    """The outcome table (`counts.OUTCOME_COLUMNS`) of one draw of `planned`, from its own seed.
+
+    The replay is the evaluator's: `replayer` (default) prepares what every draw shares once per
+    process (`replayer_of`); `evaluate_flows` re-derives everything per draw (the same outcome,
+    slower: kept to prove and measure that, tests/test_replayer.py and benchmarks/simulation.py).
+    """
     settings = planned.scenario.simulation
     rng = np.random.default_rng(seed)
     demand = draw_demand(planned.dataset.demand, settings, rng)
@@ -81,8 +131,11 @@ def replay_draw(planned: PlannedScenario, seed: np.random.SeedSequence) -> pd.Da
     # pvv: they leave the counted list (patient-chosen wait) where the plan takes them off it, so the
     # flow stays in the replay but they are not treated; keep_place: they wait for the queue to reach them again
     replayed = flows if settings.declined == "pvv" else accepted
-    dataset = planned.dataset.with_tables(demand=demand)
-    evaluation = evaluate_flows(dataset, planned.scenario, replayed[FLOW_COLUMNS], base=planned.base)
+    if evaluator == "replayer":
+        evaluation = replayer_of(planned).replay(replayed[FLOW_COLUMNS], demand)
+    else:
+        dataset = planned.dataset.with_tables(demand=demand)
+        evaluation = evaluate_flows(dataset, planned.scenario, replayed[FLOW_COLUMNS], base=planned.base)
     counts = evaluation_counts(evaluation, planned.backlog, planned.weeks)
     if settings.declined == "pvv" and declined.any():
         gone = flows.assign(declined=declined).groupby(["region_id", "procedure_id", "week"])["declined"].sum()
