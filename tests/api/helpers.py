@@ -18,6 +18,17 @@ WRITE_KEY = "test-write-key-0123456789"
 READ_KEY = "test-read-key-0123456789"
 WRITE = {"X-API-Key": WRITE_KEY}
 READ = {"X-API-Key": READ_KEY}
+#: POST routes that compute and store nothing: a read key may ask for them (every other POST needs a write key)
+READING_POSTS = frozenset(
+    {
+        "/api/v1/compare",
+        "/api/v1/compare.csv",
+        "/api/v1/evaluate",
+        "/api/v1/evaluate/csv",
+        "/api/v1/decisions/purchases",
+        "/api/v1/decisions/target",
+    }
+)
 ZIP = {**WRITE, "content-type": "application/zip"}
 YAML = {**WRITE, "content-type": "application/yaml"}
 FINISHED = ("done", "failed", "cancelled")

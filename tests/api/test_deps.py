@@ -11,18 +11,9 @@ from fastapi.testclient import TestClient
 from api.core.config import Settings
 from api.deps import Access, key_access
 from api.main import create_app
-from tests.api.helpers import READ, READ_KEY, WRITE, WRITE_KEY, make_settings
+from tests.api.helpers import READ, READ_KEY, READING_POSTS, WRITE, WRITE_KEY, make_settings
 
 #: POST endpoints that only read: comparing and evaluating store nothing.
-# computations that store nothing: a read key may ask for them
-READING_POSTS = {
-    "/api/v1/compare",
-    "/api/v1/compare.csv",
-    "/api/v1/evaluate",
-    "/api/v1/evaluate/csv",
-    "/api/v1/decisions/purchases",
-    "/api/v1/decisions/target",
-}
 
 
 def _operations(client) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ from api.main import create_app
 from api.web.router import PUBLIC_PATHS as WEB_PAGES
 from tests.api.helpers import (
     READ,
+    READING_POSTS,
     WRITE,
     WRITE_KEY,
     YAML,
@@ -46,15 +47,6 @@ from tests.reliability.support import running_app
 PUBLIC = {"/health", "/api/v1/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 PUBLIC |= set(WEB_PAGES)  # the web page's pages hold no data: it calls the API with the user's key
 #: POST operations that only read: comparing and evaluating store nothing.
-# computations that store nothing: a read key may ask for them
-READING_POSTS = {
-    "/api/v1/compare",
-    "/api/v1/compare.csv",
-    "/api/v1/evaluate",
-    "/api/v1/evaluate/csv",
-    "/api/v1/decisions/purchases",
-    "/api/v1/decisions/target",
-}
 
 
 @pytest.fixture(scope="module")
