@@ -80,9 +80,13 @@ def service_url(tmp_path_factory) -> str:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium (never a downloaded one); the test is skipped, saying why, where it is missing."""
+    """Debian's Chromium (never a downloaded one); the test is skipped, saying why, where it is missing.
+
+    Per module, not per session: Playwright's sync API runs an event loop on the main thread while it
+    is open, and a later test calling `asyncio.run` (tests/reliability) would fail inside it.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing (Debian: apt-get install chromium; .ci/run installs it)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
