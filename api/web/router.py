@@ -39,6 +39,7 @@ from api.web.messages import js_messages
 from api.web.outcomes import comparison_outcomes
 from api.web.simulation import simulation_view
 from api.web.views import run_view
+from models.dataset import Dataset
 from models.scenario import parse_scenario
 from presentation.i18n import SUPPORTED_LANGS, Locale, negotiate_lang, translations
 from presentation.simulation_files import BANDS_FILE
@@ -174,13 +175,25 @@ def dataset_choices(ref: str, session: SessionDep, settings: SettingsDep, _: Rea
     }
 
 
-def _done_run_files(session, run_id: str, settings: Settings) -> tuple[dict[str, pd.DataFrame], ScenarioRow]:
-    """The result tables of a finished run (read from its stored files), and its scenario."""
+def _done_run(session, run_id: str):
+    """A finished run (404 if there is none, 409 while it is not done)."""
     run = crud.get_run(session, run_id=run_id)
     if run is None:
         raise not_found("run", run_id)
     if run.status != DONE:
         raise ApiError(409, f"run {run_id} is {run.status}; results exist once it is done")
+    return run
+
+
+def _scenario_dataset(session, settings: Settings, scenario: ScenarioRow) -> Dataset:
+    """The stored dataset of `scenario`, as its plan starts (for names, hospitals and totals)."""
+    start_week = scenario.definition["start_week"]
+    return stored_dataset(session, _dataset_or_404(session, scenario.dataset_id), settings, start_week)
+
+
+def _done_run_files(session, run_id: str, settings: Settings) -> tuple[dict[str, pd.DataFrame], ScenarioRow]:
+    """The result tables of a finished run (read from its stored files), and its scenario."""
+    run = _done_run(session, run_id)
     names = [n for n in crud.result_names(session, run_id=run_id) if n not in _NOT_NEEDED and n.endswith(".csv")]
     staging = settings.data_dir / "staging"
     staging.mkdir(parents=True, exist_ok=True)
@@ -192,10 +205,8 @@ def _done_run_files(session, run_id: str, settings: Settings) -> tuple[dict[str,
 
 def _view(session, settings: Settings, run_id: str, lang: str) -> dict:
     tables, scenario = _done_run_files(session, run_id, settings)
-    start_week = scenario.definition["start_week"]
-    dataset = stored_dataset(session, _dataset_or_404(session, scenario.dataset_id), settings, start_week)
-    view = run_view(tables, dataset, Locale.for_lang(lang))
-    view["scenario"] = {"name": scenario.name, "start_week": start_week}
+    view = run_view(tables, _scenario_dataset(session, settings, scenario), Locale.for_lang(lang))
+    view["scenario"] = {"name": scenario.name, "start_week": scenario.definition["start_week"]}
     return view
 
 
@@ -226,18 +237,12 @@ async def run_workbook(run_id: str, session: SessionDep, settings: SettingsDep, 
 
 
 def _simulation(session, settings: Settings, run_id: str, lang: str) -> dict:
-    run = crud.get_run(session, run_id=run_id)
-    if run is None:
-        raise not_found("run", run_id)
-    if run.status != DONE:
-        raise ApiError(409, f"run {run_id} is {run.status}; results exist once it is done")
+    run = _done_run(session, run_id)
     content = crud.get_result(session, run_id=run_id, name=BANDS_FILE)
     if content is None:
         raise ApiError(404, f"run {run_id} is not a simulation run: it has no bands")
     bands = pd.read_csv(io.BytesIO(decompress(content)), dtype={"key": str, "week": str})
-    scenario = crud.get_scenario(session, ref=run.scenario_id)
-    start_week = scenario.definition["start_week"]
-    dataset = stored_dataset(session, _dataset_or_404(session, scenario.dataset_id), settings, start_week)
+    dataset = _scenario_dataset(session, settings, crud.get_scenario(session, ref=run.scenario_id))
     loc = Locale.for_lang(lang)
     return simulation_view(bands, DatasetNames.of(dataset, loc), loc)
 
@@ -261,9 +266,7 @@ def _outcomes(session, settings: Settings, comparison: ComparisonPublic, lang: s
         if run is None:
             raise not_found("run", comparison.runs[label])
         scenarios.append(crud.get_scenario(session, ref=run.scenario_id))
-    first = scenarios[0]  # region names from the first run's dataset (the base of the comparison)
-    start_week = first.definition["start_week"]
-    dataset = stored_dataset(session, _dataset_or_404(session, first.dataset_id), settings, start_week)
+    dataset = _scenario_dataset(session, settings, scenarios[0])  # names from the base run's dataset
     loc = Locale.for_lang(lang)
     compared = [
         {"label": label, "scenario_id": row.id, "scenario": parse_scenario(row.definition, "scenario")}
