@@ -2,6 +2,11 @@
 
 A scenario is validated by pydantic; every problem is reported with the file and the field path.
 YAML is read with `yaml.safe_load`, so python tags and other executable YAML are rejected.
+
+A scenario file may start from another: `extends: default.yaml` (a path relative to the file's
+folder) takes that scenario's fields, merges `policy`, `weights`, `solve` and `simulation` key by
+key, adds its own `changes` after the other's, and replaces every other field it gives. A what-if
+written that way differs from its base only in what it says (`load_scenario`).
 """
 
 from __future__ import annotations
@@ -305,6 +310,9 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
     """Validate a scenario from parsed YAML/JSON; raise `ScenarioError` naming each bad field."""
     if not isinstance(data, dict):
         raise ScenarioError([Problem(source, None, None, "a scenario must be a mapping of fields")])
+    if "extends" in data:  # resolved by load_scenario; elsewhere there is no file to extend from
+        message = "only a scenario file can extend another (give the whole scenario here)"
+        raise ScenarioError([Problem(source, None, "extends", message)])
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -315,13 +323,53 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
 
 
 def load_scenario(path: str | os.PathLike) -> tuple[Scenario, Path]:
-    """Read and validate a scenario YAML file; returns it and the folder relative paths start from."""
+    """Read and validate a scenario YAML file (following `extends`, see the module docstring);
+    returns it and the folder relative paths start from."""
     path = Path(path)
+    return parse_scenario(_scenario_fields(path, ()), str(path)), path.parent
+
+
+#: Fields an extending scenario merges key by key into its base's instead of replacing them.
+MERGED_FIELDS = ("policy", "weights", "solve", "simulation")
+#: Fields that describe one scenario only: never taken from the base.
+OWN_FIELDS = ("name", "description")
+
+
+def _scenario_fields(path: Path, seen: tuple[Path, ...]) -> object:
+    """The parsed YAML of scenario file `path` with its `extends` chain resolved."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), None, None, f"cannot read scenario: {exc}")]) from None
-    return parse_scenario(parse_yaml(text, str(path)), str(path)), path.parent
+        source = str(seen[-1]) if seen else str(path)
+        field = "extends" if seen else None
+        raise ScenarioError([Problem(source, None, field, f"cannot read scenario {path}: {exc}")]) from None
+    data = parse_yaml(text, str(path))
+    if not isinstance(data, dict) or "extends" not in data:
+        return data
+    parent = data.pop("extends")
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError([Problem(str(path), None, "extends", "must be the path of another scenario file")])
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in seen or parent_path == path.resolve():
+        chain = " → ".join(str(p) for p in (*seen, path.resolve(), parent_path))
+        raise ScenarioError([Problem(str(path), None, "extends", f"scenarios extend each other in a circle: {chain}")])
+    base = _scenario_fields(parent_path, (*seen, path.resolve()))
+    if not isinstance(base, dict):
+        raise ScenarioError([Problem(str(parent_path), None, None, "a scenario must be a mapping of fields")])
+    return extend_fields(base, data)
+
+
+def extend_fields(base: dict, own: dict) -> dict:
+    """`own` scenario fields on top of `base`'s: see the module docstring."""
+    merged = {key: value for key, value in base.items() if key not in OWN_FIELDS}
+    for key, value in own.items():
+        if key in MERGED_FIELDS and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        elif key == "changes" and isinstance(value, list) and isinstance(merged.get("changes"), list):
+            merged[key] = [*merged["changes"], *value]
+        else:
+            merged[key] = value
+    return merged
 
 
 def parse_yaml(text: str, source: str) -> object:

@@ -196,3 +196,67 @@ def test_an_invalid_change_is_named_by_position_type_and_field():
         )
     text = str(caught.value)
     assert "change 1 (capacity): factor:" in text
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASE_YAML = """name: base
+description: the base
+horizon_weeks: 13
+changes:
+  - demand: {factor: 1.1}
+policy: {max_travel_km: 200, transfer_lead_weeks: 2, planned_utilisation: 0.9}
+weights: {over_365: 3.0, change: 5}
+"""
+
+
+def test_a_scenario_extends_another_and_differs_only_in_what_it_says(tmp_path: Path):
+    _write(tmp_path, "base.yaml", BASE_YAML)
+    what_if = _write(
+        tmp_path,
+        "what-if.yaml",
+        "extends: base.yaml\nname: what-if\nchanges:\n  - beds: {hospital_id: h, factor: 0.5}\n"
+        "policy: {max_travel_km: 300}\nweights: {over_90: 2.0}\n",
+    )
+    scenario, folder = load_scenario(what_if)
+    assert folder == tmp_path
+    assert (scenario.name, scenario.description, scenario.horizon_weeks) == ("what-if", "", 13)
+    assert [type(c).__name__ for c in scenario.changes] == ["DemandChange", "BedChange"]  # the base's first
+    policy = scenario.policy
+    assert (policy.max_travel_km, policy.transfer_lead_weeks, policy.planned_utilisation) == (300, 2, 0.9)
+    assert (scenario.weights.over_90, scenario.weights.over_365, scenario.weights.change) == (2.0, 3.0, 5.0)
+
+
+def test_extends_chains_and_refuses_a_circle(tmp_path: Path):
+    _write(tmp_path, "base.yaml", BASE_YAML)
+    _write(tmp_path, "middle.yaml", "extends: base.yaml\nname: middle\npolicy: {planned_utilisation: 1.0}\n")
+    top = _write(tmp_path, "top.yaml", "extends: middle.yaml\nname: top\n")
+    scenario, _ = load_scenario(top)
+    assert (scenario.policy.planned_utilisation, scenario.policy.max_travel_km) == (1.0, 200)
+    _write(tmp_path, "a.yaml", "extends: b.yaml\nname: a\n")
+    _write(tmp_path, "b.yaml", "extends: a.yaml\nname: b\n")
+    with pytest.raises(ScenarioError, match="circle"):
+        load_scenario(tmp_path / "a.yaml")
+
+
+def test_extends_names_a_missing_base_and_is_refused_outside_a_file(tmp_path: Path):
+    missing = _write(tmp_path, "orphan.yaml", "extends: nowhere.yaml\nname: orphan\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(missing)
+    problem = caught.value.problems[0]
+    assert problem.column == "extends" and "nowhere.yaml" in problem.message and "orphan.yaml" in problem.file
+    with pytest.raises(ScenarioError, match="only a scenario file can extend"):
+        parse_scenario({"extends": "default.yaml", "name": "x"})
+
+
+def test_the_bundled_what_ifs_share_the_default_policy():
+    default, _ = load_scenario(SCENARIOS_DIR / "default.yaml")
+    for path in sorted(SCENARIOS_DIR.glob("*.yaml")):
+        scenario, _ = load_scenario(path)
+        assert scenario.policy.planned_utilisation == default.policy.planned_utilisation, path.name
+        assert scenario.policy.transfer_lead_weeks == default.policy.transfer_lead_weeks, path.name
+        assert (scenario.start_week, scenario.horizon_weeks) == (default.start_week, default.horizon_weeks)
