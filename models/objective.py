@@ -5,13 +5,15 @@ and the report all weigh a plan's terms here, so a weight means the same thing e
 
     objective = w90·breach_days_90 + w180·breach_days_180 + w365·breach_days_365
                 + w_wait·waiting_days + w_cost·cost_sek/1000 + w_travel·patient_km + fairness_penalty
-                + w_change·changed_proposals
+                + w_change·(changed_proposals + week_drift)
 
 with breach- and waiting-days counted as 7 × patients over the threshold (or waiting) at each week's
 end, `cost_sek` the price-list payments plus purchased extra theatre days, and `fairness_penalty`
 Σ over `policy.fairness` entries of weight × patients short of each target (already weighted), and
 `changed_proposals` (a re-plan only) the previous plan's proposals not kept: Σ over (flow group,
-hospital, week) of max(0, previous proposals − patients planned there).
+hospital, week) of max(0, previous proposals − patients planned there), and `week_drift` the
+patients on the other side of a week's end than in the previous plan: Σ over (flow group, week) of
+|treated up to the week − previous proposals up to the week| (`optimizer.model.anchor`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ OBJECTIVE_TERMS = (
     "patient_km",
     "fairness_penalty",
     "changed_proposals",
+    "week_drift",
 )
 
 
@@ -44,6 +47,7 @@ def term_weights(weights: Weights) -> dict[str, float]:
         "patient_km": weights.travel_per_km,
         "fairness_penalty": 1.0,  # weighted per entry already (policy.fairness)
         "changed_proposals": weights.change,
+        "week_drift": weights.change,
     }
 
 

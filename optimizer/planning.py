@@ -59,12 +59,18 @@ def dataset_for(scenario: Scenario, base_dir: Path | None = None) -> Dataset:
 
 
 def prepare(
-    scenario: Scenario, dataset: Dataset, standalone: bool = False, previous: pd.DataFrame | None = None
+    scenario: Scenario,
+    dataset: Dataset,
+    standalone: bool = False,
+    previous: pd.DataFrame | None = None,
+    previous_flows: pd.DataFrame | None = None,
 ) -> Instance:
-    """Apply the scenario's changes and compute the LP's sets and data (`previous`: a re-plan's
-    previous proposals, `optimizer.replanning`)."""
+    """Apply the scenario's changes and compute the LP's sets and data (`previous`, `previous_flows`: a
+    re-plan's previous proposals and LP flows, `optimizer.replanning`)."""
     changed = apply_changes(dataset, scenario)
-    return build_instance(changed, scenario, standalone=standalone, base=dataset, previous=previous)
+    return build_instance(
+        changed, scenario, standalone=standalone, base=dataset, previous=previous, previous_flows=previous_flows
+    )
 
 
 def standalone_scenario(scenario: Scenario) -> Scenario:
@@ -87,6 +93,7 @@ def plan(
     warm: WarmStart | None = None,
     fixed_flows: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
+    previous_flows: pd.DataFrame | None = None,
 ) -> PlanResult:
     """Plan one scenario end to end and return its results.
 
@@ -97,7 +104,9 @@ def plan(
     `plan_variants`). `fixed_flows` (allocations.csv columns) are kept as given: their LP columns get
     lower = upper bound = their patients and everything else is optimised around them (rows that are
     no LP column are left out: `optimizer.model.fixing`). `previous` are a re-plan's previous
-    proposals, kept stable by the change penalty (use `optimizer.replan`). Raises `DatasetError`, `ScenarioError`,
+    proposals, kept stable by the change penalty, and `previous_flows` its LP flows
+    (allocations.csv columns), which anchor each flow group's weekly schedule (use `optimizer.replan`).
+    Raises `DatasetError`, `ScenarioError`,
     `InfeasibleScenarioError` or `SolveError` with an explanation when no plan can be made.
     """
     report = progress or (lambda stage: None)
@@ -119,7 +128,7 @@ def plan(
 
     report("building")
     clock = time.perf_counter()
-    inst = prepare(scenario, dataset, standalone=standalone, previous=previous)
+    inst = prepare(scenario, dataset, standalone=standalone, previous=previous, previous_flows=previous_flows)
     seconds["prepare"] = time.perf_counter() - clock
     strategy = choose_strategy(scenario.solve, extra_functionality is not None)
     fixed = fixed_columns(inst, fixed_flows) if fixed_flows is not None else None

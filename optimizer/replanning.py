@@ -8,8 +8,12 @@ proposals (a `PlanResult`, or the results folder of `capplan run`/`capplan repla
    the new plan become bookings (status `booked` at that hospital and week) for patients still
    waiting: fixed treatments that use capacity and are never moved (`book_frozen`).
 2. **Change penalty.** The other previous proposals of patients still waiting anchor the LP: per
-   (flow group, hospital, week) `weights.change` per proposal the new plan does not keep there
-   (`optimizer.model.anchor`, exact and linear, in both solve strategies and the evaluator).
+   (flow group, hospital, week) `weights.change` per proposal the new plan does not keep there, and
+   per (flow group, week) `weights.change` per patient the plan treats before or after the end of
+   that week against the previous plan's LP flows (`week_drift`: it keeps the order's weeks; only
+   when the previous plan's flows are known: a `PlanResult`, or a results folder with
+   allocations.csv). `optimizer.model.anchor`, exact and linear, in both solve strategies and the
+   evaluator.
 3. **Stable patients.** Within each flow group and week the whole-patient proposals give a patient
    their previous hospital where the plan has a place for them (`optimizer.results.proposals`).
 4. **What changed** (`changes`): per patient, the previous and new hospital and week and the kind
@@ -42,6 +46,10 @@ log = logging.getLogger(__name__)
 
 #: The file of a results folder that holds the patient-level proposals.
 PROPOSALS_FILE = "proposals.csv"
+#: The file of a results folder that holds the LP's flows.
+FLOWS_FILE = "allocations.csv"
+#: Columns the previous plan's LP flows must have.
+PREVIOUS_FLOW_COLUMNS = ["region_id", "listed_hospital_id", "procedure_id", "class", "hospital_id", "week", "patients"]
 #: Columns a previous plan's proposals must have.
 PREVIOUS_COLUMNS = [*PATIENT_KEYS, "region_id", "listed_hospital_id", "class", "hospital_id", "week"]
 CHANGE_COLUMNS = [
@@ -74,6 +82,32 @@ def previous_proposals(previous: PlanResult | str | os.PathLike | pd.DataFrame) 
     if missing:
         raise ScenarioError([Problem(PROPOSALS_FILE, 1, c, "required column is missing") for c in missing])
     return table[PREVIOUS_COLUMNS].astype(str).drop_duplicates(PATIENT_KEYS).reset_index(drop=True)
+
+
+def previous_flows(previous: PlanResult | str | os.PathLike | pd.DataFrame) -> pd.DataFrame | None:
+    """The previous plan's LP flows (`PREVIOUS_FLOW_COLUMNS`), or None when only its proposals are
+    given (a table, or a results folder without allocations.csv). They anchor each flow group's
+    weekly schedule (`optimizer.model.anchor` says why the LP's and not the whole-patient plan's)."""
+    if isinstance(previous, PlanResult):
+        table = previous.lp.allocations
+    elif isinstance(previous, pd.DataFrame):
+        return None
+    else:
+        path = Path(previous)
+        file = path / FLOWS_FILE if path.is_dir() else path.parent / FLOWS_FILE
+        if not file.is_file():
+            return None
+        table = pd.read_csv(file, dtype={"week": str}, keep_default_na=False)
+    missing = [c for c in PREVIOUS_FLOW_COLUMNS if c not in table.columns]
+    if missing:
+        raise ScenarioError([Problem(FLOWS_FILE, 1, c, "required column is missing") for c in missing])
+    table = table[PREVIOUS_FLOW_COLUMNS].copy()
+    table["patients"] = pd.to_numeric(table["patients"], errors="coerce")
+    bad = table["patients"].isna() | (table["patients"] < 0)
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 2  # the header is line 1
+        raise ScenarioError([Problem(FLOWS_FILE, row, "patients", "must be a number ≥ 0")])
+    return table.astype({c: str for c in PREVIOUS_FLOW_COLUMNS[:-1]})
 
 
 def book_frozen(dataset: Dataset, previous: pd.DataFrame, scenario: Scenario) -> tuple[Dataset, int]:
@@ -113,7 +147,7 @@ def replan(
         dataset = dataset_for(scenario, base_dir)
     before = previous_proposals(previous)
     booked, n_booked = book_frozen(dataset, before, scenario)
-    result = plan(scenario, dataset=booked, progress=progress, previous=before)
+    result = plan(scenario, dataset=booked, progress=progress, previous=before, previous_flows=previous_flows(previous))
     counts = change_counts(changes(result))
     compared = int(before["week"].isin(result.instance.weeks).sum())
     result.extra_summary["changes"] = {

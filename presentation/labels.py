@@ -232,4 +232,5 @@ TERM_TITLES = {
     "patient_km": N_("Patient travel (km)"),
     "fairness_penalty": N_("Fairness: weighted patients short of their target"),
     "changed_proposals": N_("Re-plan: previous proposals not kept"),
+    "week_drift": N_("Re-plan: patient-weeks off the previous weekly schedule"),
 }

@@ -10,10 +10,19 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from models.dataset import Dataset
 from optimizer import changes, evaluate_flows, plan, replan
-from optimizer.replanning import PREVIOUS_COLUMNS, book_frozen, previous_proposals
+from optimizer.replanning import PREVIOUS_COLUMNS, book_frozen, previous_flows, previous_proposals
 from presentation.result_files import write_results
-from tests.factory import RICH_POLICY, agreement_dataset, random_dataset, scenario
+from tests.factory import (
+    RICH_POLICY,
+    agreement_dataset,
+    patients,
+    random_dataset,
+    scenario,
+    single_hospital,
+    weekly,
+)
 
 pytestmark = pytest.mark.usefixtures("strategy")
 
@@ -100,15 +109,17 @@ def test_change_weight_zero_is_a_fresh_plan_of_the_same_data():
 
 
 def test_a_large_weight_keeps_every_previous_proposal_when_nothing_changed():
-    # Same data and scenario: the previous whole-patient plan is feasible, so with a large weight
-    # the LP keeps every previous proposal (changed_proposals 0) and no patient's proposal changes.
+    # Same data and scenario: the LP stays on the previous LP's weekly schedule (week drift 0), the
+    # same rounding hands out the same whole patients, and no patient's hospital or week changes.
+    # (The LP's own cell term is not 0: its fractional flows sit below some whole-patient cells.)
     ds = random_dataset(11, weeks=4)
     sc = scenario(4, policy={"max_travel_km": 250, "frozen_weeks": 0})
     first = plan(sc, dataset=ds)
     result = replan(sc.updated(weights={"change": 1000.0}), first, dataset=ds)
-    assert result.lp.terms["changed_proposals"] == pytest.approx(0.0, abs=1e-6)
+    assert result.lp.terms["week_drift"] == pytest.approx(0.0, abs=1e-6)
+    assert result.integer.terms["changed_proposals"] == pytest.approx(0.0, abs=1e-6)
     counts = result.extra_summary["changes"]
-    assert counts["moved hospital"] == 0 and counts["no longer proposed"] == 0
+    assert counts["changed"] == 0 and counts["newly proposed"] == 0
 
 
 def test_replan_reads_a_results_folder_like_a_result(tmp_path):
@@ -174,3 +185,72 @@ def test_the_report_of_a_re_plan_says_what_changed(tmp_path):
     assert "Vad som ändrats sedan förra planen" in swedish and "Erbjuds annat sjukhus" in swedish
     fresh = plan_report_html(plan(sc, dataset=agreement_dataset()), tmp_path / "f.html", lang="en").read_text()
     assert "What changed" not in fresh
+
+
+def _three_weeks(first_week_days: float) -> Dataset:
+    """One hospital h, 3 local knee patients who waited 0 days (nobody breaches in 3 weeks), 1 case
+    per theatre day, `first_week_days` theatre days in week 1 and 1 in weeks 2 and 3."""
+    capacity = weekly("h", 1, 3)
+    capacity[0]["theatre_days"] = first_week_days
+    return single_hospital(capacity=capacity, patients=patients("a", 3, 0))
+
+
+#: Only waiting counts: 7 per patient still waiting at a week's end.
+WAITING_ONLY = {"over_90": 0, "over_180": 0, "over_365": 0, "waiting": 1, "cost_per_ksek": 0, "travel_per_km": 0}
+
+
+@pytest.mark.parametrize(("weight", "objective", "moved"), [(10.0, 21.0, 0), (2.0, 13.0, 2)])
+def test_the_week_drift_keeps_the_order_s_weeks_unless_moving_is_clearly_better(weight, objective, moved):
+    # The previous plan treats one patient a week (1 theatre day a week): weeks 1, 2, 3, so C(t) = 1, 2, 3.
+    # Now week 1 has 2 days. Keeping the schedule: waiting 7 · (2 + 1 + 0) = 21, no penalty.
+    # Treating 2, 1, 0: waiting 7 · (1 + 0 + 0) = 7, but S = 2, 3, 3 is one ahead of C at the end of
+    # weeks 1 and 2 (week drift 2) and week 3's proposal is not kept (1): 7 + 3 · weight.
+    # (2, 0, 1): 7 · (1 + 1 + 0) + 2 · weight. Weight 10: keep (21 < 37, 34). Weight 2: 13 < 18 < 21,
+    # and first in, first out moves patients 2 and 3 one week earlier. Cell counts alone (no drift)
+    # would move them at weight 10 too: 7 + 10 = 17 < 21.
+    sc = scenario(3, weights={**WAITING_ONLY, "change": weight}, policy={"frozen_weeks": 0})
+    first = plan(sc, dataset=_three_weeks(1.0))
+    assert first.integer.allocations.groupby("week")["patients"].sum().tolist() == [1.0, 1.0, 1.0]
+    result = replan(sc, first, dataset=_three_weeks(2.0))
+    assert result.objective == pytest.approx(objective)
+    assert result.lp.terms["week_drift"] == pytest.approx(0.0 if moved == 0 else 2.0)
+    counts = result.extra_summary["changes"]
+    assert counts["moved week"] == moved and counts["changed"] == moved
+    evaluation = evaluate_flows(
+        result.instance.dataset,
+        result.scenario,
+        result.integer.allocations,
+        previous=result.instance.previous,
+        previous_flows=previous_flows(first),
+    )
+    assert evaluation.week_drift == pytest.approx(result.integer.terms["week_drift"])
+    assert evaluation.objective == pytest.approx(result.integer.objective)
+
+
+def test_without_the_previous_flows_there_is_no_week_drift():
+    # Proposals alone (a table, not a result or a results folder): cell counts only, as before.
+    sc = scenario(3, weights={**WAITING_ONLY, "change": 10.0}, policy={"frozen_weeks": 0})
+    first = plan(sc, dataset=_three_weeks(1.0))
+    result = replan(sc, previous_proposals(first), dataset=_three_weeks(2.0))
+    assert result.objective == pytest.approx(17.0)  # 7 + 10 · 1 (week 3's proposal not kept)
+    assert result.lp.terms["week_drift"] == 0.0
+
+
+def test_the_evaluator_computes_the_same_week_drift_on_random_re_plans():
+    ds = random_dataset(13, weeks=5)
+    sc = scenario(5, policy={**RICH_POLICY, "frozen_weeks": 1})
+    first = plan(sc, dataset=ds)
+    cut = ds.with_tables(capacity=ds.capacity.assign(theatre_days=ds.capacity["theatre_days"] * 0.8))
+    result = replan(sc.updated(weights={"change": 3.0}), first, dataset=cut)
+    for tables in (result.lp, result.integer):
+        evaluation = evaluate_flows(
+            result.instance.dataset,
+            result.scenario,
+            tables.allocations,
+            base=cut,
+            previous=result.instance.previous,
+            previous_flows=previous_flows(first),
+        )
+        assert evaluation.week_drift == pytest.approx(tables.terms["week_drift"], abs=1e-6)
+        assert evaluation.changed_proposals == pytest.approx(tables.terms["changed_proposals"], abs=1e-6)
+        assert evaluation.objective == pytest.approx(tables.objective, rel=1e-6)

@@ -2,7 +2,9 @@
 
 Booked patients (status `booked`, `booked_hospital_id`, `booked_week`) wait until their week and are
 treated in it, using theatre days and bed-days there; `changed_proposals` counts the previous
-plan's proposals the flows do not keep. Both are computed here independently of the LP's own
+plan's proposals the flows do not keep, and `week_drift` the patients on the other side of a week's
+end than in the previous plan (per group: treated up to the week against the previous plan's flows).
+All are computed here independently of the LP's own
 bookkeeping (`optimizer.model.bookings`, `optimizer.model.anchor`), as the rest of the evaluator is.
 """
 
@@ -75,3 +77,35 @@ def changed_proposals(previous: pd.DataFrame | None, dataset: Dataset, flows: pd
     cells = previous[previous["week"].isin(labels)].groupby(keys).size().astype(float)
     planned = flows.groupby(keys)["patients"].sum().reindex(cells.index).fillna(0.0)
     return float(np.maximum(cells - planned, 0.0).sum())
+
+
+def week_drift(
+    previous: pd.DataFrame | None,
+    previous_flows: pd.DataFrame | None,
+    dataset: Dataset,
+    flows: pd.DataFrame,
+    labels: list[str],
+) -> float:
+    """Σ over (group, week t) of |patients the flows plan in the group up to t − patients the previous
+    plan's flows planned there up to t|, the previous ones less the proposals of patients no longer
+    waiting; the plan being ahead counts only while the previous plan still treats patients of the
+    group after week t. 0 without previous flows."""
+    if previous_flows is None or previous_flows.empty:
+        return 0.0
+    before = previous_flows[previous_flows["week"].astype(str).isin(labels)]
+    before = before.groupby([*GROUP_KEYS, "week"])["patients"].sum().unstack("week")
+    before = before.reindex(columns=labels).fillna(0.0)
+    if previous is not None and not previous.empty:
+        waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
+        still = pd.MultiIndex.from_frame(waiting).unique()
+        gone = previous[~pd.MultiIndex.from_frame(previous[["patient_id", "procedure_id"]]).isin(still)]
+        gone = gone[gone["week"].isin(labels)].groupby([*GROUP_KEYS, "week"]).size().unstack("week")
+        gone = gone.reindex(index=before.index, columns=labels).fillna(0.0)
+        before = (before - gone).clip(lower=0.0)
+    schedule = before.cumsum(axis=1).to_numpy()
+    planned = flows.groupby([*GROUP_KEYS, "week"])["patients"].sum().unstack("week")
+    planned = planned.reindex(index=before.index, columns=labels).fillna(0.0)
+    now = planned.cumsum(axis=1).to_numpy()
+    remaining = schedule < schedule[:, -1:] - 1e-9
+    behind = np.maximum(schedule - now, 0.0).sum()
+    return float(behind + np.where(remaining, np.maximum(now - schedule, 0.0), 0.0).sum())

@@ -42,7 +42,8 @@ the plan patient by patient:
   before the plan was treated before it and counts nowhere.
 * **Re-plan.** Given the previous plan's proposals (`previous`, one row per patient), the term
   `changed_proposals` = Σ over (group, hospital, week) of max(0, previous proposals − patients planned),
-  over the previous proposals of patients still `waiting`.
+  over the previous proposals of patients still `waiting`, and `week_drift` = Σ over (group, week)
+  of |planned up to the week − previous proposals up to it| (ahead only while proposals remain).
 
 Many draws of one scenario (the Monte Carlo simulation) replay through `Replayer` (replayer.py),
 which prepares the patients, cohorts and FIFO order once and shares `patients.py` and `fifo.py`
@@ -79,7 +80,7 @@ from models.objective import objective_value
 from models.rules import THRESHOLDS
 from models.scenario import Scenario
 from models.weeks import parse_iso_week, week_labels
-from optimizer.evaluation.bookings import booked_patients, changed_proposals
+from optimizer.evaluation.bookings import booked_patients, changed_proposals, week_drift
 from optimizer.evaluation.capacity import agreement_violations, bed_use, budget_violations, theatre_use
 from optimizer.evaluation.fairness import fairness_shortfalls
 from optimizer.evaluation.fifo import (
@@ -138,6 +139,7 @@ class Evaluation:
     payments: pd.DataFrame
     weights: dict[str, float] = field(default_factory=dict)
     changed_proposals: float = 0.0
+    week_drift: float = 0.0
 
     @property
     def cost_sek(self) -> float:
@@ -162,6 +164,7 @@ class Evaluation:
             "patient_km": self.patient_km,
             "fairness_penalty": self.fairness_penalty,
             "changed_proposals": self.changed_proposals,
+            "week_drift": self.week_drift,
             "treated": self.treated,
         }
 
@@ -174,6 +177,7 @@ def evaluate_flows(
     tolerance: float = 1e-6,
     base: Dataset | None = None,
     previous: pd.DataFrame | None = None,
+    previous_flows: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Evaluate `allocations` (`FLOW_COLUMNS`; `listed_hospital_id` may be left out where a region,
     procedure and class have one listed hospital; a `priority` column is summed away).
@@ -182,7 +186,8 @@ def evaluate_flows(
     hospitals; default `dataset`); of `scenario.changes` only `extra_capacity` offers are used.
     Violations are reported, never clipped away silently; see the module docstring for every rule.
     `previous` (a re-plan's previous proposals: patient_id, procedure_id, group keys, hospital_id,
-    week per patient) adds the term `changed_proposals`.
+    week per patient) adds the term `changed_proposals`, and with `previous_flows` (its LP
+    flows: allocations.csv columns) the term `week_drift`.
     """
     missing = [c for c in REQUIRED_FLOW_COLUMNS if c not in allocations.columns]
     if missing:
@@ -244,6 +249,7 @@ def evaluate_flows(
     fairness = fairness_shortfalls(dataset, dataset if base is None else base, scenario, arrived_end, flows, labels)
     terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum()) if len(fairness) else 0.0
     terms["changed_proposals"] = changed_proposals(previous, dataset, flows, labels)
+    terms["week_drift"] = week_drift(previous, previous_flows, dataset, flows, labels)
     objective = objective_value(terms, scenario.weights)
     table = (
         pd.concat(violations, ignore_index=True)
@@ -263,6 +269,7 @@ def evaluate_flows(
         fairness_penalty=terms["fairness_penalty"],
         objective=objective,
         changed_proposals=terms["changed_proposals"],
+        week_drift=terms["week_drift"],
         violations=table[VIOLATION_COLUMNS].reset_index(drop=True),
         assignments=assignments,
         theatre=theatre,

@@ -15,7 +15,8 @@ default scenario, same objective). The literal hinge form is kept as a reference
 
 Blocks: y (flows, `inst.flows`); segments S365/S180/S90/Srest (their flat (q, t) positions,
 q·T + t − 1, in `segment_index`); x (extra theatre days, `extra_offers`); kept (a re-plan's previous
-proposals kept, per cell of `inst.anchor`); agreement_shortfall (only in the elastic feasibility study).
+proposals kept, per cell of `inst.anchor`); ahead/behind (a re-plan's week drift per flow group and week);
+agreement_shortfall (only in the elastic feasibility study).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 
 from models.objective import term_weights
 from models.rules import THRESHOLDS
+from optimizer.model.anchor import previous_schedule
 from optimizer.model.bookings import booking_counts
 from optimizer.model.fixing import FixedColumns
 from optimizer.model.instance import Instance
@@ -152,6 +154,7 @@ def formulate(
     add_budgets(f)
     add_fairness(f)
     add_change_penalty(f)
+    add_week_drift(f)
     if region_limits:
         add_no_region_worse_off(f, region_limits)
     if elastic_agreements:
@@ -448,6 +451,45 @@ def add_change_penalty(f: Formulation) -> None:
     f.add_family("kept_proposals", cells, terms, upper=0.0)
 
 
+def add_week_drift(f: Formulation) -> None:
+    """week_drift[g, t]:  Σ_{q of g} S_q(t) − ahead[g, t] + behind[g, t] = C_g(t),  ahead, behind ≥ 0, for each
+    flow group g with previous proposals in a re-plan and each week t (`optimizer.model.anchor`); the
+    objective pays change per patient behind, and per patient ahead while C_g(t) < P_g (`add_objective`).
+
+    S_q(t) is the sum of its segments (`add_breach_segments` comes first), so the rows hold no flow
+    column: column generation keeps them, with ahead and behind, in every master.
+    """
+    inst = f.instance
+    schedule = previous_schedule(inst.schedule, inst.groups, inst.weeks)
+    inside = np.nonzero(schedule.group >= 0)[0]
+    if len(inside) == 0:
+        return
+    horizon = inst.horizon
+    anchored = np.full(len(inst.groups), -1)
+    anchored[schedule.group[inside]] = np.arange(len(inside))
+    group_of_queue = inst.queues["group"].to_numpy()
+    terms = []
+    for block, positions in f.segment_index.items():
+        k = anchored[group_of_queue[positions // horizon]]
+        on = np.nonzero(k >= 0)[0]
+        terms.append(Term(block, k[on] * horizon + positions[on] % horizon, on, np.ones(len(on))))
+    n = len(inside) * horizon
+    f.add_block("ahead", n)
+    f.add_block("behind", n)
+    index = np.arange(n)
+    terms += [Term("ahead", index, index, -np.ones(n)), Term("behind", index, index, np.ones(n))]
+    k, t = np.divmod(index, horizon)
+    frame = pd.DataFrame({"group": schedule.group[inside][k], "t": t + 1})
+    target = schedule.cumulative[inside].ravel()
+    f.add_family("week_drift", frame, terms, lower=target, upper=target)
+
+
+def week_drift_constant(inst: Instance) -> float:
+    """C_g(t) summed over the groups the new instance does not have: behind in every week whatever the plan."""
+    schedule = previous_schedule(inst.schedule, inst.groups, inst.weeks)
+    return float(schedule.cumulative[schedule.group < 0].sum())
+
+
 def booking_constant(inst: Instance) -> float:
     """What the booked patients cost, a constant: 7·Σ_t (w_wait·waiting + Σ_θ w_θ·over tier θ) while they wait."""
     if inst.bookings is None or inst.bookings.empty:
@@ -536,6 +578,13 @@ def add_objective(f: Formulation) -> None:
         f.objective_constant += w["changed_proposals"] * float(inst.anchor["previous"].sum())
         if "kept" in f.blocks:
             f.blocks["kept"].cost[:] = -w["changed_proposals"]
+    if inst.schedule is not None:  # change · Σ |S − C|
+        f.objective_constant += w["week_drift"] * week_drift_constant(inst)
+        if "ahead" in f.blocks:  # ahead counts only while previous proposals remain (C_g(t) < P_g)
+            schedule = previous_schedule(inst.schedule, inst.groups, inst.weeks)
+            counts = schedule.ahead_counts[schedule.group >= 0].ravel()
+            f.blocks["ahead"].cost[:] = w["week_drift"] * counts
+            f.blocks["behind"].cost[:] = w["week_drift"]
 
 
 def set_feasibility_objective(f: Formulation) -> None:

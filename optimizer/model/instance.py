@@ -35,7 +35,7 @@ from models.dataset import DEFAULT_PRIORITY, Dataset
 from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, TIER_OFFSETS, fallback_hospitals, road_km
 from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
-from optimizer.model.anchor import anchor_cells
+from optimizer.model.anchor import anchor_cells, schedule_cells
 from optimizer.model.bookings import booking_rows, net_of_bookings
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ class Instance:
     base: Dataset | None = None  # the dataset before the scenario's changes (fallback hospitals, fairness)
     bookings: pd.DataFrame | None = None  # booked patients (`optimizer.model.bookings.BOOKING_COLUMNS`)
     anchor: pd.DataFrame | None = None  # previous proposals per cell (`optimizer.model.anchor`)
+    schedule: pd.DataFrame | None = None  # previous plan's patients per flow group and week (`anchor.schedule_cells`)
     previous: pd.DataFrame | None = None  # a re-plan's previous proposals, one row per patient
 
     @property
@@ -98,6 +99,7 @@ def build_instance(
     standalone: bool = False,
     base: Dataset | None = None,
     previous: pd.DataFrame | None = None,
+    previous_flows: pd.DataFrame | None = None,
 ) -> Instance:
     """Compute the sparse sets and data of the LP for `scenario` on (an already changed) `dataset`.
 
@@ -105,7 +107,8 @@ def build_instance(
     chosen on its capacity, so that every scenario of a dataset splits new decisions alike.
     `standalone` keeps only arcs inside each patient's home region: every region planned alone on
     its own hospitals (the baseline that measures the value of collaboration). `previous` are a
-    re-plan's previous proposals (one row per patient: `optimizer.model.anchor.CELL_KEYS`, patient_id).
+    re-plan's previous proposals (one row per patient: `optimizer.model.anchor.CELL_KEYS`, patient_id) and
+    `previous_flows` its LP flows (allocations.csv columns; None: no schedule anchor).
     """
     base = dataset if base is None else base
     weeks = week_labels(scenario.start_week, scenario.horizon_weeks)
@@ -158,6 +161,7 @@ def build_instance(
         base=base,
         bookings=bookings,
         anchor=anchor_cells(_still_waiting(previous, dataset), flows, weeks),
+        schedule=schedule_cells(previous_flows, _no_longer_waiting(previous, dataset), weeks),
         previous=previous,
     )
 
@@ -168,6 +172,15 @@ def _still_waiting(previous: pd.DataFrame | None, dataset: Dataset) -> pd.DataFr
         return None
     waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
     return previous.merge(waiting, on=["patient_id", "procedure_id"])
+
+
+def _no_longer_waiting(previous: pd.DataFrame | None, dataset: Dataset) -> pd.DataFrame | None:
+    """The previous proposals of patients who no longer wait to be planned: booked, treated or gone."""
+    if previous is None:
+        return None
+    waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
+    merged = previous.merge(waiting, on=["patient_id", "procedure_id"], how="left", indicator=True)
+    return merged[merged["_merge"] == "left_only"].drop(columns="_merge")
 
 
 def backlog(
