@@ -198,7 +198,7 @@ class Policy(_Strict):
 
 
 #: Default `weights.change`, chosen from benchmarks/STABILITY.md (the README says why).
-CHANGE_WEIGHT = 10.0
+CHANGE_WEIGHT = 1.0
 
 
 class Weights(_Strict):
