@@ -239,8 +239,8 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="capplan-parent-watch", daemon=True).start()
 
 
-#: The previous run's result file a re-plan reads.
-PREVIOUS_PROPOSALS = "proposals.csv"
+#: The previous run's result files a re-plan reads: its proposals and its LP flows (`optimizer.replan`).
+PREVIOUS_FILES = ("proposals.csv", "allocations.csv")
 
 
 def execute_run(
@@ -277,9 +277,9 @@ def _execute(sessions: sessionmaker, run_id: str, staging_dir: Path, reports: bo
         files = crud.dataset_files(session, dataset_id=scenario_row.dataset_id)
         definition, stage_times = scenario_row.definition, run.stage_times or {}
         simulation = dict(run.simulation) if run.simulation else None
-        previous = None  # a re-plan: the previous run's proposals (compressed)
+        previous = None  # a re-plan: the previous run's proposals and flows (compressed), by file name
         if run.previous_run_id is not None:
-            previous = crud.get_result(session, run_id=run.previous_run_id, name=PREVIOUS_PROPOSALS)
+            previous = crud.result_files(session, run_id=run.previous_run_id, names=list(PREVIOUS_FILES)) or None
     recorder = _StageRecorder(sessions, run_id, stage_times)
     try:
         with tempfile.TemporaryDirectory(prefix=f"run-{run_id[:8]}-", dir=staging_dir) as tmp:
@@ -314,9 +314,9 @@ def _plan_and_collect(
     files: dict[str, bytes],
     recorder: _StageRecorder,
     reports: bool,
-    previous: bytes | None = None,
+    previous: dict[str, bytes] | None = None,
 ) -> tuple[dict, dict[str, tuple[str, int | None, bytes]]]:
-    """Load, plan (or re-plan from `previous` proposals, compressed) and write the result files;
+    """Load, plan (or re-plan from the `previous` run's files, compressed) and write the result files;
     return the summary and every file, compressed."""
     from api.results import collect_result_files
     from api.stored import write_files
@@ -330,7 +330,7 @@ def _plan_and_collect(
     if previous is None:
         result = plan(scenario, dataset=dataset, progress=recorder)
     else:
-        previous_dir = write_files({PREVIOUS_PROPOSALS: previous}, folder / "previous")
+        previous_dir = write_files(previous, folder / "previous")
         result = replan(scenario, previous_dir, dataset=dataset, progress=recorder)
     return result.summary(), collect_result_files(result, folder / "results", report=reports)
 

@@ -32,3 +32,16 @@ def test_re_planning_needs_a_finished_previous_run(service):
     assert refused.status_code == 409
     missing = client.post("/api/v1/runs", json={"scenario": "base", "previous_run_id": "nosuchrun"}, headers=WRITE)
     assert missing.status_code == 404
+
+
+def test_re_planning_the_same_scenario_over_http_changes_no_proposal(service):
+    # The previous run's proposals and LP flows (allocations.csv) both reach the re-plan: on the same
+    # data it stays on the previous LP's weekly schedule, so every patient keeps hospital and week.
+    client, base = service.client, service.runs["base"]
+    response = client.post("/api/v1/runs", json={"scenario": "base", "previous_run_id": base["id"]}, headers=WRITE)
+    assert response.status_code == 202, response.text
+    run = wait_for_run(client, response.json()["id"])
+    assert run["status"] == "done", run
+    summary = client.get(f"/api/v1/runs/{run['id']}/summary", headers=READ).json()
+    assert summary["changes"]["changed"] == 0, summary["changes"]
+    assert summary["changes"]["previous_proposals"] > 0
