@@ -93,6 +93,45 @@ def breach_floor(base: Scenario, dataset: Dataset) -> pd.Series:
     return pd.Series(floor, name="floor_breach_days_per_patient")
 
 
+def ratio_cap(cap: float):
+    """A hook (`plan(..., extra_functionality=...)`) that caps every procedure's ratio at `cap`.
+
+    Not a rule of DESIGN.md v2: it measures what the target costs when asked for directly. With
+    W_p = weighted breach-days of procedure p and N_p its patients (constants), W_p / N_p ≤ cap · W_s / N_s
+    is linear: N_s · W_p − cap · N_p · W_s ≤ 0, where W_p is its queues' breach constant (nobody
+    treated) plus each breach segment's slope times its patients (`optimizer.model.formulation`).
+    """
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
+    from optimizer.model.formulation import breach_constant, segment_breach_slopes
+
+    def add_ratio_cap(built) -> None:
+        inst, f = built.instance, built.formulation
+        procedure = inst.queues["procedure_id"].to_numpy()
+        specialty = inst.queues["specialty"].to_numpy()
+        patients = pd.Series(inst.arrived[:, -1]).groupby(procedure).sum()
+        slopes = segment_breach_slopes(inst)
+        blocks = [b for b in f.segment_index if slopes[b] != 0.0]  # Srest costs no breach-day
+        queue = np.concatenate([f.segment_index[b] // inst.horizon for b in blocks])
+        slope = np.concatenate([np.full(len(f.segment_index[b]), slopes[b]) for b in blocks])
+        variables = [v for b in blocks for v in built.variables[b]]
+        built.model.procedure_ratio_cap = pyo.ConstraintList()
+        for p in np.unique(procedure):
+            in_s = specialty == specialty[procedure == p][0]
+            n_p, n_s = patients[p], patients[np.unique(procedure[in_s])].sum()
+            constant = n_s * breach_constant(inst, np.nonzero(procedure == p)[0])
+            constant -= cap * n_p * breach_constant(inst, np.nonzero(in_s)[0])
+            cols = np.nonzero(in_s[queue])[0]
+            coefs = slope[cols] * (n_s * (procedure[queue[cols]] == p) - cap * n_p)
+            expr = LinearExpression(
+                constant=float(constant), linear_coefs=coefs.tolist(), linear_vars=[variables[c] for c in cols]
+            )
+            built.model.procedure_ratio_cap.add(expr <= 0)
+
+    return add_ratio_cap
+
+
 def measure(label: str, entry: dict | None, base: Scenario, dataset: Dataset, floor: pd.Series) -> pd.DataFrame:
     """One plan with fairness `entry`: the whole-patient plan's per-procedure table and the totals."""
     scenario = base.updated(name=f"fairness-{label}", policy={"fairness": [entry] if entry else []})
@@ -107,6 +146,13 @@ def measure(label: str, entry: dict | None, base: Scenario, dataset: Dataset, fl
         totals["breach_days_per_patient"] / totals["ratio_to_specialty"]
     )
     totals["new_decisions_treated_share"] = totals["procedure_id"].map(new_decisions_treated(result, result.integer_y))
+    lp = result.lp.procedure_totals
+    totals["lp_ratio_to_specialty"] = totals["procedure_id"].map(ratio_to_specialty(lp).set_axis(lp["procedure_id"]))
+    # the rule's own measure: patients treated against its target (by: procedure entries only)
+    rule = result.integer.fairness
+    rule = rule[rule["by"] == "procedure"].set_index("member")
+    totals["fairness_target"] = totals["procedure_id"].map(rule["target"]).astype(float)
+    totals["fairness_shortfall"] = totals["procedure_id"].map(rule["shortfall"]).astype(float)
     w = result.scenario.weights
     tier_weights = {90: w.over_90, 180: w.over_180, 365: w.over_365}
 

@@ -11,6 +11,7 @@ from benchmarks.price_of_fairness import (
     new_decisions_treated,
     only_procedure,
     parse_entry,
+    ratio_cap,
     ratio_to_specialty,
 )
 from optimizer import plan
@@ -93,3 +94,15 @@ def test_new_decisions_count_only_patients_beyond_the_backlog():
     )
     result = plan(scenario(1), dataset=dataset)
     assert new_decisions_treated(result, result.y).to_dict() == pytest.approx({"knee": 0.5})
+
+
+def test_a_ratio_cap_costs_what_the_hand_solution_says():
+    # d1, d2 = fast's share of the day in weeks 1 and 2 (slow gets the rest). Breach-days:
+    # fast 7 (16 − 8 d1 − 4 d2), slow 7 (3 + 2 d1 + d2); total 7 (19 − 3 (2 d1 + d2)).
+    # Cap 1.5 on slow: 11 W_slow / 3 ≤ 1.5 (W_fast + W_slow) ⇔ 6.5 W_slow ≤ 4.5 W_fast
+    # ⇔ 49 d1 + 24.5 d2 ≤ 52.5 ⇔ 2 d1 + d2 ≤ 15 / 7: total 7 (19 − 45 / 7) = 88 (70 uncapped).
+    result = plan(scenario(2, weights=ONLY_90), dataset=fast_and_slow(), extra_functionality=ratio_cap(1.5))
+    assert result.objective == pytest.approx(88.0)
+    totals = result.lp.procedure_totals.set_index("procedure_id")
+    ratio = ratio_to_specialty(totals.reset_index()).set_axis(totals.index)
+    assert ratio.to_dict() == pytest.approx({"fast": 0.8125, "slow": 1.5})  # fast 52 / 8 against 88 / 11
