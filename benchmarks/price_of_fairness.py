@@ -1,13 +1,16 @@
 """The price of fairness on the default scenario: `python -m benchmarks.price_of_fairness [ENTRIES...]`.
 
-An entry is `WEIGHT` (fairness `by: procedure`, share 1; `0` = no fairness) or `BY:WEIGHT[:SHARE]`
-(`region:100`, `procedure:300:0.5`); the default scenario's other policies are kept. For each entry it
+An entry is `WEIGHT` (fairness `by: procedure`, share 1; `0` = no fairness), `BY:WEIGHT[:SHARE]`
+(`region:100`, `procedure:300:0.5`) or `cap:RATIO` (no fairness rule, every procedure's ratio capped
+directly: `ratio_cap`); the default scenario's other policies are kept. For each entry it
 plans the default scenario and reports, from the **whole-patient plan** (the tables shown to people,
 `PlanResult.integer`; the LP's total is kept beside it): total weighted breach-days (the scenario's
 tier weights), and per procedure its weighted breach-days per patient against its specialty's average
 (the worst ratio is the headline), the median wait at treatment, the share of the horizon's new
 decisions treated within it, and the ratio's floor (`breach_floor`). Writes
-benchmarks/results/price_of_fairness.csv (one row per entry and procedure) after every entry.
+benchmarks/results/price_of_fairness.csv (one row per entry and procedure) after every entry, replacing
+rows of the same entries from an earlier run, and the floors to price_of_fairness_floor.csv
+(`--reuse-floor` reads them instead of solving them again).
 """
 
 from __future__ import annotations
@@ -25,13 +28,17 @@ from models.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from optimizer import cumulative_treated, dataset_for, plan
 
 RESULTS = Path(__file__).parent / "results" / "price_of_fairness.csv"
+FLOOR = RESULTS.with_name("price_of_fairness_floor.csv")
 #: Weights of the floor's plans: only breach-days count (waiting, money, km and changes are free).
 BREACH_ONLY = {"waiting": 0.0, "cost_per_ksek": 0.0, "travel_per_km": 0.0, "change": 0.0}
 
 
 def parse_entry(text: str) -> dict | None:
-    """`"20"` → by procedure, weight 20; `"region:100"`, `"procedure:300:0.5"`; `"0"` → None (no fairness)."""
+    """`"20"` → by procedure, weight 20; `"region:100"`, `"procedure:300:0.5"`; `"0"` → None (no fairness);
+    `"cap:4.3"` → every procedure's ratio capped at 4.3 (`ratio_cap`), no fairness rule."""
     parts = text.split(":")
+    if parts[0] == "cap" and len(parts) == 2:
+        return {"by": "cap", "cap": float(parts[1]), "weight": 0.0, "share": 0.0}
     if len(parts) == 1:
         parts = ["procedure", parts[0]]
     if parts[0] not in ("procedure", "region") or len(parts) > 3:
@@ -134,9 +141,11 @@ def ratio_cap(cap: float):
 
 def measure(label: str, entry: dict | None, base: Scenario, dataset: Dataset, floor: pd.Series) -> pd.DataFrame:
     """One plan with fairness `entry`: the whole-patient plan's per-procedure table and the totals."""
-    scenario = base.updated(name=f"fairness-{label}", policy={"fairness": [entry] if entry else []})
+    capped = entry is not None and entry["by"] == "cap"
+    rules = [entry] if entry and not capped else []
+    scenario = base.updated(name=f"fairness-{label}", policy={"fairness": rules})
     started = time.perf_counter()
-    result = plan(scenario, dataset=dataset)
+    result = plan(scenario, dataset=dataset, extra_functionality=ratio_cap(entry["cap"]) if capped else None)
     seconds = time.perf_counter() - started
     totals = result.integer.procedure_totals.copy()
     totals["ratio_to_specialty"] = ratio_to_specialty(totals)
@@ -163,6 +172,7 @@ def measure(label: str, entry: dict | None, base: Scenario, dataset: Dataset, fl
     return totals.assign(
         entry=label,
         by=entry["by"] if entry else "",
+        cap=entry.get("cap", np.nan) if entry else np.nan,
         share=entry["share"] if entry else 0.0,
         weight=entry["weight"] if entry else 0.0,
         total_weighted_breach_days=weighted(result.integer.terms),
@@ -173,14 +183,29 @@ def measure(label: str, entry: dict | None, base: Scenario, dataset: Dataset, fl
     )
 
 
+def write_results(rows: list[pd.DataFrame]) -> None:
+    """Write RESULTS: these rows, and an earlier run's rows of other entries."""
+    new = pd.concat(rows, ignore_index=True)
+    if RESULTS.exists():
+        old = pd.read_csv(RESULTS, dtype={"entry": str})
+        new = pd.concat([old[~old["entry"].isin(new["entry"])], new], ignore_index=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    new.to_csv(RESULTS, index=False, float_format="%.6g")
+
+
 def main(argv: list[str]) -> int:
-    labels = argv or ["0", "20", "100", "300", "1000"]
+    reuse_floor = "--reuse-floor" in argv
+    labels = [a for a in argv if a != "--reuse-floor"] or ["0", "20", "100", "300", "1000"]
     entries = [(label, parse_entry(label)) for label in labels]
     base, base_dir = load_scenario(DEFAULT_SCENARIO)
     base = base.updated(dataset=str(base.dataset_path(base_dir)))
     dataset = dataset_for(base)
     started = time.perf_counter()
-    floor = breach_floor(base, dataset)
+    if reuse_floor:
+        floor = pd.read_csv(FLOOR, index_col="procedure_id")["floor_breach_days_per_patient"]
+    else:
+        floor = breach_floor(base, dataset)
+        floor.rename_axis("procedure_id").to_csv(FLOOR, float_format="%.6g")
     print(f"floors of {len(floor)} procedures in {time.perf_counter() - started:.0f} s", flush=True)
     rows = []
     for label, entry in entries:
@@ -195,8 +220,7 @@ def main(argv: list[str]) -> int:
             f"{first['seconds']:.0f} s end to end, {first['solve_seconds']:.0f} s solving, {first['rounds']} rounds",
             flush=True,
         )
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        pd.concat(rows, ignore_index=True).to_csv(RESULTS, index=False, float_format="%.6g")
+        write_results(rows)
     print(f"written {RESULTS}")
     return 0
 

@@ -36,6 +36,7 @@ def test_entries_parse_weight_by_and_share():
     assert parse_entry("20") == {"by": "procedure", "weight": 20.0, "share": 1.0}
     assert parse_entry("region:100") == {"by": "region", "weight": 100.0, "share": 1.0}
     assert parse_entry("procedure:300:0.5") == {"by": "procedure", "weight": 300.0, "share": 0.5}
+    assert parse_entry("cap:4.3") == {"by": "cap", "cap": 4.3, "weight": 0.0, "share": 0.0}
     with pytest.raises(ValueError, match="hospital:5"):
         parse_entry("hospital:5")
 
