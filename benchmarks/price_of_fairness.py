@@ -9,8 +9,9 @@ tier weights), and per procedure its weighted breach-days per patient against it
 (the worst ratio is the headline), the median wait at treatment, the share of the horizon's new
 decisions treated within it, and the ratio's floor (`breach_floor`). Writes
 benchmarks/results/price_of_fairness.csv (one row per entry and procedure) after every entry, replacing
-rows of the same entries from an earlier run, and the floors to price_of_fairness_floor.csv
-(`--reuse-floor` reads them instead of solving them again).
+rows of the same entries from an earlier run, the floors to price_of_fairness_floor.csv (`--reuse-floor`
+reads them instead of solving them again) and the targets against capacity per specialty to
+price_of_fairness_specialties.csv (`specialty_targets`).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import pandas as pd
 
 from models.dataset import Dataset
 from models.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
-from optimizer import cumulative_treated, dataset_for, plan
+from optimizer import cumulative_treated, dataset_for, plan, prepare
 
 RESULTS = Path(__file__).parent / "results" / "price_of_fairness.csv"
 FLOOR = RESULTS.with_name("price_of_fairness_floor.csv")
+SPECIALTIES = RESULTS.with_name("price_of_fairness_specialties.csv")
 #: Weights of the floor's plans: only breach-days count (waiting, money, km and changes are free).
 BREACH_ONLY = {"waiting": 0.0, "cost_per_ksek": 0.0, "travel_per_km": 0.0, "change": 0.0}
 
@@ -139,11 +141,39 @@ def ratio_cap(cap: float):
     return add_ratio_cap
 
 
+def specialty_targets(base: Scenario, dataset: Dataset) -> pd.DataFrame:
+    """Per specialty: the `by: procedure` targets (share 1) in theatre days against the days a plan has.
+
+    Targets are set on the dataset's theatre days before utilisation (DESIGN.md), so where a
+    specialty's need exceeds them (ρ_s < 1) its targets fill exactly those days, while the plan may use
+    only `planned_utilisation` of them: at least `target_theatre_days − planned_theatre_days` of target
+    cannot be met by any plan, and the LP leaves it where a day short costs least, weight × rate per
+    day, i.e. on its slowest procedure. Columns: specialty, theatre_days (dataset, horizon),
+    planned_theatre_days (the LP's, after utilisation and bookings), target_theatre_days, unreachable_days.
+    """
+    scenario = base.updated(name="fairness-targets", policy={"fairness": [{"by": "procedure"}]})
+    inst = prepare(scenario, dataset)
+    rate = dataset.procedures.set_index("procedure_id")["cases_per_theatre_day"]
+    specialty_of = dataset.procedures.set_index("procedure_id")["specialty"]
+    targets = inst.fairness.assign(specialty=inst.fairness["member"].map(specialty_of))
+    targets["days"] = targets["target"] / targets["member"].map(rate)
+    capacity = dataset.capacity[dataset.capacity["week"].isin(inst.weeks)]
+    table = pd.DataFrame(
+        {
+            "theatre_days": capacity.groupby("specialty")["theatre_days"].sum(),
+            "planned_theatre_days": inst.theatre.groupby("specialty")["theatre_days"].sum(),
+            "target_theatre_days": targets.groupby("specialty")["days"].sum(),
+        }
+    ).fillna(0.0)
+    table["unreachable_days"] = (table["target_theatre_days"] - table["planned_theatre_days"]).clip(lower=0.0)
+    return table.rename_axis("specialty").reset_index()
+
+
 def measure(label: str, entry: dict | None, base: Scenario, dataset: Dataset, floor: pd.Series) -> pd.DataFrame:
     """One plan with fairness `entry`: the whole-patient plan's per-procedure table and the totals."""
     capped = entry is not None and entry["by"] == "cap"
     rules = [entry] if entry and not capped else []
-    scenario = base.updated(name=f"fairness-{label}", policy={"fairness": rules})
+    scenario = base.updated(name=f"fairness-{label.replace(':', '-')}", policy={"fairness": rules})
     started = time.perf_counter()
     result = plan(scenario, dataset=dataset, extra_functionality=ratio_cap(entry["cap"]) if capped else None)
     seconds = time.perf_counter() - started
@@ -207,6 +237,7 @@ def main(argv: list[str]) -> int:
         floor = breach_floor(base, dataset)
         floor.rename_axis("procedure_id").to_csv(FLOOR, float_format="%.6g")
     print(f"floors of {len(floor)} procedures in {time.perf_counter() - started:.0f} s", flush=True)
+    specialty_targets(base, dataset).to_csv(SPECIALTIES, index=False, float_format="%.6g")
     rows = []
     for label, entry in entries:
         table = measure(label, entry, base, dataset, floor)

@@ -13,6 +13,7 @@ from benchmarks.price_of_fairness import (
     parse_entry,
     ratio_cap,
     ratio_to_specialty,
+    specialty_targets,
 )
 from optimizer import plan
 from tests.factory import ONLY_90, make_dataset, patients, scenario, weekly
@@ -107,3 +108,13 @@ def test_a_ratio_cap_costs_what_the_hand_solution_says():
     totals = result.lp.procedure_totals.set_index("procedure_id")
     ratio = ratio_to_specialty(totals.reset_index()).set_axis(totals.index)
     assert ratio.to_dict() == pytest.approx({"fast": 0.8125, "slow": 1.5})  # fast 52 / 8 against 88 / 11
+
+
+def test_targets_fill_the_dataset_days_and_the_plan_has_only_the_planned_share():
+    # need: fast 8 / 4 = 2 days, slow 3 / 1 = 3 days; 2 days in the dataset: ρ = 0.4, targets fast 3.2
+    # patients (0.8 days) and slow 1.2 (1.2 days) = 2 days; utilisation 0.5 leaves the plan 1 day.
+    base = scenario(2, weights=ONLY_90, policy={"planned_utilisation": 0.5})
+    table = specialty_targets(base, fast_and_slow()).set_index("specialty").loc["orthopaedics"]
+    assert table.to_dict() == pytest.approx(
+        {"theatre_days": 2.0, "planned_theatre_days": 1.0, "target_theatre_days": 2.0, "unreachable_days": 1.0}
+    )
