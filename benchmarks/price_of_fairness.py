@@ -199,12 +199,16 @@ def measure(label: str, entry: dict | None, base: Scenario, dataset: Dataset, fl
         return sum(weight * terms[f"breach_days_{theta}"] for theta, weight in tier_weights.items())
 
     rounds = result.column_generation.get("rounds", []) if result.column_generation else []
+    every = result.integer.fairness  # every member of the rule (procedures or regions)
     return totals.assign(
         entry=label,
         by=entry["by"] if entry else "",
         cap=entry.get("cap", np.nan) if entry else np.nan,
         share=entry["share"] if entry else 0.0,
         weight=entry["weight"] if entry else 0.0,
+        rule_target=float(every["target"].sum()),
+        rule_shortfall=float(every["shortfall"].sum()),
+        rule_members_short=int((every["shortfall"] > 0.5).sum()),
         total_weighted_breach_days=weighted(result.integer.terms),
         lp_total_weighted_breach_days=weighted(result.lp.terms),
         seconds=seconds,

@@ -118,3 +118,17 @@ def test_targets_fill_the_dataset_days_and_the_plan_has_only_the_planned_share()
     assert table.to_dict() == pytest.approx(
         {"theatre_days": 2.0, "planned_theatre_days": 1.0, "target_theatre_days": 2.0, "unreachable_days": 1.0}
     )
+
+
+def test_measure_sums_the_rules_targets_and_shortfall():
+    # ρ = 2 days / (8 / 4 + 3 / 1) days = 0.4: targets fast 3.2, slow 1.2. Breach-days 7 (19 − 6 d1 − 3 d2)
+    # (test_a_ratio_cap...): a day moved from fast to slow costs 21 (week 2) or 42 (week 1) and puts 1
+    # slow patient nearer the target, worth 1 at weight 1; so the plan stays as without fairness: 70,
+    # slow 1.2 short, fast's 8 treated over its 3.2.
+    base = scenario(2, weights=ONLY_90)
+    dataset = fast_and_slow()
+    table = measure("1", parse_entry("1"), base, dataset, breach_floor(base, dataset))
+    assert table["rule_target"].iloc[0] == pytest.approx(4.4)
+    assert table["rule_shortfall"].iloc[0] == pytest.approx(1.2)
+    assert table["rule_members_short"].iloc[0] == 1
+    assert table["total_weighted_breach_days"].iloc[0] == pytest.approx(70.0)
