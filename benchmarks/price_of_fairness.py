@@ -19,7 +19,9 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -102,7 +104,7 @@ def breach_floor(base: Scenario, dataset: Dataset) -> pd.Series:
     return pd.Series(floor, name="floor_breach_days_per_patient")
 
 
-def ratio_cap(cap: float):
+def ratio_cap(cap: float) -> Callable[[Any], None]:
     """A hook (`plan(..., extra_functionality=...)`) that caps every procedure's ratio at `cap`.
 
     Not a rule of DESIGN.md v2: it measures what the target costs when asked for directly. With
@@ -115,7 +117,7 @@ def ratio_cap(cap: float):
 
     from optimizer.model.formulation import breach_constant, segment_breach_slopes
 
-    def add_ratio_cap(built) -> None:
+    def add_ratio_cap(built: Any) -> None:  # optimizer.solvers.pyomo_adapter.BuiltModel
         inst, f = built.instance, built.formulation
         procedure = inst.queues["procedure_id"].to_numpy()
         specialty = inst.queues["specialty"].to_numpy()
