@@ -3,7 +3,7 @@ hold the `changes` table and the summary its counts; a previous run without a pl
 
 from __future__ import annotations
 
-from tests.api.helpers import READ, WRITE, wait_for_run
+from tests.api.helpers import READ, WRITE, YAML, scenario_yaml, wait_for_run
 
 
 def test_a_run_re_plans_from_a_previous_run_and_serves_what_changed(service):
@@ -37,8 +37,11 @@ def test_re_planning_needs_a_finished_previous_run(service):
 def test_re_planning_the_same_scenario_over_http_changes_no_proposal(service):
     # The previous run's proposals and LP flows (allocations.csv) both reach the re-plan: on the same
     # data it stays on the previous LP's weekly schedule, so every patient keeps hospital and week.
+    # "unchanged" is the base scenario under another name (other tests count the base's runs).
     client, base = service.client, service.runs["base"]
-    response = client.post("/api/v1/runs", json={"scenario": "base", "previous_run_id": base["id"]}, headers=WRITE)
+    created = client.post("/api/v1/scenarios", content=scenario_yaml("unchanged", "rd1"), headers=YAML)
+    assert created.status_code == 201, created.text
+    response = client.post("/api/v1/runs", json={"scenario": "unchanged", "previous_run_id": base["id"]}, headers=WRITE)
     assert response.status_code == 202, response.text
     run = wait_for_run(client, response.json()["id"])
     assert run["status"] == "done", run
