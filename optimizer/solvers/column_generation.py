@@ -279,7 +279,8 @@ class RestrictedMaster:
         if self.linking is None or not self.linking.any():
             return self._start_from_components()
         kept_rows = np.nonzero(~self.linking)[0]
-        parts = [p for p in components(self.matrix, np.arange(self.matrix.n_cols), kept_rows) if len(p[1])]
+        every_column = np.arange(self.matrix.n_cols)
+        parts = [p for p in components(self.matrix, every_column, kept_rows) if len(p[0]) and len(p[1])]
         if len(parts) < 2:
             return self._start_from_components()
         parts.sort(key=lambda p: -len(p[0]))
