@@ -41,8 +41,8 @@ specialties, and 90 of 520 bind) it falls apart into one LP per specialty or gro
 (8 on the default scenario). Each part is solved by its own column generation (two at a time); their
 columns and optimal bases, with the bed-day slacks basic, make a dual feasible start for the whole
 master, whose dual simplex repairs the bed-day rows the parts break, and whose pricing proves the
-optimum exactly as before. Measured back to back on the default scenario: HiGHS 28.6–29.6 s → 16.8–17.6 s
-on the loaded machine (load ~7 on 2 cores), same objective (`benchmarks/README.md`).
+optimum exactly as before. Measured back to back on the default scenario at load ~2: solve 12.2–13.2 s
+→ 7.5–7.7 s, 52 weeks 60 → 27 s, same objective (`benchmarks/README.md`).
 """
 
 from __future__ import annotations
