@@ -119,9 +119,97 @@ def scaling_instances() -> list[InstanceSpec]:
     return specs
 
 
+#: Scenario side of the held-out national instances: agreements (hospitals of the 72-hospital base).
+HELD_OUT_AGREEMENTS = [
+    {
+        "payer_region": "stockholm",
+        "provider_hospital": "private_ortho_stockholm",
+        "procedure_id": "knee",
+        "min_cases": 200,
+        "max_cases": 1500,
+    },
+    {"payer_region": "halland", "provider_hospital": "sahlgrenska", "procedure_id": "hip", "min_cases": 50},
+    {"payer_region": "gotland", "provider_region": "stockholm", "min_cases": 100},
+    {
+        "payer_region": "varmland",
+        "provider_hospital": "uso",
+        "procedure_id": "knee",
+        "min_cases": 100,
+        "max_cases": 300,
+    },
+]
+#: An agreement with the private hospital (`private_hospital=True` datasets only).
+PRIVATE_HOSPITAL_AGREEMENT = {
+    "payer_region": "vastra_gotaland",
+    "provider_hospital": "private_hospital_goteborg",
+    "procedure_id": "hip",
+    "min_cases": 150,
+    "max_cases": 800,
+}
+#: Budgets (SEK over the horizon, on charged arcs) of some payer regions; each above its agreements' minimums.
+HELD_OUT_BUDGETS = {"stockholm": 60e6, "gotland": 15e6, "halland": 20e6, "vastra_gotaland": 40e6}
+#: Capacity changes within a 52-week horizon from 2025-W14.
+HELD_OUT_CHANGES = [
+    {
+        "capacity": {
+            "hospital_id": "sahlgrenska",
+            "specialty": "orthopaedics",
+            "weeks": "2025-W27..2025-W33",
+            "factor": 0.5,
+        }
+    },
+    {"capacity": {"hospital_id": "karolinska_solna", "weeks": "2025-W40..2025-W51", "factor": 0.7}},
+    {"close_hospital": {"hospital_id": "gallivare", "weeks": "2025-W20..2025-W30"}},
+    {
+        "extra_capacity": {
+            "hospital_id": "linkoping",
+            "specialty": "orthopaedics",
+            "theatre_days_per_week": 2,
+            "cost_per_day_sek": 60_000,
+        }
+    },
+]
+
+
+def held_out_scenario(name: str, weeks: int, *, private_hospital: bool = False) -> dict:
+    """`generated_scenario` plus agreements, budgets and capacity changes (the issue's held-out instance)."""
+    data = generated_scenario(name, weeks)
+    agreements = HELD_OUT_AGREEMENTS + ([PRIVATE_HOSPITAL_AGREEMENT] if private_hospital else [])
+    data["policy"] = {**data["policy"], "agreements": agreements, "budgets_sek": dict(HELD_OUT_BUDGETS)}
+    data["changes"] = [*data.get("changes", []), *HELD_OUT_CHANGES]
+    return data
+
+
+#: Data of the held-out instance of issue 19: 45 % accepting travel, theatre days ±60 % per week.
+HELD_OUT_DATA = {"share_travel": 0.45, "capacity_variation": 0.6}
+
+
 def national_instances() -> list[InstanceSpec]:
-    """All of Sweden: 21 regions, 72 hospitals, 40 procedure groups, 300,000 waiting, 52 weeks."""
-    return [InstanceSpec("national-52w", "national", generated_scenario("national-52w", 52), generator={"weeks": 52})]
+    """All of Sweden, 52 weeks: the benchmark's instance and held-out variants (benchmarks/README.md)."""
+    return [
+        InstanceSpec("national-52w", "national", generated_scenario("national-52w", 52), generator={"weeks": 52}),
+        # the same generator and scenario with another seed: other draws of every random parameter
+        InstanceSpec(
+            "national-52w-seed2",
+            "national",
+            generated_scenario("national-52w-seed2", 52),
+            generator={"weeks": 52, "seed": 2},
+        ),
+        # the base's draws, more travellers and weekly capacity ±60 %, with agreements, budgets, changes
+        InstanceSpec(
+            "national-52w-mobile45-var60",
+            "national",
+            held_out_scenario("national-52w-mobile45-var60", 52),
+            generator={"weeks": 52, **HELD_OUT_DATA},
+        ),
+        # the issue's held-out instance: another seed, 85 hospitals with a private hospital, all of the above
+        InstanceSpec(
+            "national-85h-heldout",
+            "national",
+            held_out_scenario("national-85h-heldout", 52, private_hospital=True),
+            generator={"weeks": 52, "seed": 3, "more_hospitals": True, "private_hospital": True, **HELD_OUT_DATA},
+        ),
+    ]
 
 
 def all_instances() -> dict[str, list[InstanceSpec]]:

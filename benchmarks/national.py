@@ -34,6 +34,21 @@ hospitals and patient ids. What it adds:
   rata to population for a subset), plus MoV/PvV rows at the default's ratio (5,000 per 40,500),
   37 % of waiting over 90 days, 46 % of MoV/PvV over 90; per region a share over 365 days.
 
+Held-out variants (all off by default, so the default arguments give the same tables as before;
+their random draws come from a second stream `default_rng([seed, 1])`, so they never shift the
+draws of the base instance):
+
+- `share_travel`: the share of waiting patients (status `waiting`) accepting travel. Each patient's
+  propensity keeps the default's shape (region propensity × procedure travel factor × the boost
+  over 90 days); one common multiplier is chosen by bisection so that the drawn share is the target.
+- `capacity_variation` = x: each hospital × specialty × week's theatre days times a uniform factor
+  in [1 − x, 1 + x] (one decimal); bed-days are sized from the varied theatre days.
+- `private_hospital`: a synthetic private hospital in Gothenburg with a broad elective profile
+  (orthopaedics, general surgery, gynaecology, urology, hand, plastic surgery, ENT), sized like the
+  other private providers, charged at private prices.
+- `more_hospitals`: 12 more district hospitals doing elective surgery (approximate coordinates,
+  capabilities drawn as for the other district hospitals): with `private_hospital`, 85 hospitals.
+
 `copies=k` replicates the chosen regions k times (ids suffixed `_c2`, `_c3`, ...), each copy moved
 `COPY_SHIFT_LAT` degrees north of the previous one: a larger country of the same density. The shift
 puts every copy beyond 300 road-km of the others (for the south-east base of the scaling series), so
@@ -154,6 +169,31 @@ _OTHER_HOSPITALS = [
     ("gallivare", "Gällivare sjukhus", "norrbotten", "district", 67.133, 20.659, 0.35),
     ("pitea", "Piteå älvdals sjukhus", "norrbotten", "district", 65.317, 21.480, 0.45),
 ]
+#: `more_hospitals`: district hospitals with elective surgery left out of the base instance (est.).
+MORE_HOSPITALS = [
+    ("norrtalje", "Norrtälje sjukhus", "stockholm", "district", 59.758, 18.690, 0.4),
+    ("oskarshamn", "Oskarshamns sjukhus", "kalmar", "district", 57.265, 16.447, 0.4),
+    ("landskrona", "Landskrona lasarett", "skane", "district", 55.873, 12.835, 0.45),
+    ("angelholm", "Ängelholms sjukhus", "skane", "district", 56.243, 12.868, 0.45),
+    ("simrishamn", "Simrishamns sjukhus", "skane", "district", 55.556, 14.350, 0.25),
+    ("falkoping", "Falköpings lasarett", "vastra_gotaland", "district", 58.171, 13.552, 0.45),
+    ("skene", "Skene lasarett", "vastra_gotaland", "district", 57.489, 12.640, 0.3),
+    ("lundby", "Lundby närsjukhus Göteborg", "vastra_gotaland", "district", 57.716, 11.935, 0.4),
+    ("solleftea", "Sollefteå sjukhus", "vasternorrland", "district", 63.166, 17.270, 0.35),
+    ("lycksele", "Lycksele lasarett", "vasterbotten", "district", 64.596, 18.673, 0.3),
+    ("kalix", "Kalix sjukhus", "norrbotten", "district", 65.855, 23.142, 0.3),
+    ("kiruna", "Kiruna sjukhus", "norrbotten", "district", 67.857, 20.225, 0.25),
+]
+#: `private_hospital`: a synthetic private hospital with a broad elective profile (`_hospital_` in its id).
+PRIVATE_HOSPITAL = (
+    "private_hospital_goteborg",
+    "Privat sjukhus Göteborg",
+    "vastra_gotaland",
+    "private",
+    57.691,
+    11.968,
+    0.0,
+)
 #: Mellansverige hospitals without elective surgery in the default dataset are left out.
 _NO_ELECTIVE = {"fagersta", "kristinehamn", "saffle"}
 HOSPITALS = [h for h in g.HOSPITALS if h[0] not in _NO_ELECTIVE] + _OTHER_HOSPITALS
@@ -286,6 +326,12 @@ DISTRICT_PROCEDURES = {
 PRIVATE_PROFILES = {
     "ortho": ("knee", "hip", "other_ortho", "hallux_valgus", "shoulder", "knee_arthroscopy", "foot_ankle"),
     "eye": ("cataract", "other_eye", "glaucoma"),
+    "hospital": (
+        *("knee", "hip", "other_ortho", "shoulder", "knee_arthroscopy", "foot_ankle", "spine"),
+        *("inguinal_hernia", "umbilical_hernia", "gallstones", "varicose_veins", "haemorrhoids", "bariatric"),
+        *("hysterectomy", "other_gyn", "prolapse", "urinary_incontinence", "prostate", "other_urology"),
+        *("carpal_tunnel", "other_hand", "dupuytren", "breast_reduction", "tonsillectomy", "nasal_septum"),
+    ),
 }
 
 #: Waiting-list and capacity parameters of a region (see models.generate.REGION_COLUMNS).
@@ -319,8 +365,10 @@ def regions_table(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def hospitals_table() -> pd.DataFrame:
-    frame = pd.DataFrame(HOSPITALS, columns=g.HOSPITAL_COLUMNS)
+def hospitals_table(*, more_hospitals: bool = False, private_hospital: bool = False) -> pd.DataFrame:
+    """The hospitals (72; `more_hospitals` adds 12 district hospitals, `private_hospital` one private)."""
+    rows = HOSPITALS + (MORE_HOSPITALS if more_hospitals else []) + ([PRIVATE_HOSPITAL] if private_hospital else [])
+    frame = pd.DataFrame(rows, columns=g.HOSPITAL_COLUMNS)
     frame.loc[frame["level"] == "private", "elective_weight"] = PRIVATE_WEIGHT
     return frame
 
@@ -353,7 +401,7 @@ def build_capabilities(hospitals: pd.DataFrame, procedures: pd.DataFrame, rng: n
                 if p not in excluded and u < COUNTY_OPTIONAL.get(p, 1.0)
             ]
         elif level == "private":
-            profile = PRIVATE_PROFILES["eye" if "_eye_" in base else "ortho"]
+            profile = PRIVATE_PROFILES[next((k for k in ("eye", "hospital") if f"_{k}_" in base), "ortho")]
             done = [p for p in all_procedures if p in profile]
         elif base in g.SITE_CAPABILITIES:
             done = [p for p in all_procedures if p in g.SITE_CAPABILITIES[base]]
@@ -473,6 +521,54 @@ def build_waiting_list(
     return g.draw_patients(rows, days_regions, procedures, capabilities, normal, hospitals, rng)
 
 
+# --- held-out variants -----------------------------------------------------------------------------
+
+
+def set_travel_share(
+    waiting: pd.DataFrame,
+    regions: pd.DataFrame,
+    procedures: pd.DataFrame,
+    share: float,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """`waiting` with `accepts_travel` redrawn so that `share` of the status-`waiting` rows accept travel.
+
+    The propensity of a row is the default's (`models.generate.draw_patients`): region travel ×
+    procedure travel factor × the boost over 90 days, times one multiplier m for all rows, clipped
+    to [0.05, 0.9]; a row without a listed hospital always accepts. With the uniform draws fixed the
+    drawn share grows with m, so m is found by bisection.
+    """
+    days = (pd.Timestamp(g.PLAN_START) - pd.to_datetime(waiting["decision_date"])).dt.days.to_numpy()
+    propensity = (
+        waiting["region_id"].map(regions.set_index("region_id")["travel"]).to_numpy(float)
+        * waiting["procedure_id"].map(procedures.set_index("procedure_id")["travel_factor"]).to_numpy(float)
+        * np.where(days > 90, g.OVER_90_TRAVEL_BOOST, 1.0)
+    )
+    draws = rng.random(len(waiting))
+    always = waiting["listed_hospital_id"].isna().to_numpy()
+    counted = (waiting["status"] == "waiting").to_numpy()
+
+    def accepts(multiplier: float) -> np.ndarray:
+        return (draws < np.clip(multiplier * propensity, 0.05, 0.9)) | always
+
+    low, high = 0.0, 1.0 / max(float(propensity.min(initial=1.0)), 1e-9)  # high: every clip at 0.9
+    reachable = (accepts(low)[counted].mean(), accepts(high)[counted].mean())
+    if not reachable[0] <= share <= reachable[1]:
+        raise ValueError(f"share_travel {share} outside what the propensities can give: {reachable}")
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if accepts(middle)[counted].mean() < share else (low, middle)
+    return waiting.assign(accepts_travel=accepts(high))
+
+
+def vary_capacity(capacity: pd.DataFrame, variation: float, rng: np.random.Generator) -> pd.DataFrame:
+    """capacity.csv with each row's theatre days × a uniform factor in [1 − variation, 1 + variation]."""
+    if not 0 <= variation <= 1:
+        raise ValueError(f"capacity_variation must be between 0 and 1, got {variation}")
+    factor = rng.uniform(1 - variation, 1 + variation, size=len(capacity))
+    return capacity.assign(theatre_days=np.round(capacity["theatre_days"].to_numpy() * factor, 1))
+
+
 # --- the whole dataset -----------------------------------------------------------------------------
 
 
@@ -484,18 +580,24 @@ def national_tables(
     weeks: int = 52,
     waiting: int | None = None,
     start_week: str = START_WEEK,
+    share_travel: float | None = None,
+    capacity_variation: float = 0.0,
+    private_hospital: bool = False,
+    more_hospitals: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """The 10 tables (contract columns) of a national instance; see the module docstring.
 
     `regions` selects region ids (default all 21); `waiting` is the number of waiting patients
     (default 300,000 × the selected population's share of Sweden's, × `copies`); `weeks` the weeks of
-    capacity, beds and demand from `start_week`.
+    capacity, beds and demand from `start_week`. `share_travel`, `capacity_variation`,
+    `private_hospital` and `more_hospitals` make the held-out variants (module docstring).
     """
     if start_week != START_WEEK:
         raise ValueError(f"the waiting list is dated for a plan starting {START_WEEK}")
     rng = np.random.default_rng(seed)
+    variant_rng = np.random.default_rng([seed, 1])  # held-out variants: never shifts `rng`'s draws
     all_regions = regions_table(rng)
-    hospitals = hospitals_table()
+    hospitals = hospitals_table(more_hospitals=more_hospitals, private_hospital=private_hospital)
     if regions is not None:
         unknown = set(regions) - set(all_regions["region_id"])
         if unknown:
@@ -515,6 +617,8 @@ def national_tables(
     normal = g.normal_week_days(region_frame, sizing, procedures, capabilities, cal)
     need = g.theatre_day_need(region_frame, procedures, cal).groupby("procedure_id")["need_days"].sum()
     capacity = g.build_capacity(normal, hospitals, cal)
+    if capacity_variation:
+        capacity = vary_capacity(capacity, capacity_variation, variant_rng)
     tables = {
         "regions.csv": region_frame,
         "hospitals.csv": hospitals,
@@ -527,6 +631,10 @@ def national_tables(
         "prices.csv": g.build_prices(capabilities, hospitals, procedures, rng),
         "priorities.csv": g.build_priorities(),
     }
+    if share_travel is not None:
+        tables["waiting_list.csv"] = set_travel_share(
+            tables["waiting_list.csv"], region_frame, procedures, share_travel, variant_rng
+        )
     waiting = tables["waiting_list.csv"]  # priorities drawn last, as in `models.generate.generate`
     tables["waiting_list.csv"] = waiting.assign(priority=g.draw_priorities(waiting, tables["priorities.csv"], rng))
     return {name: frame[FILES[name].columns_in(frame.columns)].reset_index(drop=True) for name, frame in tables.items()}
@@ -573,7 +681,21 @@ def national_dataset(
     weeks: int = 52,
     waiting: int | None = None,
     name: str | None = None,
+    share_travel: float | None = None,
+    capacity_variation: float = 0.0,
+    private_hospital: bool = False,
+    more_hospitals: bool = False,
 ) -> Dataset:
     """The national synthetic instance as a `Dataset` in memory (arguments as in `national_tables`)."""
-    tables = national_tables(seed, regions=regions, copies=copies, weeks=weeks, waiting=waiting)
+    tables = national_tables(
+        seed,
+        regions=regions,
+        copies=copies,
+        weeks=weeks,
+        waiting=waiting,
+        share_travel=share_travel,
+        capacity_variation=capacity_variation,
+        private_hospital=private_hospital,
+        more_hospitals=more_hospitals,
+    )
     return to_dataset(tables, name or f"national-{seed}")

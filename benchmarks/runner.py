@@ -79,6 +79,7 @@ CSV_COLUMNS = [
     "time_limit",
     "repeats",
     "loadavg",
+    "column_generation",
 ]
 
 #: The printed table: (column, header, format). Seconds with 2 decimals, sizes with thousands.
@@ -209,6 +210,8 @@ def combine(spec: InstanceSpec, engine: dict, direct: dict | None, time_limit: f
         row[key] = engine.get(key)
     row["highs_options"] = json.dumps(engine.get("highs_options") or {}, sort_keys=True)
     row["engine_seconds"] = json.dumps({k: round(v, 4) for k, v in (engine.get("engine_seconds") or {}).items()})
+    # rounds (`iterations`), columns priced in, flow columns in the last master and in the full LP
+    row["column_generation"] = json.dumps(engine.get("column_generation") or {}, sort_keys=True)
     direct = direct or {}
     for key in (
         "build",

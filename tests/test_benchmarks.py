@@ -106,8 +106,9 @@ def test_instance_groups():
     groups = all_instances()
     assert [s.name for s in groups["default"]] == ["default-26w", "default-52w"]
     assert {s.series for s in groups["scaling"]} == {"hospitals", "weeks"}
-    (national,) = groups["national"]
-    assert national.generator == {"weeks": 52} and national.scenario["horizon_weeks"] == 52
+    national = {s.name: s for s in groups["national"]}
+    assert national["national-52w"].generator == {"weeks": 52}
+    assert all(s.scenario["horizon_weeks"] == 52 for s in national.values())
 
 
 def test_cli_benchmark_times_whole_runs_and_reports_a_failing_one(tmp_path):
