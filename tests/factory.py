@@ -175,6 +175,20 @@ def single_hospital(bed_days_per_case: float = 0.0, **tables) -> Dataset:
     )
 
 
+def fast_and_slow(weeks: int, fast: int, slow: int) -> Dataset:
+    """One hospital h in region a with one orthopaedic theatre day a week for `weeks` weeks; procedure
+    `fast` 4 cases a theatre day, `slow` 1; `fast` and `slow` patients who waited 100 days (over 90
+    from the first week's end)."""
+    return make_dataset(
+        regions=["a"],
+        hospitals=[{"hospital_id": "h", "region_id": "a"}],
+        procedures=[{"procedure_id": "fast", "cases_per_theatre_day": 4}, {"procedure_id": "slow"}],
+        capabilities=[{"hospital_id": "h", "procedure_id": p} for p in ("fast", "slow")],
+        capacity=weekly("h", 1, weeks),
+        patients=patients("a", fast, 100, "fast") + patients("a", slow, 100, "slow"),
+    )
+
+
 def agreement_dataset() -> Dataset:
     """Regions a (hospital ha) and b (hospital hb, 100 km by road from ha). Region a has 3 mobile
     knee patients who waited 10 days (no breach within one week); 10 theatre days a week at each

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer import evaluate_flows, plan
+from tests import factory
 from tests.factory import make_dataset, scenario, weekly
 
 pytestmark = pytest.mark.usefixtures("strategy")
@@ -230,15 +231,7 @@ def test_two_extra_capacity_offers_are_bought_cheapest_first_at_their_own_prices
 def fast_and_slow():
     # One hospital, one theatre day in week 1, orthopaedics: `fast` 4 cases a day, `slow` 1 a day.
     # 4 fast and 1 slow patient waited 100 days (all over 90 at E_1).
-    return make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "fast", "cases_per_theatre_day": 4}, {"procedure_id": "slow"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": p} for p in ("fast", "slow")],
-        capacity=weekly("h", 1, 1),
-        patients=[{"region_id": "a", "procedure_id": "fast", "waited": 100} for _ in range(4)]
-        + [{"region_id": "a", "procedure_id": "slow", "waited": 100}],
-    )
+    return factory.fast_and_slow(weeks=1, fast=4, slow=1)
 
 
 def test_without_fairness_the_slow_procedure_is_left_untreated():

@@ -16,20 +16,14 @@ from benchmarks.price_of_fairness import (
     specialty_targets,
 )
 from optimizer import plan
+from tests import factory
 from tests.factory import ONLY_90, make_dataset, patients, scenario, weekly
 
 
 def fast_and_slow():
     # One hospital, one orthopaedic theatre day a week for 2 weeks: `fast` 4 cases a day, `slow` 1.
     # 8 fast and 3 slow patients waited 100 days (all over 90 from the first week's end).
-    return make_dataset(
-        regions=["a"],
-        hospitals=[{"hospital_id": "h", "region_id": "a"}],
-        procedures=[{"procedure_id": "fast", "cases_per_theatre_day": 4}, {"procedure_id": "slow"}],
-        capabilities=[{"hospital_id": "h", "procedure_id": p} for p in ("fast", "slow")],
-        capacity=weekly("h", 1, 2),
-        patients=patients("a", 8, 100, "fast") + patients("a", 3, 100, "slow"),
-    )
+    return factory.fast_and_slow(weeks=2, fast=8, slow=3)
 
 
 def test_entries_parse_weight_by_and_share():
