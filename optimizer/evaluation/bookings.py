@@ -66,14 +66,20 @@ def booked_patients(dataset: Dataset, d0: dt.date, labels: list[str]) -> dict:
     return out
 
 
+def _still_waiting(previous: pd.DataFrame, dataset: Dataset) -> np.ndarray:
+    """Per previous proposal, whether its patient is still `waiting` (to be planned) in `dataset`."""
+    waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
+    keys = pd.MultiIndex.from_frame(previous[["patient_id", "procedure_id"]])
+    return keys.isin(pd.MultiIndex.from_frame(waiting))
+
+
 def changed_proposals(previous: pd.DataFrame | None, dataset: Dataset, flows: pd.DataFrame, labels: list[str]) -> float:
     """Σ over (group, hospital, week) of max(0, previous proposals − patients the flows plan there),
     over the previous proposals of patients still waiting (a booked patient's is fixed)."""
     if previous is None or previous.empty:
         return 0.0
     keys = [*GROUP_KEYS, "hospital_id", "week"]
-    waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
-    previous = previous.merge(waiting, on=["patient_id", "procedure_id"])
+    previous = previous[_still_waiting(previous, dataset)]
     cells = previous[previous["week"].isin(labels)].groupby(keys).size().astype(float)
     planned = flows.groupby(keys)["patients"].sum().reindex(cells.index).fillna(0.0)
     return float(np.maximum(cells - planned, 0.0).sum())
@@ -96,9 +102,7 @@ def week_drift(
     before = before.groupby([*GROUP_KEYS, "week"])["patients"].sum().unstack("week")
     before = before.reindex(columns=labels).fillna(0.0)
     if previous is not None and not previous.empty:
-        waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
-        still = pd.MultiIndex.from_frame(waiting).unique()
-        gone = previous[~pd.MultiIndex.from_frame(previous[["patient_id", "procedure_id"]]).isin(still)]
+        gone = previous[~_still_waiting(previous, dataset)]
         gone = gone[gone["week"].isin(labels)].groupby([*GROUP_KEYS, "week"]).size().unstack("week")
         gone = gone.reindex(index=before.index, columns=labels).fillna(0.0)
         before = (before - gone).clip(lower=0.0)

@@ -28,7 +28,6 @@ import pandas as pd
 
 from models.objective import term_weights
 from models.rules import THRESHOLDS
-from optimizer.model.anchor import previous_schedule
 from optimizer.model.bookings import booking_counts
 from optimizer.model.fixing import FixedColumns
 from optimizer.model.instance import Instance
@@ -460,7 +459,9 @@ def add_week_drift(f: Formulation) -> None:
     column: column generation keeps them, with ahead and behind, in every master.
     """
     inst = f.instance
-    schedule = previous_schedule(inst.schedule, inst.groups, inst.weeks)
+    schedule = inst.schedule
+    if schedule is None:
+        return
     inside = np.nonzero(schedule.group >= 0)[0]
     if len(inside) == 0:
         return
@@ -486,8 +487,9 @@ def add_week_drift(f: Formulation) -> None:
 
 def week_drift_constant(inst: Instance) -> float:
     """C_g(t) summed over the groups the new instance does not have: behind in every week whatever the plan."""
-    schedule = previous_schedule(inst.schedule, inst.groups, inst.weeks)
-    return float(schedule.cumulative[schedule.group < 0].sum())
+    if inst.schedule is None:
+        return 0.0
+    return float(inst.schedule.cumulative[inst.schedule.group < 0].sum())
 
 
 def booking_constant(inst: Instance) -> float:
@@ -581,8 +583,7 @@ def add_objective(f: Formulation) -> None:
     if inst.schedule is not None:  # change · Σ |S − C|
         f.objective_constant += w["week_drift"] * week_drift_constant(inst)
         if "ahead" in f.blocks:  # ahead counts only while previous proposals remain (C_g(t) < P_g)
-            schedule = previous_schedule(inst.schedule, inst.groups, inst.weeks)
-            counts = schedule.ahead_counts[schedule.group >= 0].ravel()
+            counts = inst.schedule.ahead_counts[inst.schedule.group >= 0].ravel()
             f.blocks["ahead"].cost[:] = w["week_drift"] * counts
             f.blocks["behind"].cost[:] = w["week_drift"]
 

@@ -35,7 +35,7 @@ from models.dataset import DEFAULT_PRIORITY, Dataset
 from models.rules import FORECAST_DAY_OFFSET, THRESHOLDS, TIER_OFFSETS, fallback_hospitals, road_km
 from models.scenario import ExtraCapacity, Scenario
 from models.weeks import parse_iso_week, week_labels
-from optimizer.model.anchor import anchor_cells, schedule_cells
+from optimizer.model.anchor import PreviousSchedule, anchor_cells, previous_schedule, schedule_cells
 from optimizer.model.bookings import booking_rows, net_of_bookings
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class Instance:
     base: Dataset | None = None  # the dataset before the scenario's changes (fallback hospitals, fairness)
     bookings: pd.DataFrame | None = None  # booked patients (`optimizer.model.bookings.BOOKING_COLUMNS`)
     anchor: pd.DataFrame | None = None  # previous proposals per cell (`optimizer.model.anchor`)
-    schedule: pd.DataFrame | None = None  # previous plan's patients per flow group and week (`anchor.schedule_cells`)
+    schedule: PreviousSchedule | None = None  # a re-plan's C_g(t) per flow group (`optimizer.model.anchor`)
     previous: pd.DataFrame | None = None  # a re-plan's previous proposals, one row per patient
 
     @property
@@ -141,6 +141,7 @@ def build_instance(
         len(flows),
         len(weeks),
     )
+    still, gone = _split_by_waiting(previous, dataset)
     return Instance(
         name=scenario.name,
         scenario=scenario,
@@ -160,27 +161,24 @@ def build_instance(
         fairness=fairness_targets(scenario, base, queues, groups, arcs, arrived, weeks),
         base=base,
         bookings=bookings,
-        anchor=anchor_cells(_still_waiting(previous, dataset), flows, weeks),
-        schedule=schedule_cells(previous_flows, _no_longer_waiting(previous, dataset), weeks),
+        anchor=anchor_cells(still, flows, weeks),
+        schedule=previous_schedule(schedule_cells(previous_flows, gone, weeks), groups, weeks),
         previous=previous,
     )
 
 
-def _still_waiting(previous: pd.DataFrame | None, dataset: Dataset) -> pd.DataFrame | None:
-    """The previous proposals of patients still waiting (a booked one is fixed: nothing to anchor)."""
+def _split_by_waiting(
+    previous: pd.DataFrame | None, dataset: Dataset
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The previous proposals of patients still waiting (anchored), and of those who no longer wait
+    to be planned: booked (fixed: nothing to anchor), treated or gone."""
     if previous is None:
-        return None
-    waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
-    return previous.merge(waiting, on=["patient_id", "procedure_id"])
-
-
-def _no_longer_waiting(previous: pd.DataFrame | None, dataset: Dataset) -> pd.DataFrame | None:
-    """The previous proposals of patients who no longer wait to be planned: booked, treated or gone."""
-    if previous is None:
-        return None
+        return None, None
     waiting = dataset.waiting_list.loc[dataset.waiting_list["status"] == "waiting", ["patient_id", "procedure_id"]]
     merged = previous.merge(waiting, on=["patient_id", "procedure_id"], how="left", indicator=True)
-    return merged[merged["_merge"] == "left_only"].drop(columns="_merge")
+    still = merged["_merge"] == "both"
+    merged = merged.drop(columns="_merge")
+    return merged[still].reset_index(drop=True), merged[~still].reset_index(drop=True)
 
 
 def backlog(

@@ -17,7 +17,7 @@ from models.objective import objective_value
 from models.rules import THRESHOLDS
 from models.shares import share
 from models.summary import BANDS, band_labels
-from optimizer.model.anchor import changed_proposals, previous_schedule, week_drift
+from optimizer.model.anchor import changed_proposals, week_drift
 from optimizer.model.bookings import booking_counts
 from optimizer.model.instance import GROUP_KEYS, QUEUE_KEYS, Instance
 from optimizer.results.production_plan import procedure_totals, specialty_plan
@@ -247,8 +247,9 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     fairness = fairness_table(inst, y)
     terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum())
     terms["changed_proposals"] = changed_proposals(inst.anchor, y) if inst.anchor is not None else 0.0
-    schedule = previous_schedule(inst.schedule, inst.groups, inst.weeks)
-    terms["week_drift"] = week_drift(schedule, np.cumsum(group_treated(inst, y), axis=1))
+    terms["week_drift"] = (
+        week_drift(inst.schedule, np.cumsum(group_treated(inst, y), axis=1)) if inst.schedule is not None else 0.0
+    )
     terms["treated"] = float(y.sum() + booked["treated"].sum())
     return PlanTables(
         terms=terms,
