@@ -210,12 +210,17 @@ def _view(session, settings: Settings, run_id: str, lang: str) -> dict:
     return view
 
 
+def _page_lang(lang: str | None) -> str:
+    """The language asked for if the page has it, else Swedish (the default)."""
+    return lang if lang in SUPPORTED_LANGS else "sv"
+
+
 @router.get("/ui/data/runs/{run_id}/view")
 async def run_view_data(
     run_id: str, session: SessionDep, settings: SettingsDep, _: ReadKey, lang: LangQuery = None
 ) -> dict:
     """A finished run in people's units: key figures, waiting over time, production plan, flows."""
-    chosen = lang if lang in SUPPORTED_LANGS else "sv"
+    chosen = _page_lang(lang)
     return await run_in_threadpool(_view, session, settings, run_id, chosen)
 
 
@@ -252,7 +257,7 @@ async def run_simulation_data(
     run_id: str, session: SessionDep, settings: SettingsDep, _: ReadKey, lang: LangQuery = None
 ) -> dict:
     """A simulation run's P10/P50/P90 bands of waiting and over 90 days, all regions and each region."""
-    chosen = lang if lang in SUPPORTED_LANGS else "sv"
+    chosen = _page_lang(lang)
     return await run_in_threadpool(_simulation, session, settings, run_id, chosen)
 
 
@@ -283,5 +288,5 @@ async def outcomes_data(
     """Winners and losers of each later run against the first, from the comparison `POST /api/v1/compare`
     returned (sent back as it came: nothing is computed twice), and each run's fairness settings with
     the scenario editor's address that sets fairness for a new run."""
-    chosen = lang if lang in SUPPORTED_LANGS else "sv"
+    chosen = _page_lang(lang)
     return await run_in_threadpool(_outcomes, session, settings, comparison, chosen)
