@@ -228,10 +228,17 @@ def payments(inst: Instance, y: np.ndarray) -> pd.DataFrame:
     return table[table["patients"] > FLOW_EPSILON].reset_index(drop=True)
 
 
-def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
-    """Every KPI and table of flow vector `y`, and its objective value under the scenario's weights."""
+def plan_objective(inst: Instance, y: np.ndarray) -> tuple[dict[str, float], float]:
+    """The objective's terms of flow vector `y` and its value under the scenario's weights."""
     S = cumulative_treated(inst, y)
     theatre = theatre_use(inst, y)
+    terms = _objective_terms(inst, y, S, theatre, fairness_table(inst, y))
+    return terms, objective_value(terms, inst.scenario.weights)
+
+
+def _objective_terms(
+    inst: Instance, y: np.ndarray, S: np.ndarray, theatre: pd.DataFrame, fairness: pd.DataFrame
+) -> dict[str, float]:
     extra_cost = float(theatre["extra_cost_sek"].sum())
     flows = inst.flows
     booked = booking_region_weeks(inst)
@@ -244,13 +251,21 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     terms["extra_capacity_sek"] = extra_cost
     terms["cost_sek"] = terms["treatment_cost_sek"] + extra_cost  # the objective's cost term: both
     terms["patient_km"] = float((y * flows["travel_km"].to_numpy()).sum())
-    fairness = fairness_table(inst, y)
     terms["fairness_penalty"] = float((fairness["weight"] * fairness["shortfall"]).sum())
     terms["changed_proposals"] = changed_proposals(inst.anchor, y) if inst.anchor is not None else 0.0
     terms["week_drift"] = (
         week_drift(inst.schedule, np.cumsum(group_treated(inst, y), axis=1)) if inst.schedule is not None else 0.0
     )
     terms["treated"] = float(y.sum() + booked["treated"].sum())
+    return terms
+
+
+def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
+    """Every KPI and table of flow vector `y`, and its objective value under the scenario's weights."""
+    S = cumulative_treated(inst, y)
+    theatre = theatre_use(inst, y)
+    fairness = fairness_table(inst, y)
+    terms = _objective_terms(inst, y, S, theatre, fairness)
     return PlanTables(
         terms=terms,
         objective=objective_value(terms, inst.scenario.weights),
