@@ -224,8 +224,9 @@ SOLVE_STRATEGY = "auto"
 
 
 def scenario(horizon_weeks: int = 1, **fields) -> Scenario:
-    """A scenario on the tiny dataset; weights default to the design's unless given."""
-    fields.setdefault("solve", {"strategy": SOLVE_STRATEGY})
+    """A scenario on the tiny dataset; weights default to the design's unless given, and
+    `solve.strategy` to `SOLVE_STRATEGY` unless `solve` names one."""
+    fields["solve"] = {"strategy": SOLVE_STRATEGY, **fields.get("solve", {})}
     return parse_scenario(
         {"name": "test", "dataset": "tiny", "start_week": START_WEEK, "horizon_weeks": horizon_weeks, **fields}
     )

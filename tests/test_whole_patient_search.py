@@ -6,6 +6,10 @@ import numpy as np
 import pytest
 
 from optimizer import plan
+from optimizer.model.formulation import formulate
+from optimizer.results.tables import plan_objective
+from optimizer.results.whole_patient import integer_flows
+from optimizer.solvers.whole_patient_search import search_whole_patient_plan
 from tests.factory import RICH_POLICY, make_dataset, patients, random_dataset, scenario, weekly
 
 #: 1 per patient-day over 90 and 1 more per patient-day over 180; nothing else.
@@ -28,31 +32,48 @@ def _knees_and_hands():
     )
 
 
-def _plan(search_seconds: float, dataset, **fields):
-    solve = {"strategy": "auto", "whole_patient_search_seconds": search_seconds}
+def _plan(search_seconds: float, dataset, exchange: bool = False, **fields):
+    solve = {"strategy": "auto", "whole_patient_search_seconds": search_seconds, "whole_patient_exchange": exchange}
     return plan(scenario(fields.pop("weeks", 1), solve=solve, **fields), dataset=dataset)
 
 
-def test_the_search_finds_the_best_whole_patient_plan_the_rounding_misses():
+def test_the_exchange_trades_a_hand_patient_for_the_knee_the_rounding_leaves_out():
     # At the end of the week a waiting knee patient (207 days) costs 7 × (1 + 1) = 14, a hand patient
     # (107 days) 7 × 1 = 7. Per theatre day a hand patient saves 7 / 0.2 = 35, a knee 14 / 0.5 = 28.
     # LP: 4 hands (0.8 day), then 0.35 / 0.5 = 0.7 knee: 14 × (3 − 0.7) = 32.2.
-    # Rounding: 4 hands and no knee (0.35 day left, a knee needs 0.5): 14 × 3 = 42.
-    # Whole patients: 1 knee + 3 hands = 0.5 + 0.6 = 1.1 days ≤ 1.15: 14 × 2 + 7 × 1 = 35 (the best:
-    # 2 knees = 1.0 day leave room for no hand, 14 + 28 = 42; 4 hands leave no room for a knee, 42).
-    rounding = _plan(0, _knees_and_hands(), weights=OVER_90_AND_180)
-    assert rounding.objective == pytest.approx(32.2)
-    assert rounding.integer.objective == pytest.approx(42.0)
-    assert rounding.whole_patient["method"] == "rounding"
+    # Rounding and fill: 4 hands and no knee (0.35 day left, a knee needs 0.5): 14 × 3 = 42.
+    # Exchange: one hand off (+7) frees 0.2 + 0.35 = 0.55 day, a knee fits (−14): 42 + 7 − 14 = 35,
+    # which is the best whole-patient plan (1 knee + 3 hands = 1.1 days ≤ 1.15; 2 knees = 1.0 day
+    # leave room for no hand, 14 + 28 = 42; 4 hands leave no room for a knee, 42).
+    result = _plan(0, _knees_and_hands(), exchange=True, weights=OVER_90_AND_180)
+    assert result.objective == pytest.approx(32.2)
+    rounded = integer_flows(result.instance, result.y, exchange=False)
+    assert plan_objective(result.instance, rounded)[1] == pytest.approx(42.0)
+    assert result.integer.objective == pytest.approx(35.0)
+    assert result.whole_patient["method"] == "rounding" and result.whole_patient["exchanges"] == 1
+    treated = result.integer.allocations.groupby("procedure_id")["patients"].sum()
+    assert treated.to_dict() == {"hand": 3.0, "knee": 1.0}
+    headline = result.headline()
+    assert headline["objective"] == pytest.approx(35.0) and headline["lp_bound"] == pytest.approx(32.2)
 
-    searched = _plan(10, _knees_and_hands(), weights=OVER_90_AND_180)
+
+def test_the_search_finds_the_best_whole_patient_plan_from_the_rounding():
+    # The same case (arithmetic above): started from the rounding without the exchange (42), HiGHS's
+    # search over the LP's arcs finds the best plan, 35, and proves it.
+    result = _plan(0, _knees_and_hands(), weights=OVER_90_AND_180)
+    rounded = integer_flows(result.instance, result.y, exchange=False)
+    search = search_whole_patient_plan(formulate(result.instance), result.y, rounded, 10)
+    assert plan_objective(result.instance, search.flows)[1] == pytest.approx(35.0)
+    assert search.bound == pytest.approx(35.0, abs=0.05)
+    assert result.integer.objective == pytest.approx(42.0)  # the rounding is what a plan hands out
+    searched = _plan(10, _knees_and_hands(), weights=OVER_90_AND_180)  # in a plan, without the exchange
     assert searched.integer.objective == pytest.approx(35.0)
     assert searched.whole_patient["method"] == "search"
-    assert searched.whole_patient["whole_patient_bound"] == pytest.approx(35.0, abs=0.05)
-    treated = searched.integer.allocations.groupby("procedure_id")["patients"].sum()
-    assert treated.to_dict() == {"hand": 3.0, "knee": 1.0}
-    headline = searched.headline()
-    assert headline["objective"] == pytest.approx(35.0) and headline["lp_bound"] == pytest.approx(32.2)
+    # with the exchange the search starts from its 35: nothing better to find, the bound proves it
+    exchanged = _plan(10, _knees_and_hands(), exchange=True, weights=OVER_90_AND_180)
+    assert exchanged.integer.objective == pytest.approx(35.0)
+    assert exchanged.whole_patient["method"] == "rounding"
+    assert exchanged.whole_patient["whole_patient_bound"] == pytest.approx(35.0, abs=0.05)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -13,7 +13,7 @@ from optimizer.model.formulation import Formulation
 from optimizer.model.instance import Instance
 from optimizer.results.proposals import patient_proposals
 from optimizer.results.tables import PlanTables, plan_tables, shadow_prices
-from optimizer.results.whole_patient import agreement_shortfalls, integer_flows
+from optimizer.results.whole_patient import agreement_shortfalls, integer_flows_with_stats
 from optimizer.solvers.solution import Solution
 from optimizer.solvers.whole_patient_search import search_whole_patient_plan
 
@@ -116,9 +116,13 @@ def whole_patient_plan(formulation: Formulation, solution: Solution) -> tuple[np
     on those arcs has a lower objective (None when the search did not run or proved nothing).
     """
     inst = formulation.instance
-    whole = integer_flows(inst, solution.y, solution.x, formulation.rows["extra_capacity"])
+    whole, exchange = integer_flows_with_stats(
+        inst, solution.y, solution.x, formulation.rows["extra_capacity"], lower=formulation.blocks["y"].lower
+    )
     tables = plan_tables(inst, whole)
     how: dict = {"method": "rounding", "whole_patient_bound": None}
+    if exchange is not None:
+        how["exchanges"] = 0 if exchange.reverted else exchange.kept
     seconds = inst.scenario.solve.whole_patient_search_seconds
     if seconds <= 0:
         return whole, tables, how
