@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = os.environ.get("CAPPLAN_TEST_RAY_ADDRESS")
 needs_ray = pytest.mark.skipif(not ray_available(), reason="Ray is not installed (the cluster extra)")
 
+#: Each test starts (or joins) a Ray instance: one at a time on one xdist worker, not two local clusters at once.
+pytestmark = pytest.mark.xdist_group("ray")
+
 
 def _random_scenario():
     return scenario(5, policy={"max_travel_km": 300}, simulation=SimulationSettings().model_dump())

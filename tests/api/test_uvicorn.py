@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -39,6 +40,9 @@ from tests.api.helpers import (
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
+
+#: A real uvicorn with its run processes, deadlines and process counts: one such test at a time (xdist).
+pytestmark = pytest.mark.xdist_group("servers")
 
 
 def _free_port() -> int:

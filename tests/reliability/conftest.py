@@ -4,7 +4,7 @@ test runs once per database, `tests/api/databases.py`), with keys from `tests/ap
 on the developer's environment.
 
 The figures the tests count (fuzz cases, malformed datasets, faults, concurrent runs) are printed in
-pytest's terminal summary.
+pytest's terminal summary by tests/conftest.py (which adds up what each xdist worker counted).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import pytest
 
 from tests.api import databases
 from tests.api.helpers import dataset_folder, zip_folder
-from tests.reliability.figures import FIGURES
 from tests.reliability.support import without_capplan_environment
 
 #: Every test here runs once per database (`tests/api/databases.py`).
@@ -40,10 +39,3 @@ def small_folder(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_zip(small_folder) -> bytes:
     return zip_folder(small_folder, top="rd1")
-
-
-def pytest_terminal_summary(terminalreporter):
-    if FIGURES:
-        terminalreporter.section("reliability figures (issue 8)")
-        for name, count in FIGURES.items():
-            terminalreporter.write_line(f"{name}: {count}")

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 
 from api.db import ACTIVE_STAGES
 from models import load_dataset
@@ -33,6 +34,9 @@ DEADLINE_SECONDS = 150
 SERVER_RSS_MB = 500
 TOTAL_RSS_MB = 500 + MAX_CONCURRENT * 400
 HOSPITALS = ("r0_county", "r0_district", "r1_county", "r1_district", "r2_county", "r2_district", "private")
+
+#: A real uvicorn with its run processes, deadlines and process counts: one such test at a time (xdist).
+pytestmark = pytest.mark.xdist_group("servers")
 
 
 def _factor(i: int) -> float:

@@ -45,6 +45,9 @@ from tests.reliability.figures import record
 DEFAULT_DATASET = SCENARIOS_DIR / "mellansverige"
 CHUNK = 64 * 1024
 
+#: A real uvicorn with its run processes, deadlines and process counts: one such test at a time (xdist).
+pytestmark = pytest.mark.xdist_group("servers")
+
 
 def _default_zip() -> bytes:
     buffer = io.BytesIO()
