@@ -36,13 +36,15 @@ If the restricted master is infeasible (possible only with agreement minimums or
 every column is added and the model re-solved: the full LP decides.
 
 Parts first: since model version 2 the default LP has 85k rows, and one column generation over it
-took ~11 s in HiGHS. Without its bed-day rows (`master.LINKING_FAMILIES`: they join a hospital's
-specialties, and 90 of 520 bind) it falls apart into one LP per specialty or group of specialties
-(8 on the default scenario). Each part is solved by its own column generation (two at a time); their
-columns and optimal bases, with the bed-day slacks basic, make a dual feasible start for the whole
-master, whose dual simplex repairs the bed-day rows the parts break, and whose pricing proves the
-optimum exactly as before. Measured back to back on the default scenario at load ~2: solve 12.2–13.2 s
-→ 7.5–7.7 s, 52 weeks 60 → 27 s, same objective (`benchmarks/README.md`).
+took ~11 s in HiGHS. Without its linking rows (`decomposition.linking_rows`: those whose flows span
+more than one specialty, as bed-days, agreements and budgets over several procedures, fairness by
+region; on the default scenario the bed-days, of which 90 of 520 bind) it falls apart into one LP
+per specialty or group of specialties (8 on the default scenario). Each part is solved by its own
+column generation; their columns and optimal bases, with the linking slacks basic, make a dual
+feasible start for the whole master, whose dual simplex repairs the linking rows the parts break,
+and whose pricing proves the optimum exactly as before. Measured back to back on the default
+scenario at load ~2: solve 12.2–13.2 s → 7.5–7.7 s, 52 weeks 60 → 27 s, same objective
+(`benchmarks/README.md`).
 """
 
 from __future__ import annotations
@@ -265,14 +267,14 @@ class RestrictedMaster:
     def _start_from_parts(self) -> tuple[float, int]:
         """Solve each part of the LP without its linking rows by column generation, and start from that.
 
-        Without the `linking` rows (bed-days: they join a hospital's specialties, and few bind) the
-        LP falls apart into independent LPs, one per specialty or group of specialties. Simplex time
-        grows faster than linearly with size, so their column generations (two at a time) are faster
-        than the whole one. Their columns and optimal bases, with the linking rows' slacks basic, are
-        a dual feasible basis of the whole master: dual simplex then only repairs the linking rows
-        the parts break, and the whole master's pricing proves the optimum as before (the parts only
-        choose the start). Falls back to `_start_from_components` when nothing splits or a part
-        has no optimum. Returns the seconds and simplex iterations spent.
+        Without the `linking` rows (those joining specialties: bed-days, agreements and budgets over
+        several procedures; few bind) the LP falls apart into independent LPs, one per specialty or
+        group of specialties. Simplex time grows faster than linearly with size, so their column
+        generations are faster than the whole one. Their columns and optimal bases, with the linking
+        rows' slacks basic, are a dual feasible basis of the whole master: dual simplex then only
+        repairs the linking rows the parts break, and the whole master's pricing proves the optimum
+        as before (the parts only choose the start). Falls back to `_start_from_components` when
+        nothing splits or a part has no optimum. Returns the seconds and simplex iterations spent.
         """
         started = time.perf_counter()
         if self.linking is None or not self.linking.any():
