@@ -20,7 +20,8 @@ def components(matrix: LpMatrix, columns: np.ndarray, rows: np.ndarray) -> list[
 
     Connected components of the bipartite graph of columns and rows joined by nonzeros.
     """
-    block = matrix.column_block(columns)
+    every_column = len(columns) == matrix.n_cols  # `columns` are sorted and distinct
+    block = matrix.A if every_column else matrix.column_block(columns)  # no copy of the whole matrix
     local_row = np.full(matrix.n_rows, -1)
     local_row[rows] = np.arange(len(rows))
     n_cols, n_rows = len(columns), len(rows)
