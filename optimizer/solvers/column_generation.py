@@ -237,7 +237,7 @@ class RestrictedMaster:
             return time.perf_counter() - started, iterations + more
         columns = np.concatenate([result[0] for result in solved])
         new_columns = columns[~self.col_present[columns]]
-        self._rebuild_with(new_columns)
+        self._add(new_columns)
         col_status = np.full(self.matrix.n_cols, highspy.HighsBasisStatus.kLower, dtype=object)
         row_status = np.full(self.matrix.n_rows, highspy.HighsBasisStatus.kBasic, dtype=object)
         for part_columns, part_col_status, (part_rows, part_row_status), _ in solved:
@@ -425,23 +425,6 @@ class RestrictedMaster:
         _check(status, "addCols")
         self.col_present[columns] = True
         self.columns = np.concatenate([self.columns, columns])
-
-    def _rebuild_with(self, columns: np.ndarray) -> None:
-        """Pass HiGHS the master with global `columns` added, built anew rather than grown by `_add`.
-
-        Used once, after the parts: HiGHS's arrays are then sized to the model (growing them by a
-        large batch may leave up to twice the room) and nothing of the first model stays allocated.
-        """
-        self.col_present[columns] = True
-        self.columns = np.nonzero(self.col_present)[0]
-        self.row_present[self.matrix.column_block(columns).indices] = True
-        self.row_present &= self.row_allowed
-        self.rows = np.nonzero(self.row_present)[0]
-        self.local_row[:] = -1
-        self.local_row[self.rows] = np.arange(len(self.rows))
-        self.highs.clearModel()
-        _return_freed_memory()
-        _check(self.highs.passModel(_sub_lp(self.matrix, self.columns, self.rows, self.upper)), "passModel")
 
     def _add_rows(self, rows: np.ndarray) -> None:
         """Add `rows` with their entries in columns already in the model (e.g. extra theatre days)."""
