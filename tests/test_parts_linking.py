@@ -109,3 +109,22 @@ def test_a_budget_and_an_agreement_without_procedure_split_and_keep_the_full_lp_
     assert master.linking[agreement_row] and master.linking[budget_row]
     full = plan(scenario(6, solve=FULL, policy=policy), dataset=ds)
     assert solution.objective == pytest.approx(full.lp.objective, rel=1e-6, abs=1e-6)
+
+
+def test_a_part_master_stays_within_its_part():
+    # A part's master reads the whole matrix in place: none of its columns or rows may lie outside
+    # the part, not even the agreement row whose minimum zero cannot satisfy (the whole master
+    # starts with that row; the part must not).
+    sc = scenario(6, solve=CG, policy=RICH_POLICY)
+    form = formulate(prepare(sc, random_dataset(0, n_regions=4)))
+    master = new_master(form, sc.solve)
+    agreement_row = master.matrix.row_offset["agreements"]
+    assert master.row_present[agreement_row]
+    kept_rows = np.nonzero(~master.linking)[0]
+    parts = [p for p in components(master.matrix, np.arange(master.matrix.n_cols), kept_rows) if len(p[1])]
+    assert len(parts) >= 2
+    for columns, rows in parts:
+        part_columns, col_status, (part_rows, row_status), _ = master._solve_lp_part(columns, kept_rows[rows])
+        assert np.isin(part_columns, columns).all() and np.isin(part_rows, kept_rows[rows]).all()
+        assert len(col_status) == len(part_columns) and len(row_status) == len(part_rows)
+        assert not master.linking[part_rows].any()
