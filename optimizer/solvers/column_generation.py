@@ -36,31 +36,34 @@ If the restricted master is infeasible (possible only with agreement minimums or
 every column is added and the model re-solved: the full LP decides.
 
 Parts first: since model version 2 the default LP has 85k rows, and one column generation over it
-took ~11 s in HiGHS. Without its bed-day rows (`master.LINKING_FAMILIES`: they join a hospital's
-specialties, and 90 of 520 bind) it falls apart into one LP per specialty or group of specialties
-(8 on the default scenario). Each part is solved by its own column generation (two at a time); their
-columns and optimal bases, with the bed-day slacks basic, make a dual feasible start for the whole
-master, whose dual simplex repairs the bed-day rows the parts break, and whose pricing proves the
-optimum exactly as before. Measured back to back on the default scenario at load ~2: solve 12.2–13.2 s
-→ 7.5–7.7 s, 52 weeks 60 → 27 s, same objective (`benchmarks/README.md`).
+took ~11 s in HiGHS. Without its linking rows (`decomposition.linking_rows`: those whose flows span
+more than one specialty, as bed-days, agreements and budgets over several procedures, fairness by
+region; on the default scenario the bed-days, of which 90 of 520 bind) it falls apart into one LP
+per specialty or group of specialties (8 on the default scenario). Each part is solved by its own
+column generation; their columns and optimal bases, with the linking slacks basic, make a dual
+feasible start for the whole master, whose dual simplex repairs the linking rows the parts break,
+and whose pricing proves the optimum exactly as before. Measured back to back on the default
+scenario at load ~2: solve 12.2–13.2 s → 7.5–7.7 s, 52 weeks 60 → 27 s, same objective
+(`benchmarks/README.md`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-from scipy import sparse
 
 from models.scenario import SolveSettings
 from optimizer.model.matrix import LpMatrix
 from optimizer.solvers.decomposition import components
-from optimizer.solvers.highs import highs_bound, highs_lp, new_highs
+from optimizer.solvers.highs import highs_bound, highs_lp_from_arrays, new_highs
+from optimizer.solvers.master_log import ColumnGenerationLog, MasterError, MasterSolution, MasterStatus, PricingRound
 
 log = logging.getLogger(__name__)
 
@@ -80,75 +83,6 @@ _SIMPLEX_DUAL, _SIMPLEX_PRIMAL = 1, 4
 _SOLVED = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kModelEmpty)
 
 
-class MasterStatus:
-    """Outcome of `RestrictedMaster.solve` other than optimal."""
-
-    INFEASIBLE = "infeasible"
-    TIME_LIMIT = "time_limit"
-
-
-class MasterError(RuntimeError):
-    """HiGHS stopped without an optimum; `status` is a `MasterStatus` value or HiGHS's own status text."""
-
-    def __init__(self, status: str, message: str):
-        self.status = status
-        super().__init__(message)
-
-
-@dataclass
-class PricingRound:
-    """One solve of the restricted master and the pricing that followed it."""
-
-    objective: float
-    seconds: float
-    simplex_iterations: int
-    columns: int  # flow columns in the master when solved
-    rows: int
-    columns_added: int = 0
-    rows_added: int = 0
-    min_reduced_cost: float = 0.0
-
-
-@dataclass
-class ColumnGenerationLog:
-    """What column generation did: one entry per solve."""
-
-    rounds: list[PricingRound] = field(default_factory=list)
-    generated_columns: int = 0  # flow columns in the full LP
-    fallback_to_full: bool = False
-    parts: int = 0  # independent parts solved first without linking rows (0: none)
-    parts_columns_added: int = 0  # columns their column generations priced in
-
-    @property
-    def columns_added(self) -> int:
-        return self.parts_columns_added + sum(r.columns_added for r in self.rounds)
-
-    def summary(self) -> dict:
-        last = self.rounds[-1] if self.rounds else None
-        return {
-            "iterations": len(self.rounds),
-            "columns_added": self.columns_added,
-            "rows_added": sum(r.rows_added for r in self.rounds),
-            "flow_columns_in_master": last.columns if last else 0,
-            "flow_columns_in_full_lp": self.generated_columns,
-            "fell_back_to_full_lp": self.fallback_to_full,
-            "parts": self.parts,
-            "rounds": [r.__dict__ for r in self.rounds],
-        }
-
-
-@dataclass
-class MasterSolution:
-    """Values of an optimal master, over the full LP's numbering (zero for columns and rows left out)."""
-
-    objective: float
-    col_value: np.ndarray
-    row_dual: np.ndarray
-    highs_seconds: float
-    simplex_iterations: int
-    log: ColumnGenerationLog
-
-
 class RestrictedMaster:
     """The LP of `matrix` over a subset of its generated columns, kept in one highspy model.
 
@@ -159,6 +93,9 @@ class RestrictedMaster:
     same structure (other costs and bounds) and keeps the model, its columns and its basis.
     `linking` (a mask of rows) are the rows left out when a fresh master is first solved in parts
     (`_start_from_parts`); `upper` replaces the columns' bounds in the master (a part takes the whole's).
+    `within` = (global columns, global rows) makes this the master of that part of `matrix`: no column
+    or row outside it ever enters, and an entry in a row outside it is dropped. The part reads the
+    whole's matrix in place, so solving in parts copies no sub-matrix.
     """
 
     def __init__(
@@ -173,8 +110,14 @@ class RestrictedMaster:
         decompose: bool = True,
         linking: np.ndarray | None = None,
         upper: np.ndarray | None = None,
+        within: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         self.matrix = matrix
+        self.col_allowed = np.ones(matrix.n_cols, dtype=bool)
+        self.row_allowed = np.ones(matrix.n_rows, dtype=bool)
+        if within is not None:
+            self.col_allowed[:], self.row_allowed[:] = False, False
+            self.col_allowed[within[0]], self.row_allowed[within[1]] = True, True
         self.linking = linking
         self.decompose = decompose and first_solver == "simplex"
         self.generated = generated
@@ -184,13 +127,14 @@ class RestrictedMaster:
         self.log = ColumnGenerationLog(generated_columns=len(generated))
         is_generated = np.zeros(matrix.n_cols, dtype=bool)
         is_generated[generated] = True
-        self.col_present = ~is_generated
+        self.col_present = ~is_generated & self.col_allowed
         fixed = matrix.lower[generated] > 0  # a column fixed above 0 (a proposal's flow) is never left out
         self.col_present[generated[initial | fixed | self._needed_by_rows(matrix)]] = True
         self.upper = flippable_upper(matrix, generated) if upper is None else upper
         self.columns = np.nonzero(self.col_present)[0]  # local column k is global self.columns[k]
         self.row_present = np.zeros(matrix.n_rows, dtype=bool)
         self.row_present[matrix.column_block(self.columns).indices] = True
+        self.row_present &= self.row_allowed
         self.row_present |= ~self._zero_feasible(matrix)
         self.rows = np.nonzero(self.row_present)[0]
         self.local_row = np.full(matrix.n_rows, -1)
@@ -198,14 +142,14 @@ class RestrictedMaster:
         self.highs = _new_highs(settings)
         # the first solve may be the interior point method (with crossover: it leaves a basis)
         self.highs.setOptionValue("solver", first_solver)
-        _check(self.highs.passModel(highs_lp(matrix, self.columns, self.rows, self.upper)), "passModel")
+        _check(self.highs.passModel(_sub_lp(matrix, self.columns, self.rows, self.upper)), "passModel")
         self._started = time.perf_counter()
 
     # -- what starts in the master -------------------------------------------------------------
 
     def _zero_feasible(self, matrix: LpMatrix) -> np.ndarray:
-        """Rows that hold with every column at zero (those may be left out)."""
-        return (matrix.row_lower <= 0) & (matrix.row_upper >= 0)
+        """Rows that hold with every column at zero, or lie outside the part (those may be left out)."""
+        return ((matrix.row_lower <= 0) & (matrix.row_upper >= 0)) | ~self.row_allowed
 
     def _needed_by_rows(self, matrix: LpMatrix) -> np.ndarray:
         """Generated columns of rows that zero cannot satisfy: all of them start in the master."""
@@ -265,14 +209,14 @@ class RestrictedMaster:
     def _start_from_parts(self) -> tuple[float, int]:
         """Solve each part of the LP without its linking rows by column generation, and start from that.
 
-        Without the `linking` rows (bed-days: they join a hospital's specialties, and few bind) the
-        LP falls apart into independent LPs, one per specialty or group of specialties. Simplex time
-        grows faster than linearly with size, so their column generations (two at a time) are faster
-        than the whole one. Their columns and optimal bases, with the linking rows' slacks basic, are
-        a dual feasible basis of the whole master: dual simplex then only repairs the linking rows
-        the parts break, and the whole master's pricing proves the optimum as before (the parts only
-        choose the start). Falls back to `_start_from_components` when nothing splits or a part
-        has no optimum. Returns the seconds and simplex iterations spent.
+        Without the `linking` rows (those joining specialties: bed-days, agreements and budgets over
+        several procedures; few bind) the LP falls apart into independent LPs, one per specialty or
+        group of specialties. Simplex time grows faster than linearly with size, so their column
+        generations are faster than the whole one. Their columns and optimal bases, with the linking
+        rows' slacks basic, are a dual feasible basis of the whole master: dual simplex then only
+        repairs the linking rows the parts break, and the whole master's pricing proves the optimum
+        as before (the parts only choose the start). Falls back to `_start_from_components` when
+        nothing splits or a part has no optimum. Returns the seconds and simplex iterations spent.
         """
         started = time.perf_counter()
         if self.linking is None or not self.linking.any():
@@ -286,6 +230,7 @@ class RestrictedMaster:
         workers = self.settings.threads or min(2, os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             solved = list(pool.map(lambda part: self._solve_lp_part(part[0], kept_rows[part[1]]), parts))
+        _return_freed_memory()
         iterations = sum(result[3] for result in solved)
         if any(result[0] is None for result in solved):
             seconds, more = self._start_from_components()
@@ -307,47 +252,33 @@ class RestrictedMaster:
         return time.perf_counter() - started, iterations
 
     def _solve_lp_part(self, columns: np.ndarray, rows: np.ndarray):
-        """Column generation on the sub-LP `columns` × `rows` (global numbers): its present columns,
-        their basis statuses, (its rows, their statuses) and simplex iterations; None if no optimum."""
-        sub = LpMatrix(
-            col_offset={},
-            row_offset={},
-            cost=self.matrix.cost[columns],
-            lower=self.matrix.lower[columns],
-            upper=self.matrix.upper[columns],
-            row_lower=self.matrix.row_lower[rows],
-            row_upper=self.matrix.row_upper[rows],
-            A=sparse.csc_array(self.matrix.A[:, columns][rows, :]),
-            offset=0.0,
-        )
-        position = np.full(self.matrix.n_cols, -1)
-        position[self.generated] = np.arange(len(self.generated))
-        local = position[columns]
-        generated = np.nonzero(local >= 0)[0]
+        """Column generation on the part `columns` × `rows` (global numbers) of this master's LP: its
+        present columns, their basis statuses, (its rows, their statuses) and simplex iterations (all
+        global; None if no optimum). The part's master is freed before returning."""
         remaining = self._remaining_seconds()
         if remaining is not None and remaining <= 0:
             return None, None, (None, None), 0
-        settings = self.settings.model_copy(update={"time_limit_seconds": remaining})
+        in_part = np.zeros(self.matrix.n_cols, dtype=bool)
+        in_part[columns] = True
+        generated = in_part[self.generated]
         part = RestrictedMaster(
-            sub,
-            generated,
-            self.group[local[generated]],
-            self.col_present[columns[generated]],
-            settings,
+            self.matrix,
+            self.generated[generated],
+            self.group[generated],
+            self.col_present[self.generated[generated]],
+            self.settings.model_copy(update={"time_limit_seconds": remaining}),
             per_group=self.per_group,
-            upper=self.upper[columns],
+            upper=self.upper,
+            within=(columns, rows),
         )
         try:
             result = part.solve()
         except MasterError:
             return None, None, (None, None), 0
         basis = part.highs.getBasis()
-        return (
-            columns[part.columns],
-            np.array(basis.col_status, dtype=object),
-            (rows[part.rows], np.array(basis.row_status, dtype=object)),
-            result.simplex_iterations,
-        )
+        statuses = np.array(basis.col_status, dtype=object), np.array(basis.row_status, dtype=object)
+        part.highs.clear()  # free HiGHS's copy of the part now, not when the garbage collector runs
+        return part.columns, statuses[0], (part.rows, statuses[1]), result.simplex_iterations
 
     def _start_from_components(self) -> tuple[float, int]:
         """Solve each independent part of the first master on its own and start from their bases.
@@ -398,7 +329,7 @@ class RestrictedMaster:
             if remaining <= 0:
                 return None, None, 0
             h.setOptionValue("time_limit", remaining)
-        _check(h.passModel(highs_lp(self.matrix, self.columns[cols], self.rows[rows], self.upper)), "passModel")
+        _check(h.passModel(_sub_lp(self.matrix, self.columns[cols], self.rows[rows], self.upper)), "passModel")
         h.run()
         iterations = int(h.getInfo().simplex_iteration_count)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -427,10 +358,10 @@ class RestrictedMaster:
         seconds = time.perf_counter() - started
         status = self.highs.getModelStatus()
         infeasible = status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible)
-        if infeasible and not self.col_present.all():
+        if infeasible and (self.col_allowed & ~self.col_present).any():
             log.info("restricted master infeasible: adding every column (the full LP decides)")
             self.log.fallback_to_full = True
-            self._add(np.nonzero(~self.col_present)[0])
+            self._add(np.nonzero(self.col_allowed & ~self.col_present)[0])
             self.highs.setOptionValue("simplex_strategy", _SIMPLEX_DUAL)
             again, more = self._run()
             again.seconds += seconds
@@ -476,20 +407,20 @@ class RestrictedMaster:
 
     def _add(self, columns: np.ndarray) -> None:
         """Add global `columns` to the model, first any row they touch that is not there yet."""
-        block = self.matrix.column_block(columns)
-        touched = np.unique(block.indices)
-        new_rows = touched[~self.row_present[touched]]
+        touched = np.unique(self.matrix.column_block(columns).indices)
+        new_rows = touched[~self.row_present[touched] & self.row_allowed[touched]]
         if len(new_rows):
             self._add_rows(new_rows)
+        start, index, value = _column_entries(self.matrix, columns, self.local_row)
         status = self.highs.addCols(
             len(columns),
             self.matrix.cost[columns],
             self.matrix.lower[columns],
             highs_bound(self.upper[columns]),
-            block.nnz,
-            block.indptr[:-1].astype(np.int32),
-            self.local_row[block.indices].astype(np.int32),
-            block.data,
+            len(value),
+            start[:-1].astype(np.int32),
+            index.astype(np.int32),
+            value,
         )
         _check(status, "addCols")
         self.col_present[columns] = True
@@ -568,6 +499,49 @@ def flippable_upper(matrix: LpMatrix, generated: np.ndarray) -> np.ndarray:
     implied = np.maximum(matrix.implied_upper()[generated], 0.0) + FLIP_BOUND_MARGIN
     upper[generated] = np.maximum(np.minimum(upper[generated], implied), matrix.lower[generated])
     return upper
+
+
+def _column_entries(
+    matrix: LpMatrix, columns: np.ndarray, local_row: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSC starts, local rows and values of `columns`' entries in rows with `local_row` ≥ 0 (others dropped)."""
+    block = matrix.column_block(columns)
+    local = local_row[block.indices]
+    kept = local >= 0
+    if kept.all():
+        return block.indptr, local, block.data
+    column_of_entry = np.repeat(np.arange(len(columns)), np.diff(block.indptr))
+    counts = np.bincount(column_of_entry[kept], minlength=len(columns))
+    return np.concatenate([[0], np.cumsum(counts)]), local[kept], block.data[kept]
+
+
+def _sub_lp(matrix: LpMatrix, columns: np.ndarray, rows: np.ndarray, upper: np.ndarray) -> highspy.HighsLp:
+    """The sub-LP `columns` × `rows` (sorted global numbers) with `upper` (global); entries in other rows dropped."""
+    local_row = np.full(matrix.n_rows, -1)
+    local_row[rows] = np.arange(len(rows))
+    start, index, value = _column_entries(matrix, columns, local_row)
+    return highs_lp_from_arrays(
+        cost=matrix.cost[columns],
+        lower=matrix.lower[columns],
+        upper=upper[columns],
+        row_lower=matrix.row_lower[rows],
+        row_upper=matrix.row_upper[rows],
+        start=start,
+        index=index,
+        value=value,
+        offset=matrix.offset,
+    )
+
+
+def _return_freed_memory() -> None:
+    """Hand memory that the parts' HiGHS models freed back to the system before the whole master grows.
+
+    glibc keeps what a thread frees in that thread's arena, so after the parts (solved on threads)
+    the process would stay at its high-water mark while the whole master allocates anew. No-op
+    where the C library is not glibc.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _new_highs(settings: SolveSettings) -> highspy.Highs:

@@ -12,17 +12,15 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 
 from models.scenario import SolveSettings
 from optimizer.errors import InfeasibleModel, SolveError
 from optimizer.model.formulation import Formulation, s_position
 from optimizer.model.matrix import LpMatrix
 from optimizer.solvers.column_generation import MasterError, MasterStatus, RestrictedMaster
+from optimizer.solvers.decomposition import linking_rows
 from optimizer.solvers.solution import DUAL_FAMILIES, Solution
-
-#: Row families left out when the LP is first split into independent parts: bed-days join a
-#: hospital's specialties and few bind (90 of 520 on the default scenario).
-LINKING_FAMILIES = ("bed_days",)
 
 
 def new_master(
@@ -44,11 +42,11 @@ def new_master(
     else:
         initial = np.ones(len(flows), dtype=bool)
     first_solver = "simplex" if column_generation or settings.method == "simplex" else "ipm"
-    linking = np.zeros(matrix.n_rows, dtype=bool)
-    for name in LINKING_FAMILIES:
-        if name in form.families:
-            start = matrix.row_offset[name]
-            linking[start : start + form.families[name].size] = True
+    # rows whose flows span specialties (bed-days, agreements or budgets over several, fairness by
+    # region, ...) are left out when the LP is first solved in parts, one per specialty
+    specialty = np.full(matrix.n_cols, -1, dtype=np.int32)
+    specialty[generated] = pd.factorize(flows["specialty"])[0]
+    linking = linking_rows(matrix, specialty)
     return RestrictedMaster(matrix, generated, group, initial, settings, first_solver=first_solver, linking=linking)
 
 
