@@ -224,8 +224,8 @@ class SolveSettings(_Strict):
     `whole_patient_search_seconds`: after rounding the LP to whole patients, HiGHS's MIP searches the
     LP's arcs for a better whole-patient plan for at most this long (`optimizer.solvers.whole_patient_search`).
     `whole_patient_exchange`: after rounding, exchange patients within theatre cells to use idle time
-    (`optimizer.results.cell_exchange`). Off by default: it brings the default plan from 4.97 % to
-    3.44 % above the LP bound, but a week-to-week re-plan then changes about 10 % of proposals
+    (`optimizer.results.cell_exchange`). Off by default: it brings the default plan from 5.0 % to
+    3.5 % above the LP bound, but a week-to-week re-plan then changes about 10 % of proposals
     instead of 3.4 % (benchmarks/WHOLE_PATIENT_GAP.md).
     """
 
