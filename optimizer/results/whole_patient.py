@@ -42,20 +42,10 @@ from optimizer.results.row_room import RowRoom
 from optimizer.results.tables import plan_objective
 
 
-def integer_flows(
-    inst: Instance,
-    y: np.ndarray,
-    x: np.ndarray | None = None,
-    extra_rows: pd.DataFrame | None = None,
-    lower: np.ndarray | None = None,
-    exchange: bool | None = None,
-) -> np.ndarray:
-    """Whole-patient flows close to `y` that respect every capacity constraint (see module docstring).
-
-    `lower`: the flows' lower bounds (a fixed proposal's flows), which the exchange never goes below.
-    `exchange`: whether to run step 6 (None: the scenario's `solve.whole_patient_exchange`).
-    """
-    whole, _ = integer_flows_with_stats(inst, y, x, extra_rows, lower, exchange)
+def integer_flows(inst: Instance, y: np.ndarray, **options) -> np.ndarray:
+    """Whole-patient flows close to `y` that respect every capacity constraint (see module docstring);
+    `options` as `integer_flows_with_stats`."""
+    whole, _ = integer_flows_with_stats(inst, y, **options)
     return whole
 
 
@@ -67,7 +57,12 @@ def integer_flows_with_stats(
     lower: np.ndarray | None = None,
     exchange: bool | None = None,
 ) -> tuple[np.ndarray, ExchangeStats | None]:
-    """`integer_flows` and what its exchange step did (None when skipped)."""
+    """Whole-patient flows close to `y` (see module docstring), and what the exchange did (None: skipped).
+
+    `x` and `extra_rows`: the LP's extra theatre days bought and their rows. `lower`: the flows' lower
+    bounds (a fixed proposal's flows), which the exchange never goes below. `exchange`: whether to
+    run step 6 (None: the scenario's `solve.whole_patient_exchange`).
+    """
     if exchange is None:
         exchange = inst.scenario.solve.whole_patient_exchange
     whole = np.floor(y + _TOLERANCE)
