@@ -14,7 +14,7 @@ import pandas as pd
 
 from optimizer.model.formulation import agreement_flow_mask
 from optimizer.model.instance import Instance
-from optimizer.results.tables import group_treated
+from optimizer.results.tables import fairness_members, group_treated
 
 TOLERANCE = 1e-6
 
@@ -61,11 +61,7 @@ class RowRoom:
                 self.agreements.append([mask, agreement.max_cases - float(whole[mask].sum())])
             if agreement.min_cases > 0:
                 self.minimums.append([mask, float(whole[mask].sum()) - agreement.min_cases])
-        # fairness entry e counts flow f (its procedure or home region is the entry's member)
-        self.fairness_member = np.zeros((len(inst.fairness), len(flows)), dtype=bool)
-        for e, (by, member) in enumerate(zip(inst.fairness["by"], inst.fairness["member"], strict=True)):
-            column = "procedure_id" if by == "procedure" else "region_id"
-            self.fairness_member[e] = (flows[column] == member).to_numpy()
+        self.fairness_member = fairness_members(inst)  # [e, f]: fairness entry e counts flow f
         self.fairness_treated = self.fairness_member @ whole
 
     def fits(self, f: int) -> bool:

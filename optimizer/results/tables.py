@@ -281,14 +281,19 @@ def plan_tables(inst: Instance, y: np.ndarray) -> PlanTables:
     )
 
 
+def fairness_members(inst: Instance) -> np.ndarray:
+    """M[e, f]: whether fairness entry e counts flow f (its procedure, or its home region, is the entry's)."""
+    members = np.zeros((len(inst.fairness), len(inst.flows)), dtype=bool)
+    for e, (by, member) in enumerate(zip(inst.fairness["by"], inst.fairness["member"], strict=True)):
+        column = "procedure_id" if by == "procedure" else "region_id"
+        members[e] = (inst.flows[column] == member).to_numpy()
+    return members
+
+
 def fairness_table(inst: Instance, y: np.ndarray) -> pd.DataFrame:
     """Per fairness entry and procedure (or region): target, treated over the horizon, shortfall."""
     table = inst.fairness.copy()
-    treated = []
-    for by, member in zip(table["by"], table["member"], strict=True):
-        column = "procedure_id" if by == "procedure" else "region_id"
-        treated.append(float(y[(inst.flows[column] == member).to_numpy()].sum()))
-    table["treated"] = np.asarray(treated, dtype=float)
+    table["treated"] = (fairness_members(inst) @ y).astype(float)
     table["shortfall"] = np.maximum(table["target"].to_numpy(dtype=float) - table["treated"].to_numpy(), 0.0)
     return table
 

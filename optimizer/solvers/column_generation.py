@@ -62,7 +62,7 @@ import numpy as np
 from models.scenario import SolveSettings
 from optimizer.model.matrix import LpMatrix
 from optimizer.solvers.decomposition import components
-from optimizer.solvers.highs import highs_bound, highs_lp_from_arrays, new_highs
+from optimizer.solvers.highs import column_entries, highs_bound, highs_lp, new_highs
 from optimizer.solvers.master_log import ColumnGenerationLog, MasterError, MasterSolution, MasterStatus, PricingRound
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class RestrictedMaster:
         self.highs = _new_highs(settings)
         # the first solve may be the interior point method (with crossover: it leaves a basis)
         self.highs.setOptionValue("solver", first_solver)
-        _check(self.highs.passModel(_sub_lp(matrix, self.columns, self.rows, self.upper)), "passModel")
+        _check(self.highs.passModel(highs_lp(matrix, self.columns, self.rows, self.upper)), "passModel")
         self._started = time.perf_counter()
 
     # -- what starts in the master -------------------------------------------------------------
@@ -329,7 +329,7 @@ class RestrictedMaster:
             if remaining <= 0:
                 return None, None, 0
             h.setOptionValue("time_limit", remaining)
-        _check(h.passModel(_sub_lp(self.matrix, self.columns[cols], self.rows[rows], self.upper)), "passModel")
+        _check(h.passModel(highs_lp(self.matrix, self.columns[cols], self.rows[rows], self.upper)), "passModel")
         h.run()
         iterations = int(h.getInfo().simplex_iteration_count)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -411,7 +411,7 @@ class RestrictedMaster:
         new_rows = touched[~self.row_present[touched] & self.row_allowed[touched]]
         if len(new_rows):
             self._add_rows(new_rows)
-        start, index, value = _column_entries(self.matrix, columns, self.local_row)
+        start, index, value = column_entries(self.matrix, columns, self.local_row)
         status = self.highs.addCols(
             len(columns),
             self.matrix.cost[columns],
@@ -499,38 +499,6 @@ def flippable_upper(matrix: LpMatrix, generated: np.ndarray) -> np.ndarray:
     implied = np.maximum(matrix.implied_upper()[generated], 0.0) + FLIP_BOUND_MARGIN
     upper[generated] = np.maximum(np.minimum(upper[generated], implied), matrix.lower[generated])
     return upper
-
-
-def _column_entries(
-    matrix: LpMatrix, columns: np.ndarray, local_row: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSC starts, local rows and values of `columns`' entries in rows with `local_row` ≥ 0 (others dropped)."""
-    block = matrix.column_block(columns)
-    local = local_row[block.indices]
-    kept = local >= 0
-    if kept.all():
-        return block.indptr, local, block.data
-    column_of_entry = np.repeat(np.arange(len(columns)), np.diff(block.indptr))
-    counts = np.bincount(column_of_entry[kept], minlength=len(columns))
-    return np.concatenate([[0], np.cumsum(counts)]), local[kept], block.data[kept]
-
-
-def _sub_lp(matrix: LpMatrix, columns: np.ndarray, rows: np.ndarray, upper: np.ndarray) -> highspy.HighsLp:
-    """The sub-LP `columns` × `rows` (sorted global numbers) with `upper` (global); entries in other rows dropped."""
-    local_row = np.full(matrix.n_rows, -1)
-    local_row[rows] = np.arange(len(rows))
-    start, index, value = _column_entries(matrix, columns, local_row)
-    return highs_lp_from_arrays(
-        cost=matrix.cost[columns],
-        lower=matrix.lower[columns],
-        upper=upper[columns],
-        row_lower=matrix.row_lower[rows],
-        row_upper=matrix.row_upper[rows],
-        start=start,
-        index=index,
-        value=value,
-        offset=matrix.offset,
-    )
 
 
 def _return_freed_memory() -> None:

@@ -65,23 +65,37 @@ def highs_lp(
 ) -> highspy.HighsLp:
     """The sub-LP of `columns` × `rows` (both sorted global numbers) of `matrix` as a highspy model.
 
-    Every entry of `columns` must lie in `rows`. `upper` (global numbering) replaces the columns'
-    upper bounds if given.
+    Entries of `columns` in rows outside `rows` are dropped (a part of the LP without its linking
+    rows). `upper` (global numbering) replaces the columns' upper bounds if given.
     """
     local_row = np.full(matrix.n_rows, -1)
     local_row[rows] = np.arange(len(rows))
-    block = matrix.column_block(columns)
+    start, index, value = column_entries(matrix, columns, local_row)
     return highs_lp_from_arrays(
         cost=matrix.cost[columns],
         lower=matrix.lower[columns],
         upper=(matrix.upper if upper is None else upper)[columns],
         row_lower=matrix.row_lower[rows],
         row_upper=matrix.row_upper[rows],
-        start=block.indptr,
-        index=local_row[block.indices],
-        value=block.data,
+        start=start,
+        index=index,
+        value=value,
         offset=matrix.offset,
     )
+
+
+def column_entries(
+    matrix: LpMatrix, columns: np.ndarray, local_row: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSC starts, local rows and values of `columns`' entries in rows with `local_row` ≥ 0 (others dropped)."""
+    block = matrix.column_block(columns)
+    local = local_row[block.indices]
+    kept = local >= 0
+    if kept.all():
+        return block.indptr, local, block.data
+    column_of_entry = np.repeat(np.arange(len(columns)), np.diff(block.indptr))
+    counts = np.bincount(column_of_entry[kept], minlength=len(columns))
+    return np.concatenate([[0], np.cumsum(counts)]), local[kept], block.data[kept]
 
 
 def highs_lp_from_arrays(
